@@ -1,0 +1,113 @@
+# yubin: one portable Makefile. `make`, `make check`, `make bench`,
+# `make demo`, `make install PREFIX=... DESTDIR=... CONFDIR=...`, `make lint`.
+
+PREFIX ?= /usr/local
+CONFDIR ?= /etc/yubin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BUILD ?= build
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKGS = libbsd-overlay libcares libtls
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcdb -lcrypt
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+	$(CFLAGS) $(EXTRA_CFLAGS) -Ilib $(PKG_CFLAGS) \
+	-DCONFDIR='"$(CONFDIR)"'
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+PROGS = cdbmake-users finger-in
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_HDR = $(wildcard lib/*.h)
+LIBYUBIN = $(BUILD)/libyubin.a
+BINS = $(PROGS:%=$(BUILD)/bin/%)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNITS = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+MAN5 = $(wildcard man/*.5)
+MAN8 = $(wildcard man/*.8)
+PY = /usr/bin/python3
+
+.PHONY: all deps check check-run units bench bench-run demo demo-run \
+	install lint clean
+
+all: $(BINS)
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBYUBIN): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBYUBIN) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS) \
+		-lcmocka
+
+units: $(UNITS)
+
+deps:
+	@sh .ci/install-deps
+
+# The tests run against the sanitizer build: unit tests directly, the
+# end-to-end tests through xinetd (ASan reports go to files the harness
+# checks, never to the client's socket).
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+		EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" all units
+	@$(MAKE) --no-print-directory check-run
+
+check-run:
+	@sh tests/check.sh build/asan
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run:
+	@$(PY) tests/bench.py $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run:
+	@$(PY) tests/demo.py $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
+	install -m 755 $(BINS) $(DESTDIR)$(SBINDIR)
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
+	@for f in yubin.conf users domains relay; do \
+		if [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then \
+			echo "keeping existing $(DESTDIR)$(CONFDIR)/$$f"; \
+		else \
+			install -m 644 conf/$$f $(DESTDIR)$(CONFDIR)/$$f; \
+		fi; \
+	done
+	chmod 640 $(DESTDIR)$(CONFDIR)/users
+	install -d $(DESTDIR)$(CONFDIR)/examples/xinetd.d \
+		$(DESTDIR)$(CONFDIR)/examples/systemd
+	install -m 644 conf/inetd.conf $(DESTDIR)$(CONFDIR)/examples/
+	install -m 644 conf/xinetd.d/* $(DESTDIR)$(CONFDIR)/examples/xinetd.d/
+	install -m 644 conf/systemd/* $(DESTDIR)$(CONFDIR)/examples/systemd/
+
+lint:
+	mandoc -Tlint -W warning $(MAN5) $(MAN8)
+	clang-format --dry-run --Werror bin-src/*.c lib/*.c lib/*.h \
+		tests/unit/*.c
+
+clean:
+	rm -rf build

@@ -1,0 +1,67 @@
+/*
+ * buf: buffered I/O on a connection (inetd's fds 0 and 1) with an idle
+ * timeout on every read and write and an optional session deadline, on
+ * poll(2). Pending output is flushed before every read that has to wait,
+ * so a reply is never stuck behind a read (qmail's saferead rule).
+ *
+ * buf_getline returns BUF_LINE (1; a last line before EOF may lack its
+ * LF), BUF_EOF (0), BUF_ERR (-1, errno set:
+ * ETIMEDOUT on timeout) or BUF_LONG (2): the line did not fit, its start is
+ * in the buffer and the rest up to LF was read and thrown away, so the
+ * caller can answer "line too long" and stay in sync.
+ * Writers return 0 or -1 (errno set); after an error every call fails.
+ */
+#ifndef YUBIN_BUF_H
+#define YUBIN_BUF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define BUF_SIZE 16384
+
+enum {
+	BUF_ERR = -1,
+	BUF_EOF = 0,
+	BUF_LINE = 1,
+	BUF_LONG = 2
+};
+
+/* A transport under the buffers (plain fds, later TLS). Returns as
+ * read(2)/write(2); may set errno EAGAIN to ask for another poll. */
+struct buf_ops {
+	ssize_t (*read)(void *ctx, void *p, size_t n);
+	ssize_t (*write)(void *ctx, const void *p, size_t n);
+};
+
+struct buf {
+	int rfd, wfd;
+	int timeout_ms;
+	struct timespec deadline; /* 0: none */
+	const struct buf_ops *ops;
+	void *ctx;
+	int failed;
+	size_t rpos, rlen, wlen;
+	unsigned char rbuf[BUF_SIZE];
+	unsigned char wbuf[BUF_SIZE];
+};
+
+void buf_init(struct buf *b, int rfd, int wfd, int timeout_seconds);
+/* The whole session ends this many seconds from now (0: no deadline). */
+void buf_set_deadline(struct buf *b, int seconds);
+void buf_set_ops(struct buf *b, const struct buf_ops *ops, void *ctx);
+
+/* Reads one line including its LF into line (NUL-terminated), *len bytes. */
+int buf_getline(struct buf *b, char *line, size_t size, size_t *len);
+/* Bytes already received but not yet consumed. */
+size_t buf_pending(const struct buf *b);
+/* Throws away input already received (after STARTTLS, RFC 3207 4.2). */
+void buf_discard(struct buf *b);
+
+int buf_put(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int buf_flush(struct buf *b);
+
+#endif

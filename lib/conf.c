@@ -1,0 +1,248 @@
+/*
+ * conf: table-driven parser for yubin.conf. Each key has a type, a place in
+ * struct conf and, for numbers, a range. Returns 0/-1 (message in err).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "textfile.h"
+
+enum conf_type {
+	CT_HOST,
+	CT_PATH,
+	CT_FILE,
+	CT_INT,
+	CT_LLONG,
+	CT_BOOL,
+	CT_FINGER
+};
+
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t offset;
+	size_t size;
+	long long min, max;
+};
+
+#define K(n, t, min, max)                                                     \
+	{                                                                      \
+		#n, t, offsetof(struct conf, n), sizeof(((struct conf *)0)->n), \
+		    min, max                                                   \
+	}
+
+static const struct conf_key conf_keys[] = {
+	K(hostname, CT_HOST, 0, 0),
+	K(spool, CT_PATH, 0, 0),
+	K(log, CT_FILE, 0, 0),
+	K(timeout, CT_INT, 1, 3600),
+	K(auth_requires_tls, CT_BOOL, 0, 1),
+	K(relay_after_pop_minutes, CT_INT, 0, 1440),
+	K(max_login_failures, CT_INT, 1, 100),
+	K(finger, CT_FINGER, 0, 0),
+	K(max_message_size, CT_LLONG, 1024, 1LL << 40),
+	K(max_recipients, CT_INT, 1, 100000),
+};
+
+void
+conf_defaults(struct conf *c, const char *dir)
+{
+	memset(c, 0, sizeof(*c));
+	strlcpy(c->dir, dir ? dir : CONFDIR, sizeof(c->dir));
+	if (gethostname(c->hostname, sizeof(c->hostname) - 1) != 0 ||
+	    c->hostname[0] == '\0')
+		strlcpy(c->hostname, "localhost", sizeof(c->hostname));
+	strlcpy(c->spool, "/var/yubin", sizeof(c->spool));
+	c->timeout = 300;
+	c->auth_requires_tls = 1;
+	c->relay_after_pop_minutes = 0;
+	c->max_login_failures = 3;
+	c->finger = FINGER_STATUS;
+	c->max_message_size = 10 * 1024 * 1024;
+	c->max_recipients = 100;
+}
+
+int
+conf_path(const struct conf *c, const char *name, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/%s", c->dir, name);
+
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+/* RFC 1123 host name: letter/digit labels with inner hyphens. */
+static int
+conf_hostname_ok(const char *s)
+{
+	size_t label = 0, total = strlen(s);
+
+	if (total == 0 || total > 253)
+		return 0;
+	for (; *s; s++) {
+		if (*s == '.') {
+			if (label == 0 || s[-1] == '-')
+				return 0;
+			label = 0;
+		} else if (isalnum((unsigned char)*s) ||
+		    (*s == '-' && label > 0)) {
+			if (++label > 63)
+				return 0;
+		} else
+			return 0;
+	}
+	return label > 0 && s[-1] != '-';
+}
+
+static const char *
+conf_set(struct conf *c, const struct conf_key *k, const char *v)
+{
+	char *dst = (char *)c + k->offset;
+	const char *errstr = NULL;
+	long long n;
+
+	switch (k->type) {
+	case CT_HOST:
+		if (!conf_hostname_ok(v))
+			return "is not a valid host name";
+		break;
+	case CT_PATH:
+	case CT_FILE:
+		if (v[0] != '/')
+			return "must be an absolute path";
+		if (strstr(v, "/../") || strcmp(v + strlen(v) - 3, "/..") == 0)
+			return "must not contain ..";
+		break;
+	case CT_INT:
+	case CT_LLONG:
+		n = strtonum(v, k->min, k->max, &errstr);
+		if (errstr != NULL && strcmp(errstr, "invalid") == 0)
+			return "is not a number";
+		if (errstr != NULL) {
+			static char range[80];
+
+			snprintf(range, sizeof(range),
+			    "is out of range (%lld to %lld)", k->min, k->max);
+			return range;
+		}
+		if (k->type == CT_INT)
+			*(int *)(void *)dst = (int)n;
+		else
+			*(long long *)(void *)dst = n;
+		return NULL;
+	case CT_BOOL:
+		if (strcmp(v, "yes") == 0)
+			*(int *)(void *)dst = 1;
+		else if (strcmp(v, "no") == 0)
+			*(int *)(void *)dst = 0;
+		else
+			return "must be yes or no";
+		return NULL;
+	case CT_FINGER:
+		if (strcmp(v, "status") == 0)
+			c->finger = FINGER_STATUS;
+		else if (strcmp(v, "off") == 0)
+			c->finger = FINGER_OFF;
+		else if (strcmp(v, "list") == 0)
+			c->finger = FINGER_LIST;
+		else
+			return "must be status, off or list";
+		return NULL;
+	}
+	if (strlcpy(dst, v, k->size) >= k->size)
+		return "is too long";
+	return NULL;
+}
+
+static char *
+conf_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Parses one line; returns NULL or the error text. */
+static const char *
+conf_line(struct conf *c, char *line, unsigned *seen, char *what,
+    size_t whatlen)
+{
+	char *eq, *key, *val, *hash;
+	size_t i;
+
+	for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
+		if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+			*hash = '\0';
+			break;
+		}
+	key = conf_trim(line);
+	if (*key == '\0')
+		return NULL;
+	if ((eq = strchr(key, '=')) == NULL)
+		return "expected key = value";
+	*eq = '\0';
+	key = conf_trim(key);
+	val = conf_trim(eq + 1);
+	strlcpy(what, key, whatlen);
+	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		if (strcmp(conf_keys[i].name, key) != 0)
+			continue;
+		if (*seen & (1u << i))
+			return "is set twice";
+		*seen |= 1u << i;
+		if (*val == '\0')
+			return "has no value";
+		return conf_set(c, &conf_keys[i], val);
+	}
+	return "is not a known setting";
+}
+
+static const char *
+conf_read_error(int r)
+{
+	return r == TEXTFILE_LONG ? "line too long" : "line contains a NUL byte";
+}
+
+int
+conf_load(struct conf *c, const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX], line[CONF_LINE_MAX], what[64];
+	const char *msg = NULL;
+	struct textfile t;
+	unsigned seen = 0;
+	int r;
+
+	conf_defaults(c, dir);
+	if (conf_path(c, "yubin.conf", path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "%s: configuration path too long", dir);
+		return -1;
+	}
+	if (textfile_open(&t, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((r = textfile_next(&t, line, sizeof(line))) > 0) {
+		what[0] = '\0';
+		msg = r == TEXTFILE_LINE ?
+		    conf_line(c, line, &seen, what, sizeof(what)) :
+		    conf_read_error(r);
+		if (msg != NULL)
+			break;
+	}
+	if (r == TEXTFILE_ERR)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (msg != NULL)
+		snprintf(err, errlen, "%s:%u: %s%s%s", path, t.lineno, what,
+		    what[0] ? " " : "", msg);
+	textfile_close(&t);
+	return (r == TEXTFILE_ERR || msg != NULL) ? -1 : 0;
+}

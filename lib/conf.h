@@ -1,0 +1,46 @@
+/*
+ * conf: reads yubin.conf, `key = value` lines with `#` comments.
+ * Unknown keys, repeated keys and bad values are errors naming FILE:LINE.
+ * conf_load returns 0, or -1 with the message in err.
+ */
+#ifndef YUBIN_CONF_H
+#define YUBIN_CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#ifndef CONFDIR
+#define CONFDIR "/etc/yubin"
+#endif
+
+#define CONF_LINE_MAX 1024
+#define CONF_ERR_MAX 1200
+
+enum conf_finger {
+	FINGER_STATUS,
+	FINGER_OFF,
+	FINGER_LIST
+};
+
+struct conf {
+	char dir[PATH_MAX];	 /* the configuration directory (-C) */
+	char hostname[256];	 /* names this host in greetings, headers */
+	char spool[PATH_MAX];	 /* queue/, popbsmtp/, mail/ */
+	char log[PATH_MAX];	 /* log file; empty: syslog */
+	int timeout;		 /* seconds a read may wait */
+	int auth_requires_tls;	 /* refuse clear-text passwords off loopback */
+	int relay_after_pop_minutes; /* POP-before-SMTP window; 0: off */
+	int max_login_failures;	 /* per connection, then disconnect */
+	int finger;		 /* enum conf_finger */
+	long long max_message_size; /* octets, for smtp-in */
+	int max_recipients;	 /* per message, for smtp-in */
+};
+
+/* Fills c with the defaults (hostname from gethostname). */
+void conf_defaults(struct conf *c, const char *dir);
+/* Defaults, then DIR/yubin.conf. */
+int conf_load(struct conf *c, const char *dir, char *err, size_t errlen);
+/* Builds DIR/name into buf; -1 if it does not fit. */
+int conf_path(const struct conf *c, const char *name, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,206 @@
+/* maildir: reading and preparing Maildirs; see maildir.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "maildir.h"
+
+int
+maildir_create(const char *dir)
+{
+	static const char *const subdirs[] = { "tmp", "new", "cur" };
+	char path[PATH_MAX];
+	size_t i, len = strlen(dir);
+
+	if (len == 0 || len + 5 >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* the parents (SPOOL/mail/domain/) too, like mkdir -p */
+	strlcpy(path, dir, sizeof(path));
+	for (i = 1; i < len; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) == -1 && errno != EEXIST)
+			return -1;
+		path[i] = '/';
+	}
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+		if (mkdir(path, 0700) == -1 && errno != EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
+static off_t
+maildir_tag(const char *name, const char *tag)
+{
+	const char *p = name, *end = strchr(name, ':');
+	off_t v = 0;
+
+	while ((p = strstr(p, tag)) != NULL && (end == NULL || p < end)) {
+		p += strlen(tag);
+		if (*p < '0' || *p > '9')
+			continue;
+		for (v = 0; *p >= '0' && *p <= '9'; p++) {
+			if (v > (off_t)1 << 50)
+				return -1;
+			v = v * 10 + (*p - '0');
+		}
+		if (*p == ',' || *p == ':' || *p == '\0')
+			return v;
+	}
+	return -1;
+}
+
+int
+maildir_name_sizes(const char *name, off_t *size, off_t *wsize)
+{
+	*size = maildir_tag(name, ",S=");
+	*wsize = maildir_tag(name, ",W=");
+	return *size >= 0;
+}
+
+static int
+maildir_add(struct maildir_list *l, int dfd, const char *name, int in_new)
+{
+	struct maildir_msg *m;
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, 0) == -1)
+		return errno == ENOENT ? 0 : -1; /* taken meanwhile */
+	if (!S_ISREG(st.st_mode) || strlen(name) > MAILDIR_NAME_MAX)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+
+		if (cap > MAILDIR_MAX_MESSAGES) {
+			if (l->cap >= MAILDIR_MAX_MESSAGES)
+				return 0; /* the rest waits for next time */
+			cap = MAILDIR_MAX_MESSAGES;
+		}
+		m = reallocarray(l->msg, cap, sizeof(*m));
+		if (m == NULL)
+			return -1;
+		l->msg = m;
+		l->cap = cap;
+	}
+	m = &l->msg[l->n++];
+	strlcpy(m->name, name, sizeof(m->name));
+	if (!maildir_name_sizes(name, &m->size, &m->wsize) ||
+	    m->size != st.st_size) {
+		/* a tag that disagrees with the file is not trusted */
+		m->size = st.st_size;
+		m->wsize = -1;
+	}
+	m->mtime = st.st_mtime;
+	m->in_new = in_new;
+	return 0;
+}
+
+/* Appends the regular files of dir/sub to l. A missing dir is empty. */
+static int
+maildir_read(const char *dir, const char *sub, struct maildir_list *l)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (r == 0 && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			r = maildir_add(l, dirfd(d), de->d_name, sub[0] == 'n');
+	closedir(d);
+	return r;
+}
+
+int
+maildir_status(const char *dir, struct maildir_status *st)
+{
+	struct maildir_list l = { 0 };
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (maildir_read(dir, "new", &l) == -1 ||
+	    maildir_read(dir, "cur", &l) == -1) {
+		maildir_list_free(&l);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		st->messages++;
+		st->unread += l.msg[i].in_new;
+		st->bytes += l.msg[i].size;
+		if (l.msg[i].mtime > st->newest)
+			st->newest = l.msg[i].mtime;
+	}
+	maildir_list_free(&l);
+	return 0;
+}
+
+int
+maildir_take_new(const char *dir)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(from, sizeof(from), "%s/new", dir);
+	if ((d = opendir(from)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(from, sizeof(from), "%s/new/%s", dir, de->d_name);
+		snprintf(to, sizeof(to), "%s/cur/%s%s", dir, de->d_name,
+		    strchr(de->d_name, ':') ? "" : ":2,");
+		/* ENOENT: another reader took it first; fine. */
+		if (rename(from, to) == -1 && errno != ENOENT) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static int
+maildir_cmp(const void *a, const void *b)
+{
+	const struct maildir_msg *x = a, *y = b;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int
+maildir_list_cur(const char *dir, struct maildir_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (maildir_read(dir, "cur", l) == -1) {
+		maildir_list_free(l);
+		return -1;
+	}
+	qsort(l->msg, l->n, sizeof(*l->msg), maildir_cmp);
+	return 0;
+}
+
+void
+maildir_list_free(struct maildir_list *l)
+{
+	free(l->msg);
+	l->msg = NULL;
+	l->n = l->cap = 0;
+}

@@ -1,0 +1,137 @@
+/* users: account lookups in users.cdb and domains.cdb; see users.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "users.h"
+
+int
+users_name_ok(const char *name)
+{
+	size_t n;
+
+	if (name[0] == '\0' || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (n = 0; name[n] != '\0'; n++)
+		if (!islower((unsigned char)name[n]) &&
+		    !isdigit((unsigned char)name[n]) &&
+		    strchr("._+-", name[n]) == NULL)
+			return 0;
+	return n <= USERS_NAME_MAX;
+}
+
+static int
+users_get(struct db *users, const char *key, struct account *a)
+{
+	char val[USERS_SECRET_MAX + USERS_TARGETS_MAX + 2];
+	size_t vlen, slen;
+	int r;
+
+	r = db_get(users, key, strlen(key), val, sizeof(val), &vlen);
+	if (r != 1)
+		return r;
+	if (vlen >= sizeof(val) || (slen = strlen(val)) >= vlen ||
+	    slen >= sizeof(a->secret)) {
+		errno = EINVAL; /* not a record cdbmake-users wrote */
+		return -1;
+	}
+	strlcpy(a->key, key, sizeof(a->key));
+	strlcpy(a->secret, val, sizeof(a->secret));
+	strlcpy(a->targets, val + slen + 1, sizeof(a->targets));
+	return 1;
+}
+
+int
+users_find(struct db *users, const char *name, const char *domain,
+    struct account *a)
+{
+	char key[ADDR_MAX];
+	int r;
+
+	strlcpy(a->name, name, sizeof(a->name));
+	if (domain[0] != '\0') {
+		snprintf(key, sizeof(key), "%s@%s", name, domain);
+		strlcpy(a->domain, domain, sizeof(a->domain));
+		if ((r = users_get(users, key, a)) != 0)
+			return r;
+	}
+	a->domain[0] = '\0';
+	return users_get(users, name, a);
+}
+
+int
+users_find_rcpt(struct db *users, const char *name, const char *domain,
+    struct account *a)
+{
+	char key[ADDR_MAX];
+	int r;
+
+	if ((r = users_find(users, name, domain, a)) != 0 || domain[0] == '\0')
+		return r;
+	snprintf(key, sizeof(key), "@%s", domain);
+	a->name[0] = '\0';
+	strlcpy(a->domain, domain, sizeof(a->domain));
+	return users_get(users, key, a);
+}
+
+int
+users_find_login(struct db *users, const char *login, struct account *a)
+{
+	char name[USERS_NAME_MAX + 1], domain[ADDR_DOMAIN_MAX + 1];
+	const char *at = strchr(login, '@');
+	size_t i, n = at ? (size_t)(at - login) : strlen(login);
+
+	if (n == 0 || n > USERS_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		name[i] = (char)tolower((unsigned char)login[i]);
+	name[n] = '\0';
+	if (!users_name_ok(name))
+		return 0;
+	domain[0] = '\0';
+	if (at != NULL &&
+	    addr_domain_normalize(at + 1, domain, sizeof(domain)) == -1)
+		return 0;
+	return users_find(users, name, domain, a);
+}
+
+int
+users_domain_is_local(struct db *domains, const char *domain)
+{
+	return db_gets(domains, domain, NULL, 0);
+}
+
+int
+users_has_own_maildir(const struct account *a)
+{
+	const char *t = a->targets;
+
+	if (a->name[0] == '\0')
+		return 0; /* a catch-all has no Maildir of its own */
+	if (*t == '\0')
+		return 1;
+	for (;;) {
+		size_t n = strcspn(t, ",");
+
+		if (n == 1 && t[0] == '.')
+			return 1;
+		if (t[n] == '\0')
+			return 0;
+		t += n + 1;
+	}
+}
+
+int
+users_maildir(const char *spool, const struct account *a, char *buf,
+    size_t size)
+{
+	int n;
+
+	if (a->domain[0] != '\0' && strchr(a->key, '@') != NULL)
+		n = snprintf(buf, size, "%s/mail/%s/%s/", spool, a->domain,
+		    a->name);
+	else
+		n = snprintf(buf, size, "%s/mail/%s/", spool, a->name);
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Runs every test against the build in $1 (the sanitizer build from
+# `make check`): the cmocka unit tests, then the end-to-end tests inside a
+# network namespace of our own (loopback only), and prints the totals.
+set -u
+build=${1:-build/asan}
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+for t in "$build"/tests/test_*; do
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log")
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
+		echo "$t: crashed (exit $rc)"
+		failed=$((failed + 1))
+	fi
+done
+
+export YUBIN_BIN="$build/bin"
+e2e="/usr/bin/python3 tests/e2e/run.py ${E2E_PATTERN:-test_*.py}"
+if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
+	unshare --net sh -c "ip link set lo up && $e2e" >"$log" 2>&1
+else
+	echo "check.sh: no network namespace (not root?): running e2e as is"
+	$e2e >"$log" 2>&1
+fi
+rc=$?
+cat "$log"
+line=$(grep '^e2e: ' "$log" | tail -1)
+p=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p')
+f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$rc" -ne 0 ] && [ -z "$line" ]; then
+	echo "e2e: the runner itself failed (exit $rc)"
+	failed=$((failed + 1))
+fi
+echo
+echo "check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,157 @@
+"""cdbmake-users as the administrator uses it: compile, errors, --hash.
+Databases are read back with tinycdb's own `cdb` tool, hashes checked with
+Python's crypt (libxcrypt), not with yubin's code."""
+import crypt  # noqa: deprecated in 3.11, still Debian's libxcrypt binding
+import os
+import pty
+import subprocess
+import threading
+import time
+
+from yubintest import BIN, SiteTest, make_hash
+
+
+def cdb_get(path, key):
+    r = subprocess.run(["cdb", "-q", path, key], capture_output=True,
+                       timeout=10)
+    return r.stdout if r.returncode == 0 else None
+
+
+class CdbmakeUsers(SiteTest):
+    def good_site(self):
+        h = make_hash("pw")
+        return self.make_site(
+            domains="example.com\n[192.0.2.1]\n",
+            relay="127.0.0.1\n192.168.1.*\n",
+            users=(f"webmaster:{h}:\npostmaster::webmaster\n"
+                   f"abuse::webmaster\ntaro@example.com:{h}:.,taro@"
+                   "example.net\n"))
+
+    def test_compiles_all_three(self):
+        site = self.good_site()
+        r = site.cdbmake()
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stderr, "")
+        users = os.path.join(site.conf, "users.cdb")
+        self.assertEqual(cdb_get(users, "taro@example.com").split(b"\0")[1],
+                         b".,taro@example.net")
+        self.assertIsNotNone(cdb_get(users, "webmaster"))
+        self.assertIsNone(cdb_get(users, "taro"))
+        doms = os.path.join(site.conf, "domains.cdb")
+        self.assertEqual(cdb_get(doms, "[192.0.2.1]"), b"")
+        self.assertIsNone(cdb_get(doms, "example.net"))
+        self.assertEqual(os.stat(users).st_mode & 0o777, 0o640)
+
+    def test_bad_lines_are_reported_and_old_cdb_kept(self):
+        site = self.good_site()
+        site.cdbmake()
+        users = os.path.join(site.conf, "users.cdb")
+        before = open(users, "rb").read()
+        site.write("users", "# comment\nwebmaster:plaintext:\n"
+                   "bob@nowhere.example::\npostmaster::ghost\n")
+        site.write("relay", "127.0.0.1\n10.0.0.1/8\n")
+        r = site.cdbmake(check=False)
+        self.assertEqual(r.returncode, 100)
+        self.assertIn(f"{site.conf}/users:2: secret is not a crypt(3) hash",
+                      r.stderr)
+        self.assertIn(f"{site.conf}/users:3: domain nowhere.example is not"
+                      " listed", r.stderr)
+        self.assertIn(f"{site.conf}/relay:2: '10.0.0.1/8'", r.stderr)
+        self.assertEqual(open(users, "rb").read(), before)
+        self.assertEqual([f for f in os.listdir(site.conf) if "tmp" in f],
+                         [])
+
+    def test_alias_loop_rejected(self):
+        site = self.make_site(users="webmaster::\na::b\nb::a\n")
+        r = site.cdbmake(check=False)
+        self.assertEqual(r.returncode, 100)
+        self.assertRegex(r.stderr, r"users:\d: alias loop: (a -> b -> a|"
+                         r"b -> a -> b)")
+        self.assertFalse(os.path.exists(os.path.join(site.conf,
+                                                     "users.cdb")))
+
+    def test_missing_postmaster_warns_but_compiles(self):
+        site = self.make_site(users="webmaster::\n")
+        r = site.cdbmake()
+        self.assertIn("postmaster@example.com does not reach a mailbox",
+                      r.stderr)
+        self.assertIn("abuse@example.com does not reach a mailbox", r.stderr)
+
+    def test_one_table_only(self):
+        site = self.good_site()
+        r = site.cdbmake("relay")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(sorted(f for f in os.listdir(site.conf)
+                                if f.endswith(".cdb")), ["relay.cdb"])
+        r = site.cdbmake("bogus", check=False)
+        self.assertEqual(r.returncode, 100)
+        self.assertIn("usage: cdbmake-users", r.stderr)
+
+    def test_readers_always_see_a_whole_database(self):
+        site = self.good_site()
+        site.cdbmake()
+        users = os.path.join(site.conf, "users.cdb")
+        bad = []
+        stop = threading.Event()
+
+        def reader():
+            end = time.monotonic() + 20
+            while not stop.is_set() and time.monotonic() < end:
+                if cdb_get(users, "webmaster") is None:
+                    bad.append("webmaster missing")
+        t = threading.Thread(target=reader)
+        t.start()
+        h = make_hash("pw")
+        for i in range(30):
+            site.write("users", f"webmaster:{h}:\npostmaster::webmaster\n"
+                       f"abuse::webmaster\n" +
+                       "".join(f"u{i}x{j}::\n" for j in range(300)))
+            site.cdbmake("users")
+        stop.set()
+        t.join()
+        self.assertEqual(bad, [])
+        self.assertIsNotNone(cdb_get(users, "u29x299"))
+
+    def test_hash_from_pipe(self):
+        r = subprocess.run([f"{BIN}/cdbmake-users", "--hash"],
+                           input="s3cret pass\n", capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 0)
+        h = r.stdout.strip()
+        self.assertTrue(h.startswith("$y$"))
+        self.assertEqual(crypt.crypt("s3cret pass", h), h)
+        self.assertNotEqual(crypt.crypt("s3cret pasS", h), h)
+        r = subprocess.run([f"{BIN}/cdbmake-users", "--hash"], input="",
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 100)
+
+    def test_hash_asks_twice_on_a_terminal(self):
+        def run(first, second):
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(f"{BIN}/cdbmake-users",
+                         ["cdbmake-users", "--hash"])
+            out = b""
+            for answer in (first, second):
+                while not out.rstrip().endswith(b":"):
+                    out += os.read(fd, 1024)
+                os.write(fd, answer.encode() + b"\n")
+                out += b"|"
+            while True:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            _, status = os.waitpid(pid, 0)
+            return os.waitstatus_to_exitcode(status), out.decode()
+        code, out = run("tty pass", "tty pass")
+        self.assertEqual(code, 0)
+        self.assertNotIn("tty pass", out)  # no echo
+        h = out.strip().splitlines()[-1].strip()
+        self.assertEqual(crypt.crypt("tty pass", h), h)
+        code, out = run("one", "two")
+        self.assertEqual(code, 100)
+        self.assertIn("do not match", out)

@@ -1,0 +1,197 @@
+"""End-to-end harness: a throw-away yubin site under a real xinetd.
+
+A Site is a temporary directory holding a configuration (yubin.conf, users,
+domains, relay, compiled with the real cdbmake-users) and a spool. start()
+writes an xinetd configuration binding the named programs to free ports on
+127.0.0.1 and runs xinetd in the foreground; stop() ends it. SiteTest gives
+each test its own Site and always stops what it started, and fails a test
+whose servers left an AddressSanitizer report.
+"""
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+BIN = os.path.abspath(os.environ.get("YUBIN_BIN", "build/bin"))
+HASH_CACHE = {}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_hash(password):
+    """A yescrypt hash from the real cdbmake-users --hash."""
+    if password not in HASH_CACHE:
+        out = subprocess.run([f"{BIN}/cdbmake-users", "--hash"],
+                             input=password + "\n", capture_output=True,
+                             text=True, check=True, timeout=30)
+        HASH_CACHE[password] = out.stdout.strip()
+    return HASH_CACHE[password]
+
+
+class Site:
+    def __init__(self, users="", domains="example.com\n",
+                 relay="127.0.0.1\n::1\n", settings=None):
+        self.dir = tempfile.mkdtemp(prefix="yubin-e2e.")
+        self.conf = os.path.join(self.dir, "conf")
+        self.spool = os.path.join(self.dir, "spool")
+        self.asan = os.path.join(self.dir, "asan")
+        self.logfile = os.path.join(self.dir, "yubin.log")
+        for d in (self.conf, self.spool, self.asan,
+                  os.path.join(self.spool, "mail"),
+                  os.path.join(self.spool, "popbsmtp")):
+            os.makedirs(d, exist_ok=True)
+        self.settings = {"hostname": "mail.example.com",
+                         "spool": self.spool, "log": self.logfile,
+                         "timeout": "10"}
+        self.settings.update(settings or {})
+        self.write("domains", domains)
+        self.write("relay", relay)
+        self.write("users", users)
+        self.write_conf()
+        self.xinetd = None
+        self.ports = {}
+
+    def write(self, name, text):
+        with open(os.path.join(self.conf, name), "w") as f:
+            f.write(text)
+
+    def write_conf(self):
+        self.write("yubin.conf", "".join(
+            f"{k} = {v}\n" for k, v in self.settings.items()))
+
+    def cdbmake(self, *args, check=True):
+        r = subprocess.run([f"{BIN}/cdbmake-users", "-C", self.conf, *args],
+                           capture_output=True, text=True, timeout=60,
+                           env=self.env())
+        if check and r.returncode != 0:
+            raise AssertionError(f"cdbmake-users failed: {r.stderr}")
+        return r
+
+    def env(self):
+        e = dict(os.environ)
+        e["ASAN_OPTIONS"] = f"log_path={self.asan}/asan:detect_leaks=1"
+        e["UBSAN_OPTIONS"] = f"log_path={self.asan}/ubsan:print_stacktrace=1"
+        return e
+
+    def maildir(self, *parts):
+        return os.path.join(self.spool, "mail", *parts)
+
+    def log(self):
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def start(self, services):
+        """services: {name: [program, args...]}; returns {name: port}."""
+        user = pwd.getpwuid(os.getuid()).pw_name
+        lines = ["defaults", "{", "\tinstances = UNLIMITED",
+                 "\tper_source = UNLIMITED", "\tcps = 10000 1",
+                 f"\tlog_type = FILE {self.dir}/xinetd.log", "}"]
+        for name, argv in services.items():
+            port = free_port()
+            self.ports[name] = port
+            args = " ".join(["-C", self.conf] + list(argv[1:]))
+            lines += [f"service yubin-{name}", "{", "\ttype = UNLISTED",
+                      "\tsocket_type = stream", "\tprotocol = tcp",
+                      "\twait = no", f"\tuser = {user}",
+                      "\tbind = 127.0.0.1", f"\tport = {port}",
+                      f"\tserver = {BIN}/{argv[0]}",
+                      f"\tserver_args = {args}",
+                      f"\tenv = ASAN_OPTIONS=log_path={self.asan}/asan"
+                      f" UBSAN_OPTIONS=log_path={self.asan}/ubsan"
+                      f":print_stacktrace=1", "}"]
+        cfg = os.path.join(self.dir, "xinetd.conf")
+        with open(cfg, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.xinetd = subprocess.Popen(
+            ["xinetd", "-dontfork", "-stayalive", "-f", cfg,
+             "-pidfile", os.path.join(self.dir, "xinetd.pid")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        for port in self.ports.values():
+            while not self.listening(port):
+                if time.monotonic() > deadline or self.xinetd.poll() is not None:
+                    self.stop()
+                    raise AssertionError("xinetd did not start listening")
+                time.sleep(0.05)
+        return self.ports
+
+    @staticmethod
+    def listening(port):
+        with socket.socket() as s:
+            s.settimeout(1)
+            try:
+                s.connect(("127.0.0.1", port))
+                return True
+            except OSError:
+                return False
+
+    def stop(self):
+        if self.xinetd is not None and self.xinetd.poll() is None:
+            self.xinetd.send_signal(signal.SIGTERM)
+            try:
+                self.xinetd.wait(10)
+            except subprocess.TimeoutExpired:
+                self.xinetd.kill()
+                self.xinetd.wait(10)
+        self.xinetd = None
+
+    def sanitizer_reports(self, settle=2.0):
+        """Reports the servers left; waits briefly for exiting children."""
+        deadline = time.monotonic() + settle
+        while True:
+            found = sorted(os.listdir(self.asan))
+            if found or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        texts = []
+        for name in found:
+            with open(os.path.join(self.asan, name), errors="replace") as f:
+                texts.append(f.read())
+        return texts
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SiteTest(unittest.TestCase):
+    """Each test gets self.site; servers are stopped even on failure."""
+
+    def make_site(self, **kw):
+        site = Site(**kw)
+        self.addCleanup(site.close)
+        self.addCleanup(self.check_sanitizers, site)
+        return site
+
+    def check_sanitizers(self, site):
+        site.stop()
+        reports = site.sanitizer_reports(settle=0.3)
+        if reports:
+            self.fail("sanitizer report:\n" + reports[0][:3000])
+
+
+def connect(port, timeout=10):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return s
+
+
+def recv_all(sock, limit=1 << 20):
+    data = b""
+    while len(data) < limit:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -1,0 +1,155 @@
+/* Unit tests for lib/conf: defaults, every key type, errors with FILE:LINE. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "conf.h"
+#include "testutil.h"
+
+static void
+test_defaults_without_settings(void **state)
+{
+	struct conf c;
+	char err[CONF_ERR_MAX];
+
+	(void)state;
+	test_mkdir();
+	test_write("yubin.conf", "# nothing set\n\n");
+	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), 0);
+	assert_string_equal(c.spool, "/var/yubin");
+	assert_int_equal(c.timeout, 300);
+	assert_int_equal(c.auth_requires_tls, 1);
+	assert_int_equal(c.finger, FINGER_STATUS);
+	assert_int_equal(c.max_message_size, 10 * 1024 * 1024);
+	assert_true(c.hostname[0] != '\0');
+	test_rmdir();
+}
+
+static void
+test_every_type_parses(void **state)
+{
+	struct conf c;
+	char err[CONF_ERR_MAX];
+
+	(void)state;
+	test_mkdir();
+	test_write("yubin.conf",
+	    "hostname = mail.example.com  # trailing comment\n"
+	    "spool=/srv/yubin\n"
+	    "log = /var/log/yubin.log\n"
+	    "\ttimeout = 30\r\n"
+	    "auth_requires_tls = no\n"
+	    "relay_after_pop_minutes = 15\n"
+	    "finger = list\n"
+	    "max_message_size = 2048\n"
+	    "max_recipients = 5\n"
+	    "max_login_failures = 2\n");
+	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), 0);
+	assert_string_equal(c.hostname, "mail.example.com");
+	assert_string_equal(c.spool, "/srv/yubin");
+	assert_string_equal(c.log, "/var/log/yubin.log");
+	assert_int_equal(c.timeout, 30);
+	assert_int_equal(c.auth_requires_tls, 0);
+	assert_int_equal(c.relay_after_pop_minutes, 15);
+	assert_int_equal(c.finger, FINGER_LIST);
+	assert_int_equal(c.max_message_size, 2048);
+	assert_int_equal(c.max_recipients, 5);
+	assert_int_equal(c.max_login_failures, 2);
+	test_rmdir();
+}
+
+struct bad_case {
+	const char *label;
+	const char *text;
+	const char *expect; /* substring of the error, after the path */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "unknown key", "timeout = 5\nfrobnicate = 1\n",
+	    "yubin.conf:2: frobnicate is not a known setting" },
+	{ "no equals sign", "timeout 5\n", ":1: expected key = value" },
+	{ "number out of range", "\n\ntimeout = 99999\n",
+	    ":3: timeout is out of range" },
+	{ "not a number", "timeout = soon\n", ":1: timeout is not a number" },
+	{ "bad boolean", "auth_requires_tls = maybe\n",
+	    ":1: auth_requires_tls must be yes or no" },
+	{ "relative path", "spool = var/yubin\n",
+	    ":1: spool must be an absolute path" },
+	{ "dot-dot path", "spool = /var/../etc\n", "must not contain .." },
+	{ "bad host name", "hostname = -bad-.example\n",
+	    ":1: hostname is not a valid host name" },
+	{ "set twice", "timeout = 5\ntimeout = 6\n", ":2: timeout is set twice" },
+	{ "empty value", "log =\n", ":1: log has no value" },
+	{ "bad finger", "finger = everyone\n",
+	    ":1: finger must be status, off or list" },
+};
+
+static void
+test_bad_lines_name_file_and_line(void **state)
+{
+	struct conf c;
+	char err[CONF_ERR_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		test_mkdir();
+		test_write("yubin.conf", bad_cases[i].text);
+		if (conf_load(&c, testdir, err, sizeof(err)) != -1 ||
+		    strstr(err, bad_cases[i].expect) == NULL ||
+		    strstr(err, testdir) == NULL)
+			fail_msg("%s: got '%s'", bad_cases[i].label, err);
+		test_rmdir();
+	}
+}
+
+static void
+test_long_line_and_nul_are_errors(void **state)
+{
+	char big[CONF_LINE_MAX + 100], err[CONF_ERR_MAX], path[512];
+	struct conf c;
+	FILE *f;
+
+	(void)state;
+	test_mkdir();
+	memset(big, 'x', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	test_write("yubin.conf", big);
+	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: line too long"));
+	snprintf(path, sizeof(path), "%s/yubin.conf", testdir);
+	f = fopen(path, "w");
+	fwrite("timeout = 5\nlog = /a\0b\n", 1, 23, f);
+	fclose(f);
+	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: line contains a NUL byte"));
+	test_rmdir();
+}
+
+static void
+test_missing_file_is_an_error(void **state)
+{
+	struct conf c;
+	char err[CONF_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(conf_load(&c, "/nonexistent/yubin", err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "/nonexistent/yubin/yubin.conf: No such"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_without_settings),
+		cmocka_unit_test(test_every_type_parses),
+		cmocka_unit_test(test_bad_lines_name_file_and_line),
+		cmocka_unit_test(test_long_line_and_nul_are_errors),
+		cmocka_unit_test(test_missing_file_is_an_error),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

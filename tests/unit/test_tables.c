@@ -1,0 +1,312 @@
+/*
+ * Unit tests for lib/tables with lib/users and lib/relay: what
+ * cdbmake-users compiles is what the servers look up, bad lines give
+ * FILE:LINE and leave the old databases alone.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <sys/stat.h>
+
+#include "cidr.h"
+#include "relay.h"
+#include "tables.h"
+#include "testutil.h"
+#include "users.h"
+
+/* yescrypt of "secret" (made with cdbmake-users --hash) */
+#define HASH "$y$j9T$aif3vB9HURiRwvbdIzv6T.$Y11MCrEE58E5rZYPdvCJgSN9mCVUIdLwuFzBSPbt2A/"
+
+static char *errtext;
+static size_t errlen;
+
+static int
+compile(unsigned which)
+{
+	FILE *f = open_memstream(&errtext, &errlen);
+	int r;
+
+	r = tables_compile(testdir, which, f);
+	fclose(f);
+	return r;
+}
+
+static void
+open_db(struct db *d, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", testdir, name);
+	assert_int_equal(db_open(d, path), 0);
+}
+
+static void
+write_site(const char *users)
+{
+	test_write("domains", "# local domains\nExample.COM\n[192.0.2.1]\n"
+			      "example.org\n");
+	test_write("relay", "127.0.0.1\n::1\n192.168.1.*\n!192.168.1.99\n"
+			    "2001:db8::/32\n");
+	test_write("users", users);
+}
+
+static const char good_users[] =
+    "# a family site\n"
+    "webmaster:" HASH ":\n"
+    "postmaster::webmaster\n"
+    "abuse::webmaster\n"
+    "taro@example.com:!" HASH ":.,taro@example.net\n"
+    "hanako:" HASH ":/srv/mail/hanako/\n"
+    "@example.org::webmaster\n"
+    "info@example.org::hanako, taro@example.com\n";
+
+static void
+test_good_site_compiles_and_looks_up(void **state)
+{
+	struct db users, domains;
+	struct account a;
+
+	(void)state;
+	test_mkdir();
+	write_site(good_users);
+	assert_int_equal(compile(TABLES_ALL), 0);
+	assert_string_equal(errtext, "");
+	free(errtext);
+	open_db(&users, "users.cdb");
+	open_db(&domains, "domains.cdb");
+	assert_int_equal(users_domain_is_local(&domains, "example.com"), 1);
+	assert_int_equal(users_domain_is_local(&domains, "[192.0.2.1]"), 1);
+	assert_int_equal(users_domain_is_local(&domains, "example.net"), 0);
+	/* name@domain first */
+	assert_int_equal(users_find(&users, "taro", "example.com", &a), 1);
+	assert_string_equal(a.key, "taro@example.com");
+	assert_string_equal(a.secret, "!" HASH);
+	assert_string_equal(a.targets, ".,taro@example.net");
+	assert_true(users_has_own_maildir(&a));
+	/* then name in any local domain */
+	assert_int_equal(users_find(&users, "webmaster", "example.org", &a), 1);
+	assert_string_equal(a.key, "webmaster");
+	assert_string_equal(a.targets, "");
+	assert_int_equal(users_find(&users, "nobody", "example.com", &a), 0);
+	/* the catch-all only for recipients, and exact accounts win */
+	assert_int_equal(users_find_rcpt(&users, "nobody", "example.org", &a), 1);
+	assert_string_equal(a.key, "@example.org");
+	assert_false(users_has_own_maildir(&a));
+	assert_int_equal(users_find_rcpt(&users, "info", "example.org", &a), 1);
+	assert_string_equal(a.key, "info@example.org");
+	assert_string_equal(a.targets, "hanako,taro@example.com");
+	assert_int_equal(users_find_rcpt(&users, "nobody", "example.com", &a), 0);
+	/* logins */
+	assert_int_equal(users_find_login(&users, "Taro@Example.com", &a), 1);
+	assert_int_equal(users_find_login(&users, "hanako", &a), 1);
+	assert_false(users_has_own_maildir(&a));
+	assert_int_equal(users_find_login(&users, "../etc", &a), 0);
+	db_close(&users);
+	db_close(&domains);
+	test_rmdir();
+}
+
+static void
+test_maildir_paths(void **state)
+{
+	struct account a;
+	char path[256];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	strcpy(a.key, "taro@example.com");
+	strcpy(a.name, "taro");
+	strcpy(a.domain, "example.com");
+	assert_int_equal(users_maildir("/var/yubin", &a, path, sizeof(path)), 0);
+	assert_string_equal(path, "/var/yubin/mail/example.com/taro/");
+	strcpy(a.key, "webmaster");
+	strcpy(a.name, "webmaster");
+	assert_int_equal(users_maildir("/var/yubin", &a, path, sizeof(path)), 0);
+	assert_string_equal(path, "/var/yubin/mail/webmaster/");
+}
+
+static void
+test_relay_longest_match(void **state)
+{
+	struct db relay;
+	struct cidr c;
+	size_t i;
+	static const struct {
+		const char *ip;
+		int allowed;
+	} cases[] = {
+		{ "127.0.0.1", 1 },
+		{ "127.0.0.2", 0 },
+		{ "::1", 1 },
+		{ "::ffff:127.0.0.1", 1 },
+		{ "192.168.1.20", 1 },
+		{ "192.168.1.99", 0 }, /* the /32 deny beats the /24 */
+		{ "192.168.2.20", 0 },
+		{ "2001:db8:1::5", 1 },
+		{ "2001:db9::5", 0 },
+		{ "203.0.113.5", 0 },
+	};
+
+	(void)state;
+	test_mkdir();
+	write_site(good_users);
+	assert_int_equal(compile(TABLES_RELAY), 0);
+	free(errtext);
+	open_db(&relay, "relay.cdb");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cidr_from_text(cases[i].ip, &c), 0);
+		if (relay_allowed(&relay, &c) != cases[i].allowed)
+			fail_msg("%s: wrong relay answer", cases[i].ip);
+	}
+	db_close(&relay);
+	test_rmdir();
+}
+
+struct bad_case {
+	const char *label;
+	const char *users;
+	const char *expect; /* "users:LINE: ..." */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "clear-text secret", "webmaster:hunter2:\n",
+	    "users:1: secret is not a crypt(3) hash" },
+	{ "no colons", "webmaster\n", "users:1: expected address:secret:targets" },
+	{ "bad name", "\nweb master::\n", "users:2: 'web master' is not a valid" },
+	{ "slash in name", "a/b::\n", "users:1: 'a/b' is not a valid account" },
+	{ "unknown domain", "taro@example.net::\n",
+	    "users:1: domain example.net is not listed in" },
+	{ "missing alias target", "webmaster::\npostmaster::nobody\n",
+	    "users:2: target nobody names no account" },
+	{ "alias loop", "webmaster::\na::b\nb::c\nc::a\n", "alias loop: " },
+	{ "self loop", "webmaster::\nme::me\n", "alias loop: me -> me" },
+	{ "relative maildir", "webmaster::Maildir/\n",
+	    "users:1: target 'Maildir/' is not an account" },
+	{ "maildir without slash", "webmaster::/srv/mail\n",
+	    "users:1: '/srv/mail' is not an absolute Maildir path" },
+	{ "dot-dot maildir", "webmaster::/srv/../etc/\n",
+	    "is not an absolute Maildir path" },
+	{ "empty target", "webmaster::a,,b\n", "users:1: empty target" },
+	{ "trailing comma", "webmaster::.,\n", "users:1: empty target" },
+	{ "catch-all with secret", "webmaster::\n@example.com:" HASH ":webmaster\n",
+	    "users:2: a catch-all cannot log in" },
+	{ "catch-all without target", "@example.com::\n",
+	    "users:1: a catch-all needs a target" },
+	{ "duplicate", "webmaster::\nWebmaster::\n",
+	    "users:2: address webmaster is already listed at line 1" },
+	{ "percent hack target", "webmaster::u%x@example.net\n",
+	    "is not an account, a Maildir or an address" },
+};
+
+static void
+test_bad_users_lines(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		test_mkdir();
+		write_site(bad_cases[i].users);
+		if (compile(TABLES_USERS) != 1 ||
+		    strstr(errtext, bad_cases[i].expect) == NULL)
+			fail_msg("%s: got '%s'", bad_cases[i].label, errtext);
+		free(errtext);
+		test_rmdir();
+	}
+}
+
+static void
+test_bad_domains_and_relay_lines(void **state)
+{
+	(void)state;
+	test_mkdir();
+	test_write("domains", "example.com\nnot a domain\n");
+	test_write("relay", "10.0.0.0/8\n10.1.2.3/8\nlocalhost\n10.0.0.0/8\n");
+	test_write("users", "webmaster::\n");
+	assert_int_equal(compile(TABLES_ALL), 1);
+	assert_non_null(strstr(errtext, "domains:2: 'not a domain' is not"));
+	assert_non_null(strstr(errtext, "relay:2: '10.1.2.3/8': address has"));
+	assert_non_null(strstr(errtext, "relay:3: 'localhost': not an IPv4"));
+	assert_non_null(strstr(errtext, "relay:4: range 10.0.0.0/8 is already"));
+	free(errtext);
+	test_rmdir();
+}
+
+static void
+test_errors_leave_old_databases(void **state)
+{
+	struct stat before, after;
+	char path[512];
+
+	(void)state;
+	test_mkdir();
+	write_site(good_users);
+	assert_int_equal(compile(TABLES_ALL), 0);
+	free(errtext);
+	snprintf(path, sizeof(path), "%s/users.cdb", testdir);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(before.st_mode & 0777, 0640);
+	test_write("users", "webmaster::\nbroken line\n");
+	test_write("domains", "example.com\n");
+	assert_int_equal(compile(TABLES_ALL), 1);
+	free(errtext);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	snprintf(path, sizeof(path), "%s/users.cdb.tmp", testdir);
+	assert_int_equal(access(path, F_OK), -1);
+	test_rmdir();
+}
+
+static void
+test_missing_postmaster_warns(void **state)
+{
+	(void)state;
+	test_mkdir();
+	write_site("webmaster::\nabuse@example.com::webmaster\n");
+	assert_int_equal(compile(TABLES_ALL), 0);
+	assert_non_null(strstr(errtext,
+	    "users: warning: postmaster@example.com does not reach a mailbox"));
+	assert_null(strstr(errtext, "abuse@example.com does not"));
+	assert_non_null(strstr(errtext, "abuse@example.org does not"));
+	free(errtext);
+	test_rmdir();
+}
+
+static void
+test_long_chain_refused(void **state)
+{
+	char users[2048] = "webmaster::\n", line[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < USERS_ALIAS_DEPTH + 3; i++) {
+		snprintf(line, sizeof(line), "a%d::a%d\n", i, i + 1);
+		strlcat(users, line, sizeof(users));
+	}
+	snprintf(line, sizeof(line), "a%d::\n", i);
+	strlcat(users, line, sizeof(users));
+	test_mkdir();
+	write_site(users);
+	assert_int_equal(compile(TABLES_USERS), 1);
+	assert_non_null(strstr(errtext, "is longer than 10 hops"));
+	free(errtext);
+	test_rmdir();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_site_compiles_and_looks_up),
+		cmocka_unit_test(test_maildir_paths),
+		cmocka_unit_test(test_relay_longest_match),
+		cmocka_unit_test(test_bad_users_lines),
+		cmocka_unit_test(test_bad_domains_and_relay_lines),
+		cmocka_unit_test(test_errors_leave_old_databases),
+		cmocka_unit_test(test_missing_postmaster_warns),
+		cmocka_unit_test(test_long_chain_refused),
+	};
+
+	return cmocka_run_group_tests_name("tables", tests, NULL, NULL);
+}
