@@ -55,6 +55,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBYUBIN) $(LIB_HDR)
 
 units: $(UNITS)
 
+$(BUILD)/bench/%: tests/bench/%.c $(LIBYUBIN) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS)
+
 deps:
 	@sh .ci/install-deps
 
@@ -62,7 +66,7 @@ deps:
 # end-to-end tests through xinetd (ASan reports go to files the harness
 # checks, never to the client's socket).
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint all
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 		EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" all units
 	@$(MAKE) --no-print-directory check-run
@@ -71,7 +75,7 @@ check-run:
 	@sh tests/check.sh build/asan
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/lookup
 	@$(MAKE) --no-print-directory bench-run
 
 bench-run:
@@ -94,15 +98,16 @@ install: all
 		if [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then \
 			echo "keeping existing $(DESTDIR)$(CONFDIR)/$$f"; \
 		else \
-			install -m 644 conf/$$f $(DESTDIR)$(CONFDIR)/$$f; \
+			mode=644; [ $$f = users ] && mode=640; \
+			install -m $$mode conf/$$f $(DESTDIR)$(CONFDIR)/$$f; \
 		fi; \
 	done
-	chmod 640 $(DESTDIR)$(CONFDIR)/users
 	install -d $(DESTDIR)$(CONFDIR)/examples/xinetd.d \
 		$(DESTDIR)$(CONFDIR)/examples/systemd
 	install -m 644 conf/inetd.conf $(DESTDIR)$(CONFDIR)/examples/
 	install -m 644 conf/xinetd.d/* $(DESTDIR)$(CONFDIR)/examples/xinetd.d/
 	install -m 644 conf/systemd/* $(DESTDIR)$(CONFDIR)/examples/systemd/
+	install -m 644 cdb/rules.mk $(DESTDIR)$(CONFDIR)/examples/
 
 lint:
 	mandoc -Tlint -W warning $(MAN5) $(MAN8)

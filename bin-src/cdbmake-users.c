@@ -14,8 +14,8 @@
 #include "conf.h"
 #include "tables.h"
 
-#define USAGE                                                                 \
-	"usage: cdbmake-users [-C dir] [users | domains | relay | all]\n"     \
+#define USAGE                                                                  \
+	"usage: cdbmake-users [-C dir] [users | domains | relay | all]\n"      \
 	"       cdbmake-users --hash\n"
 
 #define EXIT_PERM 100
@@ -118,7 +118,8 @@ main(int argc, char **argv)
 		which = parse_which(argv[0]);
 	r = tables_compile(dir, which, stderr);
 	if (r == 1)
-		errx(EXIT_PERM, "fatal: errors found, databases left unchanged");
+		errx(
+		    EXIT_PERM, "fatal: errors found, databases left unchanged");
 	if (r == -1)
 		errx(EXIT_TEMP, "fatal: databases not (all) written");
 	return 0;

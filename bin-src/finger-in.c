@@ -97,9 +97,9 @@ answer_user(struct db *users, const char *query, const char *name)
 	size_t i;
 
 	for (i = 0; name[i] && i < USERS_NAME_MAX; i++)
-		lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
-			name[i] + 32 :
-			name[i]);
+		lower[i] =
+		    (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32
+							    : name[i]);
 	lower[i] = '\0';
 	/* An invalid or unknown name gets the same shape with zeros: the
 	 * answer does not tell which names exist. */
@@ -129,7 +129,8 @@ answer_list(struct db *users)
 		unsigned klen = cdb_keylen(&users->cdb);
 
 		if (klen == 0 || klen > USERS_NAME_MAX ||
-		    cdb_read(&users->cdb, key, klen, cdb_keypos(&users->cdb)) != 0)
+		    cdb_read(&users->cdb, key, klen, cdb_keypos(&users->cdb)) !=
+			0)
 			continue;
 		key[klen] = '\0';
 		if (strchr(key, '@') != NULL ||

@@ -9,10 +9,10 @@
 
 #include "addr.h"
 
-#define FAIL(msg)                                                             \
-	do {                                                                  \
-		*why = (msg);                                                 \
-		return -1;                                                    \
+#define FAIL(msg)                                                              \
+	do {                                                                   \
+		*why = (msg);                                                  \
+		return -1;                                                     \
 	} while (0)
 
 static int
@@ -33,7 +33,8 @@ addr_local(const char *s, struct addr *a, const char **why)
 			if (*s == '\\' && s[1] >= 32 && s[1] <= 126)
 				s++;
 			else if (*s < 32 || *s > 126 || *s == '\\')
-				return *why = "bad character in quoted local part",
+				return *why =
+					   "bad character in quoted local part",
 				       NULL;
 			if (n >= ADDR_LOCAL_MAX)
 				return *why = "local part too long", NULL;
@@ -42,8 +43,9 @@ addr_local(const char *s, struct addr *a, const char **why)
 		s++;
 	} else {
 		for (; addr_atext((unsigned char)*s) || *s == '.'; s++) {
-			if (*s == '.' && (n == 0 || s[1] == '.' || s[1] == '@' ||
-			    !addr_atext((unsigned char)s[1])))
+			if (*s == '.' &&
+			    (n == 0 || s[1] == '.' || s[1] == '@' ||
+				!addr_atext((unsigned char)s[1])))
 				return *why = "bad dot in local part", NULL;
 			if (n >= ADDR_LOCAL_MAX)
 				return *why = "local part too long", NULL;
@@ -83,9 +85,9 @@ addr_literal_normalize(const char *in, size_t len, char *out, size_t size)
 		return -1;
 	inet_ntop(v6 ? AF_INET6 : AF_INET, bin, text, sizeof(text));
 	return snprintf(out, size, "[%s%s]", v6 ? "ipv6:" : "", text) <
-		   (int)size ?
-	    0 :
-	    -1;
+		(int)size
+	    ? 0
+	    : -1;
 }
 
 static int
@@ -165,8 +167,8 @@ addr_route(const char *s, const char **why)
 }
 
 int
-addr_parse_path(const char *s, struct addr *a, const char **rest,
-    const char **why)
+addr_parse_path(
+    const char *s, struct addr *a, const char **rest, const char **why)
 {
 	const char *start, *end;
 	int bracket;

@@ -28,8 +28,8 @@ struct addr {
  * is allowed (RCPT TO:<Postmaster>); the caller decides. *rest points past
  * the path, at the ESMTP parameters.
  */
-int addr_parse_path(const char *s, struct addr *a, const char **rest,
-    const char **why);
+int addr_parse_path(
+    const char *s, struct addr *a, const char **rest, const char **why);
 /* Parses a bare `local@domain` or `local` (config files, -f). */
 int addr_parse(const char *s, struct addr *a, const char **why);
 /* Normalizes a domain or address literal into out; 0 or -1 if invalid. */

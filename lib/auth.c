@@ -39,14 +39,12 @@ auth_check(const char *secret, const char *password)
 	if (secret[0] == '\0' || secret[0] == '!' || !auth_secret_ok(secret))
 		return 0;
 	memset(&data, 0, sizeof(data));
-	if (crypt_r(password, secret, &data) == NULL ||
-	    data.output[0] == '*') {
+	if (crypt_r(password, secret, &data) == NULL || data.output[0] == '*') {
 		explicit_bzero(&data, sizeof(data));
 		return -1;
 	}
 	len = strlen(secret);
-	ok = strlen(data.output) == len &&
-	    auth_equal(data.output, secret, len);
+	ok = strlen(data.output) == len && auth_equal(data.output, secret, len);
 	explicit_bzero(&data, sizeof(data));
 	return ok;
 }

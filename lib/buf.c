@@ -107,8 +107,8 @@ buf_flush(struct buf *b)
 		}
 		if (w == -1 && (errno == EINTR))
 			continue;
-		if (w == -1 && errno == EAGAIN && buf_poll(b, b->wfd,
-		    POLLOUT) == 0)
+		if (w == -1 && errno == EAGAIN &&
+		    buf_poll(b, b->wfd, POLLOUT) == 0)
 			continue;
 		b->failed = 1;
 		return -1;

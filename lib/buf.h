@@ -20,12 +20,7 @@
 
 #define BUF_SIZE 16384
 
-enum {
-	BUF_ERR = -1,
-	BUF_EOF = 0,
-	BUF_LINE = 1,
-	BUF_LONG = 2
-};
+enum { BUF_ERR = -1, BUF_EOF = 0, BUF_LINE = 1, BUF_LONG = 2 };
 
 /* A transport under the buffers (plain fds, later TLS). Returns as
  * read(2)/write(2); may set errno EAGAIN to ask for another poll. */

@@ -7,8 +7,8 @@
 
 #include "cidr.h"
 
-static const unsigned char cidr_v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0xff, 0xff };
+static const unsigned char cidr_v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff };
 
 int
 cidr_len(const struct cidr *c)
@@ -83,8 +83,8 @@ cidr_parse_wildcard(const char *s, struct cidr *c)
 				return -1;
 			memcpy(octet, s, n);
 			octet[n] = '\0';
-			c->addr[part] = (unsigned char)strtonum(octet, 0, 255,
-			    &err);
+			c->addr[part] =
+			    (unsigned char)strtonum(octet, 0, 255, &err);
 			if (err != NULL)
 				return -1;
 		}

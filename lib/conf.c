@@ -30,10 +30,10 @@ struct conf_key {
 	long long min, max;
 };
 
-#define K(n, t, min, max)                                                     \
+#define K(n, t, min, max)                                                      \
 	{                                                                      \
-		#n, t, offsetof(struct conf, n), sizeof(((struct conf *)0)->n), \
-		    min, max                                                   \
+#n, t, offsetof(struct conf, n),                               \
+		    sizeof(((struct conf *)0)->n), min, max                    \
 	}
 
 static const struct conf_key conf_keys[] = {
@@ -173,8 +173,8 @@ conf_trim(char *s)
 
 /* Parses one line; returns NULL or the error text. */
 static const char *
-conf_line(struct conf *c, char *line, unsigned *seen, char *what,
-    size_t whatlen)
+conf_line(
+    struct conf *c, char *line, unsigned *seen, char *what, size_t whatlen)
 {
 	char *eq, *key, *val, *hash;
 	size_t i;
@@ -209,7 +209,8 @@ conf_line(struct conf *c, char *line, unsigned *seen, char *what,
 static const char *
 conf_read_error(int r)
 {
-	return r == TEXTFILE_LONG ? "line too long" : "line contains a NUL byte";
+	return r == TEXTFILE_LONG ? "line too long"
+				  : "line contains a NUL byte";
 }
 
 int
@@ -232,9 +233,9 @@ conf_load(struct conf *c, const char *dir, char *err, size_t errlen)
 	}
 	while ((r = textfile_next(&t, line, sizeof(line))) > 0) {
 		what[0] = '\0';
-		msg = r == TEXTFILE_LINE ?
-		    conf_line(c, line, &seen, what, sizeof(what)) :
-		    conf_read_error(r);
+		msg = r == TEXTFILE_LINE
+		    ? conf_line(c, line, &seen, what, sizeof(what))
+		    : conf_read_error(r);
 		if (msg != NULL)
 			break;
 	}

@@ -16,24 +16,20 @@
 #define CONF_LINE_MAX 1024
 #define CONF_ERR_MAX 1200
 
-enum conf_finger {
-	FINGER_STATUS,
-	FINGER_OFF,
-	FINGER_LIST
-};
+enum conf_finger { FINGER_STATUS, FINGER_OFF, FINGER_LIST };
 
 struct conf {
-	char dir[PATH_MAX];	 /* the configuration directory (-C) */
-	char hostname[256];	 /* names this host in greetings, headers */
-	char spool[PATH_MAX];	 /* queue/, popbsmtp/, mail/ */
-	char log[PATH_MAX];	 /* log file; empty: syslog */
-	int timeout;		 /* seconds a read may wait */
-	int auth_requires_tls;	 /* refuse clear-text passwords off loopback */
+	char dir[PATH_MAX];    /* the configuration directory (-C) */
+	char hostname[256];    /* names this host in greetings, headers */
+	char spool[PATH_MAX];  /* queue/, popbsmtp/, mail/ */
+	char log[PATH_MAX];    /* log file; empty: syslog */
+	int timeout;	       /* seconds a read may wait */
+	int auth_requires_tls; /* refuse clear-text passwords off loopback */
 	int relay_after_pop_minutes; /* POP-before-SMTP window; 0: off */
-	int max_login_failures;	 /* per connection, then disconnect */
-	int finger;		 /* enum conf_finger */
-	long long max_message_size; /* octets, for smtp-in */
-	int max_recipients;	 /* per message, for smtp-in */
+	int max_login_failures;	     /* per connection, then disconnect */
+	int finger;		     /* enum conf_finger */
+	long long max_message_size;  /* octets, for smtp-in */
+	int max_recipients;	     /* per message, for smtp-in */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

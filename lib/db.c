@@ -89,13 +89,13 @@ db_make_start(struct db_make *m, const char *path, int mode)
 }
 
 int
-db_make_add(struct db_make *m, const void *key, size_t klen,
-    const void *val, size_t vlen)
+db_make_add(struct db_make *m, const void *key, size_t klen, const void *val,
+    size_t vlen)
 {
 	return cdb_make_add(&m->cm, key, (unsigned)klen, val, (unsigned)vlen) ==
-		0 ?
-	    0 :
-	    -1;
+		0
+	    ? 0
+	    : -1;
 }
 
 int

@@ -20,8 +20,8 @@ struct db {
 int db_open(struct db *d, const char *path);
 void db_close(struct db *d);
 /* Copies the value (NUL-terminated, cut to size - 1) into val. */
-int db_get(struct db *d, const void *key, size_t klen, char *val,
-    size_t size, size_t *vlen);
+int db_get(struct db *d, const void *key, size_t klen, char *val, size_t size,
+    size_t *vlen);
 /* Like db_get with a NUL-terminated key. */
 int db_gets(struct db *d, const char *key, char *val, size_t size);
 

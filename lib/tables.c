@@ -26,10 +26,10 @@
 #define NONE ((size_t)-1)
 
 struct entry {
-	char *key;     /* users: the address; domains: the domain */
-	char *domain;  /* users: "" for all-domains accounts */
-	char *name;    /* users: "" for a catch-all */
-	char *value;   /* users: "secret\0targets"; relay: "+" or "-" */
+	char *key;	   /* users: the address; domains: the domain */
+	char *domain;	   /* users: "" for all-domains accounts */
+	char *name;	   /* users: "" for a catch-all */
+	char *value;	   /* users: "secret\0targets"; relay: "+" or "-" */
 	const char *label; /* the entry as written, for messages */
 	size_t vlen;
 	size_t klen;
@@ -62,13 +62,12 @@ struct tables {
 	size_t stack[USERS_ALIAS_DEPTH + 2];
 };
 
-static void
-tab_error(struct tables *t, const char *path, unsigned line,
+static void tab_error(struct tables *t, const char *path, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-tab_error(struct tables *t, const char *path, unsigned line,
-    const char *fmt, ...)
+tab_error(
+    struct tables *t, const char *path, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -206,8 +205,8 @@ tab_read(struct tables *t, struct table *tb,
 	while ((r = textfile_next(&tf, line, sizeof(line))) > 0) {
 		if (r == TEXTFILE_LONG || r == TEXTFILE_NUL) {
 			tab_error(t, tb->path, tf.lineno, "%s",
-			    r == TEXTFILE_LONG ? "line too long" :
-						 "line contains a NUL byte");
+			    r == TEXTFILE_LONG ? "line too long"
+					       : "line contains a NUL byte");
 			continue;
 		}
 		s = tab_trim(line);
@@ -311,8 +310,8 @@ tab_lower(char *s)
 
 /* Checks the address field; fills name and domain. 0 ok, 1 bad. */
 static int
-tab_user_address(struct tables *t, unsigned line, char *addr, char *name,
-    char *domain)
+tab_user_address(
+    struct tables *t, unsigned line, char *addr, char *name, char *domain)
 {
 	char *at = strchr(addr, '@');
 
@@ -320,8 +319,8 @@ tab_user_address(struct tables *t, unsigned line, char *addr, char *name,
 	domain[0] = '\0';
 	if (at != NULL) {
 		*at = '\0';
-		if (addr_domain_normalize(at + 1, domain, ADDR_DOMAIN_MAX + 1) ==
-		    -1) {
+		if (addr_domain_normalize(
+			at + 1, domain, ADDR_DOMAIN_MAX + 1) == -1) {
 			tab_error(t, t->users.path, line,
 			    "'%s' is not a valid domain", at + 1);
 			return 1;
@@ -360,8 +359,8 @@ tab_path_ok(const char *p)
 }
 
 static int
-tab_add_ref(struct tables *t, struct entry *e, const char *name,
-    const char *domain)
+tab_add_ref(
+    struct tables *t, struct entry *e, const char *name, const char *domain)
 {
 	struct ref *r;
 
@@ -389,8 +388,8 @@ tab_add_ref(struct tables *t, struct entry *e, const char *name,
  * Returns 0, 1 (bad, reported) or -1 (out of memory).
  */
 static int
-tab_target(struct tables *t, struct entry *e, char *item, char *out,
-    size_t outsize)
+tab_target(
+    struct tables *t, struct entry *e, char *item, char *out, size_t outsize)
 {
 	char norm[ADDR_MAX + 2];
 	const char *why;
@@ -453,8 +452,8 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 	int r;
 
 	if (tab_split_user(s, &addr, &secret, &targets) == -1) {
-		tab_error(t, t->users.path, line,
-		    "expected address:secret:targets");
+		tab_error(
+		    t, t->users.path, line, "expected address:secret:targets");
 		return 0;
 	}
 	addr = tab_trim(addr);
@@ -467,17 +466,19 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 		    "a catch-all cannot log in: leave its secret empty");
 		return 0;
 	}
-	if (slen > 0 && (slen >= USERS_SECRET_MAX ||
-	    !auth_secret_ok(secret + (secret[0] == '!')))) {
+	if (slen > 0 &&
+	    (slen >= USERS_SECRET_MAX ||
+		!auth_secret_ok(secret + (secret[0] == '!')))) {
 		tab_error(t, t->users.path, line,
 		    "secret is not a crypt(3) hash (make one with cdbmake-users --hash)");
 		return 0;
 	}
-	snprintf(key, sizeof(key), "%s%s%s", name, domain[0] ? "@" : "",
-	    domain);
+	snprintf(
+	    key, sizeof(key), "%s%s%s", name, domain[0] ? "@" : "", domain);
 	/* one block: key NUL name NUL secret NUL targets */
 	if ((e = tab_add(&t->users, key,
-		 strlen(name) + 1 + slen + 1 + USERS_TARGETS_MAX, line)) == NULL)
+		 strlen(name) + 1 + slen + 1 + USERS_TARGETS_MAX, line)) ==
+	    NULL)
 		return -1;
 	e->name = e->value;
 	memcpy(e->name, name, strlen(name) + 1);
@@ -538,9 +539,9 @@ tab_resolve(struct tables *t, const struct entry *e, size_t ctx,
     const struct ref *r, size_t *nctx)
 {
 	char key[ADDR_MAX];
-	const char *dom = r->domain[0] ? r->domain :
-	    e->domain[0]		   ? e->domain :
-					     tab_ctx_domain(t, ctx);
+	const char *dom = r->domain[0] ? r->domain
+	    : e->domain[0]	       ? e->domain
+				       : tab_ctx_domain(t, ctx);
 	struct entry *v = NULL;
 
 	*nctx = tab_ctx(t, dom);
@@ -704,8 +705,8 @@ tab_write_prefixes(struct tables *t, struct db_make *m)
 }
 
 static int
-tab_write(struct tables *t, struct table *tb, int mode,
-    const struct stat *owner)
+tab_write(
+    struct tables *t, struct table *tb, int mode, const struct stat *owner)
 {
 	char path[PATH_MAX + 8];
 	struct db_make m;

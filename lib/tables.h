@@ -11,12 +11,7 @@
 
 #include <stdio.h>
 
-enum {
-	TABLES_DOMAINS = 1,
-	TABLES_RELAY = 2,
-	TABLES_USERS = 4,
-	TABLES_ALL = 7
-};
+enum { TABLES_DOMAINS = 1, TABLES_RELAY = 2, TABLES_USERS = 4, TABLES_ALL = 7 };
 
 #define TABLES_LINE_MAX 4096
 

@@ -43,8 +43,8 @@ users_get(struct db *users, const char *key, struct account *a)
 }
 
 int
-users_find(struct db *users, const char *name, const char *domain,
-    struct account *a)
+users_find(
+    struct db *users, const char *name, const char *domain, struct account *a)
 {
 	char key[ADDR_MAX];
 	int r;
@@ -61,8 +61,8 @@ users_find(struct db *users, const char *name, const char *domain,
 }
 
 int
-users_find_rcpt(struct db *users, const char *name, const char *domain,
-    struct account *a)
+users_find_rcpt(
+    struct db *users, const char *name, const char *domain, struct account *a)
 {
 	char key[ADDR_MAX];
 	int r;
@@ -123,14 +123,14 @@ users_has_own_maildir(const struct account *a)
 }
 
 int
-users_maildir(const char *spool, const struct account *a, char *buf,
-    size_t size)
+users_maildir(
+    const char *spool, const struct account *a, char *buf, size_t size)
 {
 	int n;
 
 	if (a->domain[0] != '\0' && strchr(a->key, '@') != NULL)
-		n = snprintf(buf, size, "%s/mail/%s/%s/", spool, a->domain,
-		    a->name);
+		n = snprintf(
+		    buf, size, "%s/mail/%s/%s/", spool, a->domain, a->name);
 	else
 		n = snprintf(buf, size, "%s/mail/%s/", spool, a->name);
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;

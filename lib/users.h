@@ -22,8 +22,8 @@
 #define USERS_ALIAS_DEPTH 10 /* alias hops before a chain is refused */
 
 struct account {
-	char key[ADDR_MAX];		/* the key that matched */
-	char name[USERS_NAME_MAX + 1];	/* "" for a catch-all */
+	char key[ADDR_MAX];		  /* the key that matched */
+	char name[USERS_NAME_MAX + 1];	  /* "" for a catch-all */
 	char domain[ADDR_DOMAIN_MAX + 1]; /* "" for an all-domains account */
 	char secret[USERS_SECRET_MAX];
 	char targets[USERS_TARGETS_MAX];
@@ -33,18 +33,18 @@ struct account {
  * '.' or '-', at most 64 octets (it becomes a directory name). */
 int users_name_ok(const char *name);
 /* The account name@domain, then name (domain may be ""); no catch-all. */
-int users_find(struct db *users, const char *name, const char *domain,
-    struct account *a);
+int users_find(
+    struct db *users, const char *name, const char *domain, struct account *a);
 /* Like users_find, then the catch-all "@domain". */
-int users_find_rcpt(struct db *users, const char *name, const char *domain,
-    struct account *a);
+int users_find_rcpt(
+    struct db *users, const char *name, const char *domain, struct account *a);
 /* A login name: "name" or "name@domain" (domain must be local). */
 int users_find_login(struct db *users, const char *login, struct account *a);
 int users_domain_is_local(struct db *domains, const char *domain);
 /* 1 if the targets deliver into the account's own Maildir. */
 int users_has_own_maildir(const struct account *a);
 /* SPOOL/mail/name/ or SPOOL/mail/domain/name/; 0 or -1 if too long. */
-int users_maildir(const char *spool, const struct account *a, char *buf,
-    size_t size);
+int users_maildir(
+    const char *spool, const struct account *a, char *buf, size_t size);
 
 #endif

@@ -31,8 +31,8 @@ static const struct path_case path_cases[] = {
 	    "example.com", "", 0, 1, 0, 0 },
 	{ "quoted @ is a trick", "<\"u@other.example\"@example.com>", 1,
 	    "u@other.example", "example.com", "", 0, 1, 0, 1 },
-	{ "percent hack", "<u%other.example@example.com>", 1,
-	    "u%other.example", "example.com", "", 0, 0, 0, 1 },
+	{ "percent hack", "<u%other.example@example.com>", 1, "u%other.example",
+	    "example.com", "", 0, 0, 0, 1 },
 	{ "bang path", "<other!u@example.com>", 1, "other!u", "example.com", "",
 	    0, 0, 0, 1 },
 	{ "IPv4 literal", "<u@[192.0.2.1]>", 1, "u", "[192.0.2.1]", "", 0, 0, 0,
@@ -104,9 +104,8 @@ test_format_quotes_when_needed(void **state)
 	struct addr a;
 
 	(void)state;
-	assert_int_equal(addr_parse_path("<\"a b\\\"c\"@x.org>", &a, &rest,
-			     &why),
-	    0);
+	assert_int_equal(
+	    addr_parse_path("<\"a b\\\"c\"@x.org>", &a, &rest, &why), 0);
 	addr_format(&a, out, sizeof(out));
 	assert_string_equal(out, "\"a b\\\"c\"@x.org");
 	assert_int_equal(addr_parse("Taro@X.ORG", &a, &why), 0);
@@ -120,15 +119,14 @@ test_domain_normalize(void **state)
 	char out[ADDR_DOMAIN_MAX + 1];
 
 	(void)state;
-	assert_int_equal(addr_domain_normalize("MAIL.Example.JP", out,
-			     sizeof(out)),
-	    0);
+	assert_int_equal(
+	    addr_domain_normalize("MAIL.Example.JP", out, sizeof(out)), 0);
 	assert_string_equal(out, "mail.example.jp");
-	assert_int_equal(addr_domain_normalize("[IPv6:::1]", out, sizeof(out)),
-	    0);
+	assert_int_equal(
+	    addr_domain_normalize("[IPv6:::1]", out, sizeof(out)), 0);
 	assert_string_equal(out, "[ipv6:::1]");
-	assert_int_equal(addr_domain_normalize("bad domain", out, sizeof(out)),
-	    -1);
+	assert_int_equal(
+	    addr_domain_normalize("bad domain", out, sizeof(out)), -1);
 	assert_int_equal(addr_domain_normalize("", out, sizeof(out)), -1);
 }
 

@@ -31,7 +31,7 @@ test_refuses_what_is_not_a_hash(void **state)
 	assert_int_equal(auth_check("", ""), 0);
 	assert_int_equal(auth_check("hunter2", "hunter2"), 0);
 	assert_false(auth_secret_ok("hunter2"));
-	assert_false(auth_secret_ok("ab01234567890"));	/* DES-shaped */
+	assert_false(auth_secret_ok("ab01234567890")); /* DES-shaped */
 	assert_false(auth_secret_ok("$y$ with space"));
 	assert_false(auth_secret_ok("$nosuch$abc"));
 	assert_true(auth_secret_ok(

@@ -144,18 +144,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lines_keep_their_endings,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_lines_keep_their_endings, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_long_line_reports_and_stays_in_sync, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_silent_peer_times_out,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eof_and_partial_line,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_silent_peer_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_eof_and_partial_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_output_is_flushed_before_a_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pending_and_discard,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pending_and_discard, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);

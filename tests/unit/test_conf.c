@@ -79,7 +79,8 @@ static const struct bad_case bad_cases[] = {
 	{ "dot-dot path", "spool = /var/../etc\n", "must not contain .." },
 	{ "bad host name", "hostname = -bad-.example\n",
 	    ":1: hostname is not a valid host name" },
-	{ "set twice", "timeout = 5\ntimeout = 6\n", ":2: timeout is set twice" },
+	{ "set twice", "timeout = 5\ntimeout = 6\n",
+	    ":2: timeout is set twice" },
 	{ "empty value", "log =\n", ":1: log has no value" },
 	{ "bad finger", "finger = everyone\n",
 	    ":1: finger must be status, off or list" },
@@ -135,8 +136,8 @@ test_missing_file_is_an_error(void **state)
 	char err[CONF_ERR_MAX];
 
 	(void)state;
-	assert_int_equal(conf_load(&c, "/nonexistent/yubin", err, sizeof(err)),
-	    -1);
+	assert_int_equal(
+	    conf_load(&c, "/nonexistent/yubin", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent/yubin/yubin.conf: No such"));
 }
 

@@ -27,8 +27,9 @@ test_file_lines_are_sanitized(void **state)
 	fclose(f);
 	text[n] = '\0';
 	assert_non_null(strstr(text, "smtp-in["));
-	assert_non_null(strstr(text, ": info: sid=abc123 from=<evil??forged "
-				     "line?[0m> size=42\n"));
+	assert_non_null(strstr(text,
+	    ": info: sid=abc123 from=<evil??forged "
+	    "line?[0m> size=42\n"));
 	assert_non_null(strstr(text, ": warning: second\n"));
 	/* exactly two lines */
 	assert_non_null(strchr(text, '\n'));

@@ -16,7 +16,8 @@
 #include "users.h"
 
 /* yescrypt of "secret" (made with cdbmake-users --hash) */
-#define HASH "$y$j9T$aif3vB9HURiRwvbdIzv6T.$Y11MCrEE58E5rZYPdvCJgSN9mCVUIdLwuFzBSPbt2A/"
+#define HASH                                                                   \
+	"$y$j9T$aif3vB9HURiRwvbdIzv6T.$Y11MCrEE58E5rZYPdvCJgSN9mCVUIdLwuFzBSPbt2A/"
 
 static char *errtext;
 static size_t errlen;
@@ -44,10 +45,12 @@ open_db(struct db *d, const char *name)
 static void
 write_site(const char *users)
 {
-	test_write("domains", "# local domains\nExample.COM\n[192.0.2.1]\n"
-			      "example.org\n");
-	test_write("relay", "127.0.0.1\n::1\n192.168.1.*\n!192.168.1.99\n"
-			    "2001:db8::/32\n");
+	test_write("domains",
+	    "# local domains\nExample.COM\n[192.0.2.1]\n"
+	    "example.org\n");
+	test_write("relay",
+	    "127.0.0.1\n::1\n192.168.1.*\n!192.168.1.99\n"
+	    "2001:db8::/32\n");
 	test_write("users", users);
 }
 
@@ -90,13 +93,15 @@ test_good_site_compiles_and_looks_up(void **state)
 	assert_string_equal(a.targets, "");
 	assert_int_equal(users_find(&users, "nobody", "example.com", &a), 0);
 	/* the catch-all only for recipients, and exact accounts win */
-	assert_int_equal(users_find_rcpt(&users, "nobody", "example.org", &a), 1);
+	assert_int_equal(
+	    users_find_rcpt(&users, "nobody", "example.org", &a), 1);
 	assert_string_equal(a.key, "@example.org");
 	assert_false(users_has_own_maildir(&a));
 	assert_int_equal(users_find_rcpt(&users, "info", "example.org", &a), 1);
 	assert_string_equal(a.key, "info@example.org");
 	assert_string_equal(a.targets, "hanako,taro@example.com");
-	assert_int_equal(users_find_rcpt(&users, "nobody", "example.com", &a), 0);
+	assert_int_equal(
+	    users_find_rcpt(&users, "nobody", "example.com", &a), 0);
 	/* logins */
 	assert_int_equal(users_find_login(&users, "Taro@Example.com", &a), 1);
 	assert_int_equal(users_find_login(&users, "hanako", &a), 1);
@@ -118,11 +123,13 @@ test_maildir_paths(void **state)
 	strcpy(a.key, "taro@example.com");
 	strcpy(a.name, "taro");
 	strcpy(a.domain, "example.com");
-	assert_int_equal(users_maildir("/var/yubin", &a, path, sizeof(path)), 0);
+	assert_int_equal(
+	    users_maildir("/var/yubin", &a, path, sizeof(path)), 0);
 	assert_string_equal(path, "/var/yubin/mail/example.com/taro/");
 	strcpy(a.key, "webmaster");
 	strcpy(a.name, "webmaster");
-	assert_int_equal(users_maildir("/var/yubin", &a, path, sizeof(path)), 0);
+	assert_int_equal(
+	    users_maildir("/var/yubin", &a, path, sizeof(path)), 0);
 	assert_string_equal(path, "/var/yubin/mail/webmaster/");
 }
 
@@ -172,8 +179,10 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "clear-text secret", "webmaster:hunter2:\n",
 	    "users:1: secret is not a crypt(3) hash" },
-	{ "no colons", "webmaster\n", "users:1: expected address:secret:targets" },
-	{ "bad name", "\nweb master::\n", "users:2: 'web master' is not a valid" },
+	{ "no colons", "webmaster\n",
+	    "users:1: expected address:secret:targets" },
+	{ "bad name", "\nweb master::\n",
+	    "users:2: 'web master' is not a valid" },
 	{ "slash in name", "a/b::\n", "users:1: 'a/b' is not a valid account" },
 	{ "unknown domain", "taro@example.net::\n",
 	    "users:1: domain example.net is not listed in" },
@@ -189,7 +198,8 @@ static const struct bad_case bad_cases[] = {
 	    "is not an absolute Maildir path" },
 	{ "empty target", "webmaster::a,,b\n", "users:1: empty target" },
 	{ "trailing comma", "webmaster::.,\n", "users:1: empty target" },
-	{ "catch-all with secret", "webmaster::\n@example.com:" HASH ":webmaster\n",
+	{ "catch-all with secret",
+	    "webmaster::\n@example.com:" HASH ":webmaster\n",
 	    "users:2: a catch-all cannot log in" },
 	{ "catch-all without target", "@example.com::\n",
 	    "users:1: a catch-all needs a target" },
@@ -228,7 +238,8 @@ test_bad_domains_and_relay_lines(void **state)
 	assert_non_null(strstr(errtext, "domains:2: 'not a domain' is not"));
 	assert_non_null(strstr(errtext, "relay:2: '10.1.2.3/8': address has"));
 	assert_non_null(strstr(errtext, "relay:3: 'localhost': not an IPv4"));
-	assert_non_null(strstr(errtext, "relay:4: range 10.0.0.0/8 is already"));
+	assert_non_null(
+	    strstr(errtext, "relay:4: range 10.0.0.0/8 is already"));
 	free(errtext);
 	test_rmdir();
 }

@@ -1,0 +1,60 @@
+"""The sample configuration and make install, as an administrator uses them."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from yubintest import BIN, Site, SiteTest
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+class SampleConfig(SiteTest):
+    def test_sample_conf_compiles_cleanly(self):
+        site = self.make_site()
+        for name in ("users", "domains", "relay", "yubin.conf"):
+            shutil.copy(os.path.join(TOP, "conf", name), site.conf)
+        r = site.cdbmake()
+        self.assertEqual(r.stderr, "")  # postmaster and abuse are aliased
+        # every key of the sample is a real setting: finger-in accepts it
+        with open(os.path.join(site.conf, "yubin.conf"), "a") as f:
+            f.write(f"spool = {site.spool}\n")
+        conf = open(os.path.join(site.conf, "yubin.conf")).read()
+        conf = conf.replace("spool = /var/yubin\n", "")
+        site.write("yubin.conf", conf + f"log = {site.logfile}\n")
+        port = site.start({"finger": ["finger-in"]})["finger"]
+        import socket
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"webmaster\r\n")
+            self.assertIn(b"Mailbox: webmaster", s.recv(4096))
+
+
+class MakeInstall(unittest.TestCase):
+    def test_install_keeps_existing_config(self):
+        dest = tempfile.mkdtemp(prefix="yubin-install.")
+        self.addCleanup(shutil.rmtree, dest, True)
+        build = os.path.relpath(os.path.dirname(BIN), TOP)
+        cmd = ["make", "-s", "-C", TOP, f"BUILD={build}", "install",
+               f"DESTDIR={dest}", "PREFIX=/usr", "CONFDIR=/etc/yubin"]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+        etc = os.path.join(dest, "etc/yubin")
+        for path in ("usr/sbin/cdbmake-users", "usr/sbin/finger-in",
+                     "usr/share/man/man8/cdbmake-users.8",
+                     "usr/share/man/man5/yubin.conf.5",
+                     "etc/yubin/examples/inetd.conf",
+                     "etc/yubin/examples/xinetd.d/yubin",
+                     "etc/yubin/examples/systemd/yubin-smtp.socket"):
+            self.assertTrue(os.path.exists(os.path.join(dest, path)), path)
+        self.assertEqual(os.stat(os.path.join(etc, "users")).st_mode & 0o777,
+                         0o640)
+        with open(os.path.join(etc, "users"), "w") as f:
+            f.write("mine::\n")
+        os.chmod(os.path.join(etc, "users"), 0o600)
+        r = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                           timeout=300)
+        self.assertIn("keeping existing", r.stdout)
+        self.assertEqual(open(os.path.join(etc, "users")).read(), "mine::\n")
+        self.assertEqual(os.stat(os.path.join(etc, "users")).st_mode & 0o777,
+                         0o600)
