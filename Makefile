@@ -11,15 +11,15 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = libbsd-overlay libcares libtls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcdb -lcrypt
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcdb -lcrypt -lresolv
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	$(CFLAGS) $(EXTRA_CFLAGS) -Ilib $(PKG_CFLAGS) \
 	-DCONFDIR='"$(CONFDIR)"'
-ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-PROGS = cdbmake-users finger-in
+PROGS = cdbmake-users finger-in pop3-in
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_HDR = $(wildcard lib/*.h)

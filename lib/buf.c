@@ -186,7 +186,9 @@ buf_fill(struct buf *b)
 			continue;
 		if (errno == EAGAIN && buf_poll(b, b->rfd, POLLIN) == 0)
 			continue;
-		b->failed = 1;
+		/* A timeout leaves the connection usable for a last reply. */
+		if (errno != ETIMEDOUT)
+			b->failed = 1;
 		return -1;
 	}
 }

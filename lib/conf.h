@@ -15,13 +15,15 @@
 
 #define CONF_LINE_MAX 1024
 #define CONF_ERR_MAX 1200
+/* room left in PATH_MAX for SPOOL/mail/domain/name/cur/file */
+#define CONF_SPOOL_MAX (PATH_MAX - 1024)
 
 enum conf_finger { FINGER_STATUS, FINGER_OFF, FINGER_LIST };
 
 struct conf {
 	char dir[PATH_MAX];    /* the configuration directory (-C) */
 	char hostname[256];    /* names this host in greetings, headers */
-	char spool[PATH_MAX];  /* queue/, popbsmtp/, mail/ */
+	char spool[CONF_SPOOL_MAX]; /* queue/, popbsmtp/, mail/ */
 	char log[PATH_MAX];    /* log file; empty: syslog */
 	int timeout;	       /* seconds a read may wait */
 	int auth_requires_tls; /* refuse clear-text passwords off loopback */

@@ -94,8 +94,10 @@ maildir_add(struct maildir_list *l, int dfd, const char *name, int in_new)
 		l->msg = m;
 		l->cap = cap;
 	}
-	m = &l->msg[l->n++];
-	strlcpy(m->name, name, sizeof(m->name));
+	m = &l->msg[l->n];
+	if ((m->name = strdup(name)) == NULL)
+		return -1;
+	l->n++;
 	if (!maildir_name_sizes(name, &m->size, &m->wsize) ||
 	    m->size != st.st_size) {
 		/* a tag that disagrees with the file is not trusted */
@@ -193,13 +195,18 @@ maildir_list_cur(const char *dir, struct maildir_list *l)
 		maildir_list_free(l);
 		return -1;
 	}
-	qsort(l->msg, l->n, sizeof(*l->msg), maildir_cmp);
+	if (l->n > 1)
+		qsort(l->msg, l->n, sizeof(*l->msg), maildir_cmp);
 	return 0;
 }
 
 void
 maildir_list_free(struct maildir_list *l)
 {
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->msg[i].name);
 	free(l->msg);
 	l->msg = NULL;
 	l->n = l->cap = 0;

@@ -17,7 +17,7 @@
 #define MAILDIR_MAX_MESSAGES 200000 /* a bound on one scan */
 
 struct maildir_msg {
-	char name[MAILDIR_NAME_MAX + 1]; /* file name inside cur/ or new/ */
+	char *name;  /* file name inside cur/ or new/ (allocated) */
 	off_t size;			 /* octets on disk */
 	off_t wsize;			 /* octets with CRLF ends; -1 unknown */
 	time_t mtime;

@@ -102,11 +102,19 @@ class Site:
             port = free_port()
             self.ports[name] = port
             args = " ".join(["-C", self.conf] + list(argv[1:]))
+            # Servers must never write to stderr (under inetd it is the
+            # client's socket); a fatal UBSan report ignores log_path and
+            # goes there. So stderr goes to a file the tests check.
+            wrapper = os.path.join(self.dir, f"run-{name}")
+            with open(wrapper, "w") as f:
+                f.write(f"#!/bin/sh\nexec {BIN}/{argv[0]} \"$@\" "
+                        f"2>>{self.asan}/stderr-{name}.$$\n")
+            os.chmod(wrapper, 0o755)
             lines += [f"service yubin-{name}", "{", "\ttype = UNLISTED",
                       "\tsocket_type = stream", "\tprotocol = tcp",
                       "\twait = no", f"\tuser = {user}",
                       "\tbind = 127.0.0.1", f"\tport = {port}",
-                      f"\tserver = {BIN}/{argv[0]}",
+                      f"\tserver = {wrapper}",
                       f"\tserver_args = {args}",
                       f"\tenv = ASAN_OPTIONS=log_path={self.asan}/asan"
                       f" UBSAN_OPTIONS=log_path={self.asan}/ubsan"
@@ -151,7 +159,8 @@ class Site:
         """Reports the servers left; waits briefly for exiting children."""
         deadline = time.monotonic() + settle
         while True:
-            found = sorted(os.listdir(self.asan))
+            found = sorted(f for f in os.listdir(self.asan)
+                           if os.path.getsize(os.path.join(self.asan, f)))
             if found or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
@@ -179,7 +188,8 @@ class SiteTest(unittest.TestCase):
         site.stop()
         reports = site.sanitizer_reports(settle=0.3)
         if reports:
-            self.fail("sanitizer report:\n" + reports[0][:3000])
+            self.fail("sanitizer report or stderr output:\n" +
+                      reports[0][:3000])
 
 
 def connect(port, timeout=10):

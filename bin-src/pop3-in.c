@@ -1,0 +1,750 @@
+/*
+ * pop3-in: POP3 (RFC 1939, RFC 2449, RFC 5034) access to an account's
+ * Maildir, started by inetd once per connection.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "maildir.h"
+#include "peer.h"
+#include "popbsmtp.h"
+#include "sasl.h"
+#include "users.h"
+
+#define USAGE "usage: pop3-in [-C dir]\n"
+#define POP3_LINE_MAX 255 /* RFC 2449 section 4: a command line */
+#define POP3_BAD_MAX 20	  /* bad commands before we hang up */
+#define POP3_UIDL_MAX 70  /* RFC 1939 section 7 */
+#define EXIT_PERM 100
+#define EXIT_TEMP 111
+
+enum pop3_state {
+	POP3_AUTHORIZATION = 1,
+	POP3_TRANSACTION = 2
+};
+
+struct session {
+	enum pop3_state state;
+	struct peer peer;
+	struct db users;
+	int cleartext_ok;
+	char user[POP3_LINE_MAX + 1];
+	int failures, bad;
+	struct account acct;
+	char maildir[PATH_MAX - 64];
+	int lockfd, curfd;
+	struct maildir_list list;
+	unsigned char *deleted;
+	size_t retrieved, ndeleted;
+	unsigned long long sent;
+};
+
+struct command {
+	const char *verb;
+	int states; /* enum pop3_state bits */
+	void (*run)(struct session *, char *arg);
+};
+
+static struct conf conf;
+static struct buf io;
+
+static void ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+reply(const char *status, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	buf_printf(&io, "%s%s%s\r\n", status, line[0] ? " " : "", line);
+}
+
+static void
+ok(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply("+OK", fmt, ap);
+	va_end(ap);
+}
+
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply("-ERR", fmt, ap);
+	va_end(ap);
+}
+
+static void
+finish(struct session *s, const char *result, int code)
+{
+	buf_flush(&io);
+	log_info("pop3 client=%s account=%s messages=%zu retrieved=%zu "
+		 "deleted=%zu bytes=%llu result=%s",
+	    s->peer.text, s->acct.key[0] ? s->acct.key : "-", s->list.n,
+	    s->retrieved, s->ndeleted, s->sent, result);
+	exit(code);
+}
+
+/* ---- message access ---- */
+
+/*
+ * Sends (out != NULL) or counts a message as POP3 carries it: LF made
+ * CRLF, a final CRLF added if the file lacks one, and, when sending, lines
+ * starting with '.' byte-stuffed. body_lines < 0 means the whole message;
+ * otherwise the header and that many body lines (TOP). Returns the octets
+ * before stuffing (what LIST counts), or -1 if the file cannot be read.
+ */
+static off_t
+transform(int fd, long body_lines, struct buf *out)
+{
+	unsigned char in[65536];
+	int bol = 1, prev_cr = 0, in_body = 0, done = 0;
+	off_t total = 0, linelen = 0;
+	long lines = 0;
+	ssize_t n;
+
+	while (!done && (n = read(fd, in, sizeof(in))) > 0) {
+		size_t i = 0;
+
+		while (i < (size_t)n) {
+			unsigned char *nl;
+			size_t end;
+
+			if (bol && in_body && body_lines >= 0 &&
+			    lines >= body_lines) {
+				done = 1;
+				break;
+			}
+			if (bol && in[i] == '.' && out != NULL)
+				buf_put(out, ".", 1);
+			bol = 0;
+			nl = memchr(in + i, '\n', (size_t)n - i);
+			end = nl ? (size_t)(nl - in) : (size_t)n;
+			if (end > i) {
+				if (out != NULL)
+					buf_put(out, in + i, end - i);
+				total += (off_t)(end - i);
+				linelen += (off_t)(end - i);
+				prev_cr = in[end - 1] == '\r';
+			}
+			i = end;
+			if (nl == NULL)
+				break;
+			/* at the LF: complete the line as CRLF */
+			if (out != NULL)
+				buf_put(out, prev_cr ? "\n" : "\r\n",
+				    prev_cr ? 1 : 2);
+			total += prev_cr ? 1 : 2;
+			if (in_body)
+				lines++;
+			else if (linelen - prev_cr == 0)
+				in_body = 1; /* the empty line ends the header */
+			linelen = 0;
+			prev_cr = 0;
+			bol = 1;
+			i++;
+		}
+	}
+	if (n < 0)
+		return -1;
+	if (!bol) {
+		if (out != NULL)
+			buf_put(out, "\r\n", 2);
+		total += 2;
+	}
+	return total;
+}
+
+static int
+open_message(struct session *s, size_t i)
+{
+	return openat(s->curfd, s->list.msg[i].name,
+	    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* The POP3 size of message i (computed once when the name has no W=). */
+static off_t
+message_size(struct session *s, size_t i)
+{
+	struct maildir_msg *m = &s->list.msg[i];
+	int fd;
+
+	if (m->wsize >= 0)
+		return m->wsize;
+	if ((fd = open_message(s, i)) == -1)
+		return m->size; /* unreadable: RETR will say so */
+	m->wsize = transform(fd, -1, NULL);
+	close(fd);
+	if (m->wsize < 0)
+		m->wsize = -1;
+	return m->wsize >= 0 ? m->wsize : m->size;
+}
+
+/* A stable UIDL from the Maildir base name (RFC 1939 section 7). */
+static void
+message_uid(const struct maildir_msg *m, char *uid, size_t size)
+{
+	size_t n = strcspn(m->name, ":"), i;
+	const char *tag;
+	uint64_t h1 = 14695981039346656037ULL, h2 = 1099511628211ULL;
+	int printable = 1;
+
+	/* the size tags are not part of a message's identity */
+	if ((tag = strstr(m->name, ",S=")) != NULL &&
+	    (size_t)(tag - m->name) < n)
+		n = (size_t)(tag - m->name);
+	for (i = 0; i < n; i++)
+		if (m->name[i] < 0x21 || m->name[i] > 0x7e)
+			printable = 0;
+	if (printable && n > 0 && n <= POP3_UIDL_MAX && n < size) {
+		memcpy(uid, m->name, n);
+		uid[n] = '\0';
+		return;
+	}
+	for (i = 0; i < n; i++) { /* two FNV-1a variants: 128 bits */
+		h1 = (h1 ^ (unsigned char)m->name[i]) * 1099511628211ULL;
+		h2 = (h2 ^ (unsigned char)m->name[i]) * 14029467366897019727ULL;
+	}
+	snprintf(uid, size, "%016llx%016llx", (unsigned long long)h1,
+	    (unsigned long long)h2);
+}
+
+/* Parses a message number; returns its index or -1 (reply sent). */
+static long
+message_arg(struct session *s, const char *arg)
+{
+	const char *errstr = NULL;
+	long long n;
+
+	if (arg == NULL || *arg == '\0') {
+		fail("message number required");
+		return -1;
+	}
+	n = strtonum(arg, 1, (long long)s->list.n, &errstr);
+	if (errstr != NULL) {
+		fail("no such message");
+		return -1;
+	}
+	if (s->deleted[n - 1]) {
+		fail("message %lld already deleted", n);
+		return -1;
+	}
+	return (long)(n - 1);
+}
+
+/* ---- login ---- */
+
+static int
+lock_and_list(struct session *s)
+{
+	char cur[PATH_MAX];
+
+	if (users_maildir(conf.spool, &s->acct, s->maildir,
+		sizeof(s->maildir)) == -1 ||
+	    maildir_create(s->maildir) == -1)
+		return -1;
+	s->lockfd = open(s->maildir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->lockfd == -1)
+		return -1;
+	/* flock dies with the process: no stale lock file, ever */
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == -1)
+		return errno == EWOULDBLOCK ? 1 : -1;
+	snprintf(cur, sizeof(cur), "%s/cur", s->maildir);
+	if (maildir_take_new(s->maildir) == -1 ||
+	    maildir_list_cur(s->maildir, &s->list) == -1 ||
+	    (s->curfd = open(cur, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	s->deleted = calloc(s->list.n + 1, 1);
+	return s->deleted == NULL ? -1 : 0;
+}
+
+static void
+record_pop_login(struct session *s)
+{
+	if (conf.relay_after_pop_minutes == 0 || !s->peer.known)
+		return;
+	if (popbsmtp_record(conf.spool, &s->peer.addr, s->acct.key) == -1)
+		log_warn("cannot write the POP-before-SMTP record for %s: %s",
+		    s->peer.text, strerror(errno));
+}
+
+static off_t
+maildrop_octets(struct session *s, size_t *count)
+{
+	off_t total = 0;
+	size_t i;
+
+	*count = 0;
+	for (i = 0; i < s->list.n; i++)
+		if (!s->deleted[i]) {
+			total += message_size(s, i);
+			(*count)++;
+		}
+	return total;
+}
+
+/* "root" never logs in, whatever the users file says. */
+static int
+is_root(const char *user)
+{
+	return strncasecmp(user, "root", 4) == 0 &&
+	    (user[4] == '\0' || user[4] == '@');
+}
+
+static void
+login(struct session *s, const char *user, char *pass)
+{
+	size_t count;
+	off_t octets;
+	int r = 0;
+
+	if (!is_root(user))
+		r = users_find_login(&s->users, user, &s->acct);
+	if (r == -1) {
+		explicit_bzero(pass, strlen(pass));
+		fail("[SYS/TEMP] temporary failure, try again later");
+		finish(s, "db-error", EXIT_TEMP);
+	}
+	if (r == 1)
+		r = auth_check(s->acct.secret, pass);
+	explicit_bzero(pass, strlen(pass));
+	if (r != 1) {
+		s->acct.key[0] = '\0';
+		auth_fail_delay(++s->failures);
+		log_info("pop3 client=%s login=\"%s\" result=bad-password",
+		    s->peer.text, user);
+		fail("[AUTH] invalid user name or password");
+		if (s->failures >= conf.max_login_failures)
+			finish(s, "too-many-failures", 0);
+		return;
+	}
+	if (!users_has_own_maildir(&s->acct)) {
+		fail("[SYS/PERM] %s has no mailbox here: its mail is forwarded",
+		    s->acct.key);
+		finish(s, "no-mailbox", 0);
+	}
+	if ((r = lock_and_list(s)) != 0) {
+		if (r == 1) {
+			fail("[IN-USE] mailbox is in use by another session");
+			finish(s, "in-use", 0);
+		}
+		log_error("maildir %s: %s", s->maildir, strerror(errno));
+		fail("[SYS/TEMP] cannot open the mailbox, try again later");
+		finish(s, "maildir-error", EXIT_TEMP);
+	}
+	record_pop_login(s);
+	s->state = POP3_TRANSACTION;
+	octets = maildrop_octets(s, &count);
+	ok("%s has %zu messages (%lld octets)", s->acct.key, count,
+	    (long long)octets);
+}
+
+static int
+cleartext_refused(struct session *s)
+{
+	if (s->cleartext_ok)
+		return 0;
+	fail("[AUTH] clear-text passwords are not accepted on this "
+	     "unencrypted connection");
+	return 1;
+}
+
+static void
+cmd_user(struct session *s, char *arg)
+{
+	if (cleartext_refused(s))
+		return;
+	if (arg == NULL || *arg == '\0') {
+		fail("user name required");
+		return;
+	}
+	strlcpy(s->user, arg, sizeof(s->user));
+	ok("send PASS");
+}
+
+static void
+cmd_pass(struct session *s, char *arg)
+{
+	if (s->user[0] == '\0') {
+		fail("USER first");
+		return;
+	}
+	if (cleartext_refused(s))
+		return;
+	login(s, s->user, arg ? arg : (char *)"");
+	s->user[0] = '\0';
+}
+
+static void
+cmd_auth(struct session *s, char *arg)
+{
+	char line[SASL_B64_MAX + 3], decoded[SASL_B64_MAX];
+	char user[POP3_LINE_MAX + 1], pass[AUTH_PASSWORD_MAX];
+	char *mech = arg, *resp;
+	size_t len;
+
+	if (arg == NULL || *arg == '\0') {
+		ok("methods follow");
+		buf_puts(&io, s->cleartext_ok ? "PLAIN\r\n.\r\n" : ".\r\n");
+		return;
+	}
+	resp = mech + strcspn(mech, " ");
+	if (*resp == ' ')
+		*resp++ = '\0';
+	if (strcasecmp(mech, "PLAIN") != 0) {
+		fail("unsupported mechanism");
+		return;
+	}
+	if (cleartext_refused(s))
+		return;
+	if (*resp == '\0') { /* RFC 5034 4: "+ " then the response */
+		buf_puts(&io, "+ \r\n");
+		if (buf_getline(&io, line, sizeof(line), &len) != BUF_LINE)
+			finish(s, "auth-dropped", 0);
+		line[strcspn(line, "\r\n")] = '\0';
+		resp = line;
+	}
+	if (strcmp(resp, "*") == 0) {
+		fail("authentication cancelled");
+		return;
+	}
+	if (sasl_b64_decode(strcmp(resp, "=") == 0 ? "" : resp, decoded,
+		sizeof(decoded), &len) == -1 ||
+	    sasl_plain_split(decoded, len, user, sizeof(user), pass,
+		sizeof(pass)) == -1) {
+		explicit_bzero(decoded, sizeof(decoded));
+		fail("malformed PLAIN response");
+		return;
+	}
+	explicit_bzero(decoded, sizeof(decoded));
+	explicit_bzero(line, sizeof(line));
+	login(s, user, pass);
+	explicit_bzero(pass, sizeof(pass));
+}
+
+static void
+cmd_capa(struct session *s, char *arg)
+{
+	(void)arg;
+	ok("capability list follows");
+	buf_puts(&io, "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+		      "PIPELINING\r\n");
+	if (s->state == POP3_AUTHORIZATION && s->cleartext_ok)
+		buf_puts(&io, "USER\r\nSASL PLAIN\r\n");
+	buf_puts(&io, "IMPLEMENTATION yubin\r\n.\r\n");
+}
+
+/* ---- transaction ---- */
+
+static void
+cmd_stat(struct session *s, char *arg)
+{
+	size_t count;
+	off_t octets = maildrop_octets(s, &count);
+
+	(void)arg;
+	ok("%zu %lld", count, (long long)octets);
+}
+
+static void
+cmd_list(struct session *s, char *arg)
+{
+	size_t i;
+	long n;
+
+	if (arg != NULL && *arg != '\0') {
+		if ((n = message_arg(s, arg)) >= 0)
+			ok("%ld %lld", n + 1, (long long)message_size(s, n));
+		return;
+	}
+	ok("scan listing follows");
+	for (i = 0; i < s->list.n; i++)
+		if (!s->deleted[i])
+			buf_printf(&io, "%zu %lld\r\n", i + 1,
+			    (long long)message_size(s, i));
+	buf_puts(&io, ".\r\n");
+}
+
+static void
+cmd_uidl(struct session *s, char *arg)
+{
+	char uid[POP3_UIDL_MAX + 1];
+	size_t i;
+	long n;
+
+	if (arg != NULL && *arg != '\0') {
+		if ((n = message_arg(s, arg)) >= 0) {
+			message_uid(&s->list.msg[n], uid, sizeof(uid));
+			ok("%ld %s", n + 1, uid);
+		}
+		return;
+	}
+	ok("unique-id listing follows");
+	for (i = 0; i < s->list.n; i++)
+		if (!s->deleted[i]) {
+			message_uid(&s->list.msg[i], uid, sizeof(uid));
+			buf_printf(&io, "%zu %s\r\n", i + 1, uid);
+		}
+	buf_puts(&io, ".\r\n");
+}
+
+static void
+send_message(struct session *s, long n, long body_lines)
+{
+	off_t sent;
+	int fd;
+
+	if ((fd = open_message(s, (size_t)n)) == -1) {
+		log_warn("cannot open message %s: %s", s->list.msg[n].name,
+		    strerror(errno));
+		fail("[SYS/TEMP] message %ld cannot be read", n + 1);
+		return;
+	}
+	ok("%lld octets", (long long)message_size(s, (size_t)n));
+	sent = transform(fd, body_lines, &io);
+	close(fd);
+	if (sent < 0) {
+		/* Mid-message: the client sees a short message, then an
+		 * honest end; the session goes on. */
+		log_warn("read error in %s", s->list.msg[n].name);
+		sent = 0;
+	}
+	buf_puts(&io, ".\r\n");
+	s->sent += (unsigned long long)sent;
+}
+
+static void
+cmd_retr(struct session *s, char *arg)
+{
+	long n = message_arg(s, arg);
+
+	if (n < 0)
+		return;
+	send_message(s, n, -1);
+	s->retrieved++;
+}
+
+static void
+cmd_top(struct session *s, char *arg)
+{
+	char *lines = arg ? strchr(arg, ' ') : NULL;
+	const char *errstr = NULL;
+	long long count;
+	long n;
+
+	if (lines == NULL) {
+		fail("usage: TOP message lines");
+		return;
+	}
+	*lines++ = '\0';
+	count = strtonum(lines, 0, 1LL << 30, &errstr);
+	if (errstr != NULL) {
+		fail("bad line count");
+		return;
+	}
+	if ((n = message_arg(s, arg)) >= 0)
+		send_message(s, n, (long)count);
+}
+
+static void
+cmd_dele(struct session *s, char *arg)
+{
+	long n = message_arg(s, arg);
+
+	if (n < 0)
+		return;
+	s->deleted[n] = 1;
+	ok("message %ld deleted", n + 1);
+}
+
+static void
+cmd_rset(struct session *s, char *arg)
+{
+	size_t count;
+	off_t octets;
+
+	(void)arg;
+	memset(s->deleted, 0, s->list.n);
+	octets = maildrop_octets(s, &count);
+	ok("maildrop has %zu messages (%lld octets)", count, (long long)octets);
+}
+
+static void
+cmd_noop(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	ok("%s", "");
+}
+
+/* RFC 1939 6: the UPDATE state. Unlink, then make the unlinks durable. */
+static void
+cmd_quit(struct session *s, char *arg)
+{
+	size_t i, failed = 0;
+
+	(void)arg;
+	if (s->state != POP3_TRANSACTION) {
+		ok("%s closing connection", conf.hostname);
+		finish(s, "quit", 0);
+	}
+	for (i = 0; i < s->list.n; i++) {
+		if (!s->deleted[i])
+			continue;
+		/* ENOENT: removed by hand meanwhile, which is what we want */
+		if (unlinkat(s->curfd, s->list.msg[i].name, 0) == 0 ||
+		    errno == ENOENT)
+			s->ndeleted++;
+		else
+			failed++;
+	}
+	if (s->ndeleted > 0 && fsync(s->curfd) == -1)
+		failed++;
+	if (failed > 0) {
+		log_error("maildir %s: %zu deletions failed", s->maildir,
+		    failed);
+		fail("[SYS/TEMP] some deleted messages were not removed");
+		finish(s, "delete-error", EXIT_TEMP);
+	}
+	ok("%s closing connection (%zu messages deleted)", conf.hostname,
+	    s->ndeleted);
+	finish(s, "quit", 0);
+}
+
+static const struct command commands[] = {
+	{ "USER", POP3_AUTHORIZATION, cmd_user },
+	{ "PASS", POP3_AUTHORIZATION, cmd_pass },
+	{ "AUTH", POP3_AUTHORIZATION, cmd_auth },
+	{ "CAPA", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_capa },
+	{ "QUIT", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_quit },
+	{ "NOOP", POP3_TRANSACTION, cmd_noop },
+	{ "STAT", POP3_TRANSACTION, cmd_stat },
+	{ "LIST", POP3_TRANSACTION, cmd_list },
+	{ "UIDL", POP3_TRANSACTION, cmd_uidl },
+	{ "RETR", POP3_TRANSACTION, cmd_retr },
+	{ "TOP", POP3_TRANSACTION, cmd_top },
+	{ "DELE", POP3_TRANSACTION, cmd_dele },
+	{ "RSET", POP3_TRANSACTION, cmd_rset },
+};
+
+static void
+bad_command(struct session *s, const char *why)
+{
+	fail("%s", why);
+	if (++s->bad >= POP3_BAD_MAX) {
+		fail("too many bad commands, closing");
+		finish(s, "too-many-errors", 0);
+	}
+}
+
+static void
+dispatch(struct session *s, char *line, size_t len)
+{
+	char *arg;
+	size_t i;
+
+	if (memchr(line, '\0', len) != NULL) {
+		bad_command(s, "bad command");
+		return;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	arg = line + strcspn(line, " ");
+	if (*arg == ' ')
+		*arg++ = '\0';
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcasecmp(line, commands[i].verb) != 0)
+			continue;
+		if (!(commands[i].states & s->state)) {
+			bad_command(s, s->state == POP3_AUTHORIZATION ?
+				"log in first" :
+				"not allowed now");
+			return;
+		}
+		commands[i].run(s, arg);
+		return;
+	}
+	bad_command(s, "unknown command");
+}
+
+static void
+start(struct session *s, const char *dir)
+{
+	char err[CONF_ERR_MAX], path[PATH_MAX];
+
+	memset(s, 0, sizeof(*s));
+	s->state = POP3_AUTHORIZATION;
+	s->lockfd = s->curfd = -1;
+	s->users.fd = -1;
+	peer_get(&s->peer);
+	if (conf_load(&conf, dir, err, sizeof(err)) == -1) {
+		log_open("pop3-in", NULL);
+		log_error("fatal: %s", err);
+		fail("[SYS/TEMP] temporary failure, try again later");
+		finish(s, "config-error", EXIT_TEMP);
+	}
+	log_open("pop3-in", conf.log);
+	io.timeout_ms = conf.timeout * 1000;
+	if (conf_path(&conf, "users.cdb", path, sizeof(path)) == -1 ||
+	    db_open(&s->users, path) == -1) {
+		log_error("cannot open %s: %s", path, strerror(errno));
+		fail("[SYS/TEMP] temporary failure, try again later");
+		finish(s, "db-error", EXIT_TEMP);
+	}
+	s->cleartext_ok = !conf.auth_requires_tls ||
+	    (s->peer.known && cidr_is_loopback(&s->peer.addr));
+}
+
+int
+main(int argc, char **argv)
+{
+	char line[POP3_LINE_MAX + 2];
+	const char *dir = CONFDIR;
+	struct session s;
+	size_t len;
+	int ch, r;
+
+	while ((ch = getopt(argc, argv, "C:")) != -1) {
+		if (ch != 'C')
+			return EXIT_PERM; /* stderr may be the socket */
+		dir = optarg;
+	}
+	buf_init(&io, 0, 1, 300);
+	peer_nodelay();
+	start(&s, dir);
+	ok("%s POP3 server ready", conf.hostname);
+	for (;;) {
+		r = buf_getline(&io, line, sizeof(line), &len);
+		if (r == BUF_EOF)
+			finish(&s, "dropped", 0);
+		if (r == BUF_ERR) {
+			if (errno == ETIMEDOUT)
+				fail("timeout, closing connection");
+			finish(&s, errno == ETIMEDOUT ? "timeout" : "io-error",
+			    0);
+		}
+		if (r == BUF_LONG)
+			bad_command(&s, "line too long");
+		else
+			dispatch(&s, line, len);
+	}
+}

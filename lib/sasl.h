@@ -1,0 +1,23 @@
+/*
+ * sasl: the SASL pieces SMTP AUTH and POP3 AUTH share (RFC 4616 PLAIN,
+ * base64 per RFC 4648 through glibc's b64_pton/b64_ntop).
+ * Return 0, or -1 when the input is malformed.
+ */
+#ifndef YUBIN_SASL_H
+#define YUBIN_SASL_H
+
+#include <stddef.h>
+
+#define SASL_B64_MAX 1024 /* longest base64 response accepted */
+
+/* Decodes base64 into out (NUL-terminated); *len gets the octet count. */
+int sasl_b64_decode(const char *in, char *out, size_t size, size_t *len);
+int sasl_b64_encode(const void *in, size_t len, char *out, size_t size);
+/*
+ * Splits a decoded PLAIN message "authzid\0authcid\0passwd". The authzid
+ * must be empty or the same as authcid (no proxy logins).
+ */
+int sasl_plain_split(const char *msg, size_t len, char *user,
+    size_t usersize, char *pass, size_t passsize);
+
+#endif
