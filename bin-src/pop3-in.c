@@ -32,10 +32,7 @@
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
-enum pop3_state {
-	POP3_AUTHORIZATION = 1,
-	POP3_TRANSACTION = 2
-};
+enum pop3_state { POP3_AUTHORIZATION = 1, POP3_TRANSACTION = 2 };
 
 struct session {
 	enum pop3_state state;
@@ -158,7 +155,8 @@ transform(int fd, long body_lines, struct buf *out)
 			if (in_body)
 				lines++;
 			else if (linelen - prev_cr == 0)
-				in_body = 1; /* the empty line ends the header */
+				in_body =
+				    1; /* the empty line ends the header */
 			linelen = 0;
 			prev_cr = 0;
 			bol = 1;
@@ -178,8 +176,8 @@ transform(int fd, long body_lines, struct buf *out)
 static int
 open_message(struct session *s, size_t i)
 {
-	return openat(s->curfd, s->list.msg[i].name,
-	    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return openat(
+	    s->curfd, s->list.msg[i].name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
 /* The POP3 size of message i (computed once when the name has no W=). */
@@ -259,8 +257,8 @@ lock_and_list(struct session *s)
 {
 	char cur[PATH_MAX];
 
-	if (users_maildir(conf.spool, &s->acct, s->maildir,
-		sizeof(s->maildir)) == -1 ||
+	if (users_maildir(
+		conf.spool, &s->acct, s->maildir, sizeof(s->maildir)) == -1 ||
 	    maildir_create(s->maildir) == -1)
 		return -1;
 	s->lockfd = open(s->maildir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -430,8 +428,8 @@ cmd_auth(struct session *s, char *arg)
 	}
 	if (sasl_b64_decode(strcmp(resp, "=") == 0 ? "" : resp, decoded,
 		sizeof(decoded), &len) == -1 ||
-	    sasl_plain_split(decoded, len, user, sizeof(user), pass,
-		sizeof(pass)) == -1) {
+	    sasl_plain_split(
+		decoded, len, user, sizeof(user), pass, sizeof(pass)) == -1) {
 		explicit_bzero(decoded, sizeof(decoded));
 		fail("malformed PLAIN response");
 		return;
@@ -447,8 +445,9 @@ cmd_capa(struct session *s, char *arg)
 {
 	(void)arg;
 	ok("capability list follows");
-	buf_puts(&io, "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
-		      "PIPELINING\r\n");
+	buf_puts(&io,
+	    "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+	    "PIPELINING\r\n");
 	if (s->state == POP3_AUTHORIZATION && s->cleartext_ok)
 		buf_puts(&io, "USER\r\nSASL PLAIN\r\n");
 	buf_puts(&io, "IMPLEMENTATION yubin\r\n.\r\n");
@@ -621,8 +620,8 @@ cmd_quit(struct session *s, char *arg)
 	if (s->ndeleted > 0 && fsync(s->curfd) == -1)
 		failed++;
 	if (failed > 0) {
-		log_error("maildir %s: %zu deletions failed", s->maildir,
-		    failed);
+		log_error(
+		    "maildir %s: %zu deletions failed", s->maildir, failed);
 		fail("[SYS/TEMP] some deleted messages were not removed");
 		finish(s, "delete-error", EXIT_TEMP);
 	}
@@ -675,9 +674,9 @@ dispatch(struct session *s, char *line, size_t len)
 		if (strcasecmp(line, commands[i].verb) != 0)
 			continue;
 		if (!(commands[i].states & s->state)) {
-			bad_command(s, s->state == POP3_AUTHORIZATION ?
-				"log in first" :
-				"not allowed now");
+			bad_command(s,
+			    s->state == POP3_AUTHORIZATION ? "log in first"
+							   : "not allowed now");
 			return;
 		}
 		commands[i].run(s, arg);
@@ -739,8 +738,8 @@ main(int argc, char **argv)
 		if (r == BUF_ERR) {
 			if (errno == ETIMEDOUT)
 				fail("timeout, closing connection");
-			finish(&s, errno == ETIMEDOUT ? "timeout" : "io-error",
-			    0);
+			finish(
+			    &s, errno == ETIMEDOUT ? "timeout" : "io-error", 0);
 		}
 		if (r == BUF_LONG)
 			bad_command(&s, "line too long");

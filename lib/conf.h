@@ -21,11 +21,11 @@
 enum conf_finger { FINGER_STATUS, FINGER_OFF, FINGER_LIST };
 
 struct conf {
-	char dir[PATH_MAX];    /* the configuration directory (-C) */
-	char hostname[256];    /* names this host in greetings, headers */
+	char dir[PATH_MAX];	    /* the configuration directory (-C) */
+	char hostname[256];	    /* names this host in greetings, headers */
 	char spool[CONF_SPOOL_MAX]; /* queue/, popbsmtp/, mail/ */
-	char log[PATH_MAX];    /* log file; empty: syslog */
-	int timeout;	       /* seconds a read may wait */
+	char log[PATH_MAX];	    /* log file; empty: syslog */
+	int timeout;		    /* seconds a read may wait */
 	int auth_requires_tls; /* refuse clear-text passwords off loopback */
 	int relay_after_pop_minutes; /* POP-before-SMTP window; 0: off */
 	int max_login_failures;	     /* per connection, then disconnect */

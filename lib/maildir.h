@@ -18,8 +18,8 @@
 
 struct maildir_msg {
 	char *name;  /* file name inside cur/ or new/ (allocated) */
-	off_t size;			 /* octets on disk */
-	off_t wsize;			 /* octets with CRLF ends; -1 unknown */
+	off_t size;  /* octets on disk */
+	off_t wsize; /* octets with CRLF ends; -1 unknown */
 	time_t mtime;
 	int in_new;
 };

@@ -23,8 +23,8 @@ popbsmtp_dir(const char *spool)
 }
 
 int
-popbsmtp_record(const char *spool, const struct cidr *client,
-    const char *account)
+popbsmtp_record(
+    const char *spool, const struct cidr *client, const char *account)
 {
 	char name[64], tmp[80];
 	int dfd, fd, r = -1, saved;

@@ -11,9 +11,8 @@
 
 #include "cidr.h"
 
-int popbsmtp_record(const char *spool, const struct cidr *client,
-    const char *account);
-int popbsmtp_recent(const char *spool, const struct cidr *client,
-    int minutes);
+int popbsmtp_record(
+    const char *spool, const struct cidr *client, const char *account);
+int popbsmtp_recent(const char *spool, const struct cidr *client, int minutes);
 
 #endif

@@ -17,7 +17,7 @@ int sasl_b64_encode(const void *in, size_t len, char *out, size_t size);
  * Splits a decoded PLAIN message "authzid\0authcid\0passwd". The authzid
  * must be empty or the same as authcid (no proxy logins).
  */
-int sasl_plain_split(const char *msg, size_t len, char *user,
-    size_t usersize, char *pass, size_t passsize);
+int sasl_plain_split(const char *msg, size_t len, char *user, size_t usersize,
+    char *pass, size_t passsize);
 
 #endif
