@@ -373,6 +373,7 @@ class Pop3ClearTextPolicy(Pop3Base):
         proc = subprocess.Popen([f"{BIN}/pop3-in", "-C", self.site.conf],
                                 stdin=theirs, stdout=theirs, env=env)
         theirs.close()
+        self.proc = proc
         self.addCleanup(proc.wait, 10)
         self.addCleanup(mine.close)
         return SocketPairPOP3(mine)
@@ -391,4 +392,5 @@ class Pop3ClearTextPolicy(Pop3Base):
         p.pass_(PASSWORD)
         self.assertEqual(p.stat(), (0, 0))
         p.quit()
+        self.assertEqual(self.proc.wait(10), 0)
         self.assertIn("pop3 client=192.0.2.9 account=taro", self.site.log())
