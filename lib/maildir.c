@@ -70,42 +70,78 @@ maildir_name_sizes(const char *name, off_t *size, off_t *wsize)
 	return *size >= 0;
 }
 
+/* The arrival time a Maildir name starts with ("1732460000.M..."). */
+static time_t
+maildir_name_time(const char *name)
+{
+	time_t t = 0;
+	int digits = 0;
+
+	for (; *name >= '0' && *name <= '9' && digits < 12; name++, digits++)
+		t = t * 10 + (*name - '0');
+	return (*name == '.' && digits >= 9) ? t : -1;
+}
+
+static struct maildir_msg *
+maildir_grow(struct maildir_list *l)
+{
+	struct maildir_msg *m;
+	size_t cap;
+
+	if (l->n < l->cap)
+		return &l->msg[l->n];
+	if (l->cap >= MAILDIR_MAX_MESSAGES)
+		return NULL; /* the rest waits for the next session */
+	cap = l->cap ? l->cap * 2 : 64;
+	if (cap > MAILDIR_MAX_MESSAGES)
+		cap = MAILDIR_MAX_MESSAGES;
+	if ((m = reallocarray(l->msg, cap, sizeof(*m))) == NULL)
+		return NULL;
+	l->msg = m;
+	l->cap = cap;
+	return &l->msg[l->n];
+}
+
+/*
+ * Adds one file. A name with an S= tag and an arrival time (as smtp-in
+ * writes them) is taken at its word, as Courier and Dovecot do: that
+ * saves a stat(2) per message. Anything else is stat'ed.
+ */
 static int
-maildir_add(struct maildir_list *l, int dfd, const char *name, int in_new)
+maildir_add(
+    struct maildir_list *l, int dfd, const struct dirent *de, int in_new)
 {
 	struct maildir_msg *m;
 	struct stat st;
+	off_t size, wsize;
+	time_t when = maildir_name_time(de->d_name);
 
-	if (fstatat(dfd, name, &st, 0) == -1)
-		return errno == ENOENT ? 0 : -1; /* taken meanwhile */
-	if (!S_ISREG(st.st_mode) || strlen(name) > MAILDIR_NAME_MAX)
+	if (strlen(de->d_name) > MAILDIR_NAME_MAX ||
+	    (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-
-		if (cap > MAILDIR_MAX_MESSAGES) {
-			if (l->cap >= MAILDIR_MAX_MESSAGES)
-				return 0; /* the rest waits for next time */
-			cap = MAILDIR_MAX_MESSAGES;
+	if (!maildir_name_sizes(de->d_name, &size, &wsize) || when == -1 ||
+	    de->d_type == DT_UNKNOWN) {
+		if (fstatat(dfd, de->d_name, &st, 0) == -1)
+			return errno == ENOENT ? 0 : -1; /* taken meanwhile */
+		if (!S_ISREG(st.st_mode))
+			return 0;
+		if (size != st.st_size) {
+			/* a tag that disagrees with the file is not trusted */
+			size = st.st_size;
+			wsize = -1;
 		}
-		m = reallocarray(l->msg, cap, sizeof(*m));
-		if (m == NULL)
-			return -1;
-		l->msg = m;
-		l->cap = cap;
+		when = st.st_mtime;
 	}
-	m = &l->msg[l->n];
-	if ((m->name = strdup(name)) == NULL)
+	errno = 0;
+	if ((m = maildir_grow(l)) == NULL)
+		return errno == ENOMEM ? -1 : 0;
+	if ((m->name = strdup(de->d_name)) == NULL)
 		return -1;
-	l->n++;
-	if (!maildir_name_sizes(name, &m->size, &m->wsize) ||
-	    m->size != st.st_size) {
-		/* a tag that disagrees with the file is not trusted */
-		m->size = st.st_size;
-		m->wsize = -1;
-	}
-	m->mtime = st.st_mtime;
+	m->size = size;
+	m->wsize = wsize;
+	m->mtime = when;
 	m->in_new = in_new;
+	l->n++;
 	return 0;
 }
 
@@ -123,7 +159,7 @@ maildir_read(const char *dir, const char *sub, struct maildir_list *l)
 		return errno == ENOENT ? 0 : -1;
 	while (r == 0 && (de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.')
-			r = maildir_add(l, dirfd(d), de->d_name, sub[0] == 'n');
+			r = maildir_add(l, dirfd(d), de, sub[0] == 'n');
 	closedir(d);
 	return r;
 }

@@ -2,7 +2,9 @@
  * maildir: reading Maildirs (as written by smtp-in or by hand).
  * A message's size comes from the ",S=<octets>" tag of its name when there
  * is one, else from stat(2); ",W=<octets>" (the size with CRLF line ends,
- * as POP3 counts it) likewise, else -1 until counted.
+ * as POP3 counts it) likewise, else -1 until counted. A name with an S=
+ * tag and a leading arrival time is trusted without a stat(2), as Courier
+ * and Dovecot do; a file placed by hand is stat'ed.
  * Functions return 0/-1 (errno set) unless said otherwise.
  */
 #ifndef YUBIN_MAILDIR_H
@@ -17,10 +19,10 @@
 #define MAILDIR_MAX_MESSAGES 200000 /* a bound on one scan */
 
 struct maildir_msg {
-	char *name;  /* file name inside cur/ or new/ (allocated) */
-	off_t size;  /* octets on disk */
-	off_t wsize; /* octets with CRLF ends; -1 unknown */
-	time_t mtime;
+	char *name;   /* file name inside cur/ or new/ (allocated) */
+	off_t size;   /* octets on disk */
+	off_t wsize;  /* octets with CRLF ends; -1 unknown */
+	time_t mtime; /* arrival: the name's leading time, else mtime */
 	int in_new;
 };
 

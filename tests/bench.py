@@ -2,6 +2,10 @@
 
 cdbmake-users: compile a users file of 100,000 accounts (target: under
 1 s), then 1,000,000 random recipient lookups in the result.
+pop3-in: Maildirs of 1,000 and 10,000 messages of 4 KiB under xinetd,
+Python's poplib as the client: (a) login + STAT on a mailbox never opened
+(everything in new/), (b) the same again, (c) LIST + RETR all + QUIT, and
+the pop3-in process's peak memory.
 """
 import os
 import shutil
@@ -56,9 +60,111 @@ def bench_cdbmake():
         shutil.rmtree(d, ignore_errors=True)
 
 
+# Reference figures from the pop3-in issue (same kind of machine, 10,000
+# messages): Dovecot 2.3 and qmail-pop3d. Targets: (a) <= half Dovecot's,
+# (b) <= Dovecot's, (c) <= qmail-pop3d's, memory < 4 MiB.
+POP3_REF = {"dovecot": (0.34, 0.017, 1.38), "qmail-pop3d": (0.18, 0.032, 1.15)}
+
+
+def fill_maildir(path, count):
+    for sub in ("tmp", "new", "cur"):
+        os.makedirs(os.path.join(path, sub), exist_ok=True)
+    line = ("x" * 63 + "\n").encode()
+    for i in range(count):
+        body = (f"From: bench@example.net\nTo: taro@example.com\n"
+                f"Subject: message {i}\n\n").encode()
+        body += line * ((4096 - len(body)) // 64)
+        w = len(body) + body.count(b"\n")
+        name = f"{1700000000 + i}.M{i}P1.bench,S={len(body)},W={w}"
+        with open(os.path.join(path, "new", name), "wb") as f:
+            f.write(body)
+
+
+def pop3_memory_kib():
+    """(VmRSS, VmHWM) of the running pop3-in processes, in KiB."""
+    rss = hwm = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+        except OSError:
+            continue
+        if "Name:\tpop3-in" in status:
+            for ln in status.splitlines():
+                if ln.startswith("VmRSS:"):
+                    rss = max(rss, int(ln.split()[1]))
+                if ln.startswith("VmHWM:"):
+                    hwm = max(hwm, int(ln.split()[1]))
+    return rss, hwm
+
+
+def pop3_session(port, user, retr_all):
+    import poplib
+    t0 = time.monotonic()
+    p = poplib.POP3("127.0.0.1", port, timeout=600)
+    p.user(user)
+    p.pass_("pw")
+    n, _ = p.stat()
+    if not retr_all:
+        elapsed = time.monotonic() - t0
+        p.quit()
+        return elapsed, None
+    t0 = time.monotonic()
+    p.list()
+    for i in range(1, n + 1):
+        p.retr(i)
+    mem = pop3_memory_kib()
+    p.quit()
+    return time.monotonic() - t0, mem
+
+
+def bench_pop3():
+    sys.path.insert(0, os.path.join(top, "tests", "e2e"))
+    os.environ["YUBIN_BIN"] = BIN
+    import yubintest
+    yes = subprocess.run([f"{BIN}/cdbmake-users", "--hash"], input="pw\n",
+                         capture_output=True, text=True,
+                         check=True).stdout.strip()
+    sha = subprocess.run(["openssl", "passwd", "-6", "pw"],
+                         capture_output=True, text=True,
+                         check=True).stdout.strip()
+    for count in (1000, 10000):
+        site = yubintest.Site(users=f"taro:{yes}:\njiro:{sha}:\n"
+                              "postmaster::taro\nabuse::taro\n")
+        try:
+            site.cdbmake()
+            fill_maildir(site.maildir("taro"), count)
+            fill_maildir(site.maildir("jiro"), count)
+            port = site.start({"pop3": ["pop3-in"]})["pop3"]
+            a, _ = pop3_session(port, "taro", False)
+            a6, _ = pop3_session(port, "jiro", False)
+            b = min(pop3_session(port, "taro", False)[0] for _ in range(5))
+            b6 = min(pop3_session(port, "jiro", False)[0] for _ in range(5))
+            c, (rss, hwm) = pop3_session(port, "taro", True)
+            line = (f"pop3-in {count} msgs: (a) login+STAT first {a:.3f} s"
+                    f" ({a6:.3f} s with a $6$ hash), (b) again {b:.3f} s "
+                    f"({b6:.3f} s with $6$), (c) LIST+RETR all {c:.3f} s; "
+                    f"pop3-in RSS {rss / 1024:.1f} MiB after RETR all, "
+                    f"peak {hwm / 1024:.1f} MiB (yescrypt's 16 MiB work area"
+                    " during the password check)")
+            if count == 10000:
+                d, q = POP3_REF["dovecot"], POP3_REF["qmail-pop3d"]
+                line += (f"\n  vs reference: (a) {a / d[0]:.2f}x Dovecot "
+                         f"({a6 / d[0]:.2f}x with $6$; target <= 0.5), "
+                         f"(b) {b / d[1]:.2f}x Dovecot ({b6 / d[1]:.2f}x "
+                         f"with $6$; target <= 1), (c) {c / q[2]:.2f}x "
+                         "qmail-pop3d (target <= 1)")
+            print(line, flush=True)
+        finally:
+            site.close()
+
+
 def main():
     print(f"yubin benchmarks ({os.cpu_count()} cores)")
     bench_cdbmake()
+    bench_pop3()
 
 
 main()

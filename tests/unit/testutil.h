@@ -21,7 +21,7 @@ test_mkdir(void)
 static inline void
 test_write(const char *name, const char *text)
 {
-	char path[512];
+	char path[1024];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", testdir, name);
