@@ -235,6 +235,32 @@ buf_getline(struct buf *b, char *line, size_t size, size_t *len)
 	return toolong ? BUF_LONG : BUF_LINE;
 }
 
+int
+buf_getchunk(struct buf *b, char *p, size_t size, size_t *len)
+{
+	unsigned char *start, *nl;
+	size_t avail, take;
+	int r;
+
+	if (b->rpos == b->rlen) {
+		if ((r = buf_fill(b)) <= 0) {
+			*len = 0;
+			return r == 0 ? BUF_EOF : BUF_ERR;
+		}
+	}
+	start = b->rbuf + b->rpos;
+	avail = b->rlen - b->rpos;
+	nl = memchr(start, '\n', avail);
+	take = nl ? (size_t)(nl - start) + 1 : avail;
+	if (take > size - 1)
+		take = size - 1;
+	memcpy(p, start, take);
+	p[take] = '\0';
+	b->rpos += take;
+	*len = take;
+	return take > 0 && p[take - 1] == '\n' ? BUF_LINE : BUF_LONG;
+}
+
 size_t
 buf_pending(const struct buf *b)
 {

@@ -48,6 +48,12 @@ void buf_set_ops(struct buf *b, const struct buf_ops *ops, void *ctx);
 
 /* Reads one line including its LF into line (NUL-terminated), *len bytes. */
 int buf_getline(struct buf *b, char *line, size_t size, size_t *len);
+/*
+ * Reads up to and including the next LF, or size - 1 bytes of a longer
+ * line (BUF_LONG: the rest follows in the next calls; nothing is lost).
+ * For message bodies, whose lines may be long.
+ */
+int buf_getchunk(struct buf *b, char *p, size_t size, size_t *len);
 /* Bytes already received but not yet consumed. */
 size_t buf_pending(const struct buf *b);
 /* Throws away input already received (after STARTTLS, RFC 3207 4.2). */

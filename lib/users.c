@@ -61,18 +61,27 @@ users_find(
 }
 
 int
-users_find_rcpt(
-    struct db *users, const char *name, const char *domain, struct account *a)
+users_find_catchall(struct db *users, const char *domain, struct account *a)
 {
 	char key[ADDR_MAX];
-	int r;
 
-	if ((r = users_find(users, name, domain, a)) != 0 || domain[0] == '\0')
-		return r;
+	if (domain[0] == '\0')
+		return 0;
 	snprintf(key, sizeof(key), "@%s", domain);
 	a->name[0] = '\0';
 	strlcpy(a->domain, domain, sizeof(a->domain));
 	return users_get(users, key, a);
+}
+
+int
+users_find_rcpt(
+    struct db *users, const char *name, const char *domain, struct account *a)
+{
+	int r;
+
+	if ((r = users_find(users, name, domain, a)) != 0)
+		return r;
+	return users_find_catchall(users, domain, a);
 }
 
 int

@@ -35,6 +35,9 @@ int users_name_ok(const char *name);
 /* The account name@domain, then name (domain may be ""); no catch-all. */
 int users_find(
     struct db *users, const char *name, const char *domain, struct account *a);
+/* The catch-all "@domain" alone. */
+int users_find_catchall(
+    struct db *users, const char *domain, struct account *a);
 /* Like users_find, then the catch-all "@domain". */
 int users_find_rcpt(
     struct db *users, const char *name, const char *domain, struct account *a);

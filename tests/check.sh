@@ -26,7 +26,7 @@ done
 export YUBIN_BIN="$build/bin"
 e2e="/usr/bin/python3 tests/e2e/run.py ${E2E_PATTERN:-test_*.py}"
 if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-	unshare --net sh -c "ip link set lo up && $e2e" >"$log" 2>&1
+	unshare --net --mount sh -c "ip link set lo up && $e2e" >"$log" 2>&1
 else
 	echo "check.sh: no network namespace (not root?): running e2e as is"
 	$e2e >"$log" 2>&1

@@ -1,0 +1,1009 @@
+/*
+ * smtp-in: the ESMTP receiver (RFC 5321), started by inetd once per
+ * connection. Mail for local accounts goes into their Maildirs, mail for
+ * other hosts into the queue; 250 is said only when it is all on disk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "auth.h"
+#include "buf.h"
+#include "conf.h"
+#include "db.h"
+#include "deliver.h"
+#include "log.h"
+#include "peer.h"
+#include "popbsmtp.h"
+#include "relay.h"
+#include "sasl.h"
+#include "users.h"
+
+#define USAGE "usage: smtp-in [-m] [-C dir]\n"
+#define SMTP_LINE_MAX 512 /* RFC 5321 4.5.3.1.4, CRLF included */
+#define SMTP_BAD_MAX 20	  /* protocol errors before we hang up */
+#define SMTP_HOPS_MAX 100 /* Received: lines (RFC 5321 6.3) */
+#define SMTP_CHUNK 65536  /* DATA is read in pieces of at most this */
+#define EXIT_PERM 100
+#define EXIT_TEMP 111
+
+enum smtp_state {
+	S_GREETED = 1, /* before HELO/EHLO */
+	S_READY = 2,   /* no transaction */
+	S_MAIL = 4,    /* after MAIL */
+	S_RCPT = 8     /* after at least one accepted RCPT */
+};
+#define S_ANY (S_GREETED | S_READY | S_MAIL | S_RCPT)
+#define S_SESSION (S_READY | S_MAIL | S_RCPT)
+
+struct session {
+	int state;
+	int submission;
+	struct peer peer;
+	char helo[256];
+	int esmtp;
+	char auth_user[ADDR_MAX];
+	int cleartext_ok;
+	int relay_client; /* -1: not yet looked up */
+	int bad, auth_failures;
+	unsigned messages;
+	struct db users, domains, relay;
+	struct deliver_ctx ctx;
+	/* the transaction */
+	char sender[ADDR_MAX];
+	struct deliver_plan plan;
+	char **locals; /* local RCPT addresses, for the loop check */
+	size_t nlocal, nrcpt;
+};
+
+struct command {
+	const char *verb;
+	int states;
+	void (*run)(struct session *, char *arg);
+};
+
+static struct conf conf;
+static struct buf io;
+static char confdir[PATH_MAX] = CONFDIR;
+
+static void reply(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* One reply line; ENHANCEDSTATUSCODES text comes with fmt. */
+static void
+reply(int code, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	buf_printf(&io, "%d %s\r\n", code, text);
+}
+
+static void
+finish(struct session *s, const char *result, int code)
+{
+	buf_flush(&io);
+	log_info("smtp disconnect client=%s messages=%u result=%s",
+	    s->peer.text, s->messages, result);
+	exit(code);
+}
+
+static void
+bad_command(struct session *s, int code, const char *text)
+{
+	reply(code, "%s", text);
+	if (++s->bad >= SMTP_BAD_MAX) {
+		reply(421, "4.7.0 %s too many errors, closing connection",
+		    conf.hostname);
+		finish(s, "too-many-errors", 0);
+	}
+}
+
+static void
+reset_transaction(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlocal; i++)
+		free(s->locals[i]);
+	free(s->locals);
+	s->locals = NULL;
+	s->nlocal = s->nrcpt = 0;
+	deliver_plan_free(&s->plan);
+	s->sender[0] = '\0';
+	if (s->state & (S_MAIL | S_RCPT))
+		s->state = S_READY;
+}
+
+/* ---- relay policy: the client's address, AUTH, POP-before-SMTP ---- */
+
+static int
+relay_ok(struct session *s)
+{
+	int r;
+
+	if (s->auth_user[0] != '\0')
+		return 1;
+	if (s->relay_client == -1) {
+		r = relay_allowed(&s->relay, &s->peer.addr);
+		if (r == 0)
+			r = popbsmtp_recent(conf.spool, &s->peer.addr,
+			    conf.relay_after_pop_minutes);
+		if (r == -1)
+			log_warn("relay lookup for %s failed", s->peer.text);
+		s->relay_client = r == 1;
+	}
+	return s->relay_client;
+}
+
+/* ---- HELO, EHLO ---- */
+
+/* The HELO argument goes into Received: keep it to host-name bytes. */
+static void
+set_helo(struct session *s, const char *arg)
+{
+	size_t i;
+
+	strlcpy(s->helo, arg, sizeof(s->helo));
+	s->helo[strcspn(s->helo, " ")] = '\0';
+	for (i = 0; s->helo[i]; i++)
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789.-_[]:",
+			s->helo[i]))
+			s->helo[i] = '?';
+}
+
+static void
+cmd_helo(struct session *s, char *arg)
+{
+	if (*arg == '\0') {
+		bad_command(s, 501, "5.5.4 HELO needs a host name");
+		return;
+	}
+	reset_transaction(s);
+	set_helo(s, arg);
+	s->esmtp = 0;
+	s->state = S_READY;
+	reply(250, "%s", conf.hostname);
+}
+
+static void
+cmd_ehlo(struct session *s, char *arg)
+{
+	if (*arg == '\0') {
+		bad_command(s, 501, "5.5.4 EHLO needs a host name");
+		return;
+	}
+	reset_transaction(s);
+	set_helo(s, arg);
+	s->esmtp = 1;
+	s->state = S_READY;
+	buf_printf(&io,
+	    "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n"
+	    "250-8BITMIME\r\n",
+	    conf.hostname, conf.max_message_size);
+	if (s->cleartext_ok && s->auth_user[0] == '\0')
+		buf_puts(&io, "250-AUTH PLAIN LOGIN\r\n");
+	buf_puts(&io, "250 ENHANCEDSTATUSCODES\r\n");
+}
+
+/* ---- AUTH (RFC 4954) ---- */
+
+/* Reads one SASL response line; NULL when the client cancelled ("*"). */
+static char *
+auth_read(struct session *s, char *line, size_t size)
+{
+	size_t len;
+	int r = buf_getline(&io, line, size, &len);
+
+	if (r == BUF_EOF || r == BUF_ERR)
+		finish(s, "dropped", 0);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (r == BUF_LONG || strcmp(line, "*") == 0)
+		return NULL;
+	return line;
+}
+
+static void
+auth_login_check(struct session *s, const char *user, char *pass)
+{
+	struct account a;
+	int r = 0;
+
+	if (strncasecmp(user, "root", 4) != 0 ||
+	    (user[4] != '\0' && user[4] != '@'))
+		r = users_find_login(&s->users, user, &a);
+	if (r == 1)
+		r = auth_check(a.secret, pass);
+	explicit_bzero(pass, strlen(pass));
+	if (r == 1) {
+		strlcpy(s->auth_user, a.key, sizeof(s->auth_user));
+		s->relay_client = -1;
+		log_info("smtp auth client=%s user=%s result=ok", s->peer.text,
+		    a.key);
+		reply(235, "2.7.0 Authentication successful");
+		return;
+	}
+	auth_fail_delay(++s->auth_failures);
+	log_info("smtp auth client=%s user=\"%s\" result=%s", s->peer.text,
+	    user, r == -1 ? "error" : "bad-password");
+	if (r == -1) {
+		reply(454, "4.7.0 Temporary authentication failure");
+		return;
+	}
+	reply(535, "5.7.8 Authentication credentials invalid");
+	if (s->auth_failures >= conf.max_login_failures) {
+		reply(421, "4.7.0 %s too many failed authentications",
+		    conf.hostname);
+		finish(s, "too-many-auth-failures", 0);
+	}
+}
+
+static void
+auth_plain(struct session *s, char *resp)
+{
+	char line[SASL_B64_MAX + 3], msg[SASL_B64_MAX];
+	char user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];
+	size_t len;
+
+	if (*resp == '\0') {
+		reply(334, "%s", "");
+		if ((resp = auth_read(s, line, sizeof(line))) == NULL) {
+			reply(501, "5.0.0 Authentication cancelled");
+			return;
+		}
+	}
+	if (sasl_b64_decode(strcmp(resp, "=") == 0 ? "" : resp, msg,
+		sizeof(msg), &len) == -1 ||
+	    sasl_plain_split(
+		msg, len, user, sizeof(user), pass, sizeof(pass)) == -1) {
+		explicit_bzero(msg, sizeof(msg));
+		explicit_bzero(line, sizeof(line));
+		reply(501, "5.5.2 Malformed PLAIN response");
+		return;
+	}
+	explicit_bzero(msg, sizeof(msg));
+	explicit_bzero(line, sizeof(line));
+	auth_login_check(s, user, pass);
+	explicit_bzero(pass, sizeof(pass));
+}
+
+/* Decodes one base64 AUTH LOGIN answer into out; -1 if malformed. */
+static int
+login_answer(const char *b64, char *out, size_t size)
+{
+	size_t len;
+
+	if (sasl_b64_decode(b64, out, size, &len) == -1 ||
+	    memchr(out, '\0', len) != NULL || len == 0)
+		return -1;
+	return 0;
+}
+
+static void
+auth_login(struct session *s, char *resp)
+{
+	char line[SASL_B64_MAX + 3], user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];
+
+	if (*resp == '\0') {
+		reply(334, "VXNlcm5hbWU6"); /* "Username:" */
+		resp = auth_read(s, line, sizeof(line));
+	}
+	if (resp == NULL) {
+		reply(501, "5.0.0 Authentication cancelled");
+		return;
+	}
+	if (login_answer(resp, user, sizeof(user)) == -1) {
+		reply(501, "5.5.2 Malformed LOGIN response");
+		return;
+	}
+	reply(334, "UGFzc3dvcmQ6"); /* "Password:" */
+	if ((resp = auth_read(s, line, sizeof(line))) == NULL) {
+		reply(501, "5.0.0 Authentication cancelled");
+		return;
+	}
+	if (login_answer(resp, pass, sizeof(pass)) == -1) {
+		explicit_bzero(line, sizeof(line));
+		reply(501, "5.5.2 Malformed LOGIN response");
+		return;
+	}
+	explicit_bzero(line, sizeof(line));
+	auth_login_check(s, user, pass);
+	explicit_bzero(pass, sizeof(pass));
+}
+
+static void
+cmd_auth(struct session *s, char *arg)
+{
+	char *resp = arg + strcspn(arg, " ");
+
+	if (*resp == ' ')
+		*resp++ = '\0';
+	if (s->auth_user[0] != '\0') {
+		bad_command(s, 503, "5.5.1 Already authenticated");
+		return;
+	}
+	if (!s->cleartext_ok) {
+		reply(538,
+		    "5.7.11 Encryption required for requested "
+		    "authentication mechanism");
+		return;
+	}
+	if (strcasecmp(arg, "PLAIN") == 0)
+		auth_plain(s, resp);
+	else if (strcasecmp(arg, "LOGIN") == 0)
+		auth_login(s, resp);
+	else
+		reply(504, "5.5.4 Unrecognized authentication type");
+}
+
+/* ---- MAIL, RCPT ---- */
+
+/* "FROM:" / "TO:" before the path, case-insensitive. */
+static char *
+after_keyword(char *arg, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return strncasecmp(arg, kw, n) == 0 ? arg + n : NULL;
+}
+
+/* MAIL parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 4954 AUTH). */
+static int
+mail_params(struct session *s, char *p)
+{
+	char *tok, *save = NULL;
+	const char *errstr = NULL;
+	long long size;
+
+	for (tok = strtok_r(p, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (strncasecmp(tok, "SIZE=", 5) == 0) {
+			size = strtonum(tok + 5, 0, LLONG_MAX, &errstr);
+			if (errstr != NULL) {
+				bad_command(s, 501, "5.5.4 Bad SIZE value");
+				return -1;
+			}
+			if (size > conf.max_message_size) {
+				reply(552,
+				    "5.3.4 Message size exceeds fixed "
+				    "maximum message size");
+				return -1;
+			}
+		} else if (strcasecmp(tok, "BODY=7BIT") == 0 ||
+		    strcasecmp(tok, "BODY=8BITMIME") == 0 ||
+		    strncasecmp(tok, "AUTH=", 5) == 0) {
+			continue;
+		} else {
+			bad_command(s, 555, "5.5.4 Unsupported MAIL parameter");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+cmd_mail(struct session *s, char *arg)
+{
+	const char *rest, *why;
+	char *path = after_keyword(arg, "FROM:");
+	struct addr a;
+
+	if (s->submission && s->auth_user[0] == '\0') {
+		reply(530, "5.7.0 Authentication required");
+		return;
+	}
+	if (path == NULL || addr_parse_path(path, &a, &rest, &why) == -1 ||
+	    (!a.null && a.domain[0] == '\0')) {
+		bad_command(s, 501, "5.1.7 Bad sender address syntax");
+		return;
+	}
+	if (mail_params(s, (char *)rest) == -1)
+		return;
+	addr_format(&a, s->sender, sizeof(s->sender));
+	s->state = S_MAIL;
+	reply(250, "2.1.0 Ok");
+}
+
+static int
+remember_local(struct session *s, const char *rcpt)
+{
+	char **l = reallocarray(s->locals, s->nlocal + 1, sizeof(*l));
+
+	if (l == NULL)
+		return -1;
+	s->locals = l;
+	if ((l[s->nlocal] = strdup(rcpt)) == NULL)
+		return -1;
+	s->nlocal++;
+	return 0;
+}
+
+static void
+rcpt_accepted(struct session *s, const char *rcpt, const char *how)
+{
+	s->nrcpt++;
+	s->state = S_RCPT;
+	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=accepted "
+		 "how=%s",
+	    s->peer.text, s->sender, rcpt, how);
+	reply(250, "2.1.5 Ok");
+}
+
+static void
+rcpt_refused(struct session *s, const char *rcpt, const char *reason, int code,
+    const char *text)
+{
+	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=refused "
+		 "reason=%s",
+	    s->peer.text, s->sender, rcpt, reason);
+	reply(code, "%s", text);
+}
+
+static void
+rcpt_local(struct session *s, struct addr *a, const char *rcpt)
+{
+	int r = deliver_plan_rcpt(&s->plan, &s->ctx, a->local, a->domain, rcpt);
+
+	if (r == DELIVER_UNKNOWN)
+		rcpt_refused(
+		    s, rcpt, "unknown-user", 550, "5.1.1 No such user here");
+	else if (r == -1 || remember_local(s, rcpt) == -1) {
+		log_error("recipient %s: %s", rcpt, strerror(errno));
+		rcpt_refused(s, rcpt, "local-error", 451,
+		    "4.3.0 Temporary local problem, try again later");
+	} else
+		rcpt_accepted(s, rcpt, "local");
+}
+
+static void
+cmd_rcpt(struct session *s, char *arg)
+{
+	char rcpt[ADDR_MAX + 4];
+	const char *rest, *why;
+	char *path = after_keyword(arg, "TO:");
+	struct addr a;
+	int local;
+
+	if (path == NULL || addr_parse_path(path, &a, &rest, &why) == -1 ||
+	    a.null) {
+		bad_command(s, 501, "5.1.3 Bad recipient address syntax");
+		return;
+	}
+	if (*rest != '\0') {
+		bad_command(s, 555, "5.5.4 Unsupported RCPT parameter");
+		return;
+	}
+	addr_format(&a, rcpt, sizeof(rcpt));
+	if (s->nrcpt >= (size_t)conf.max_recipients) {
+		rcpt_refused(s, rcpt, "too-many-recipients", 452,
+		    "4.5.3 Too many recipients");
+		return;
+	}
+	/* %-hacks, bang paths, source routes, quoted @: never relayed */
+	if (addr_is_relay_trick(&a)) {
+		rcpt_refused(
+		    s, rcpt, "relay-trick", 554, "5.7.1 Relaying denied");
+		return;
+	}
+	if (a.domain[0] == '\0') {
+		/* RFC 5321 4.5.1: "Postmaster" alone must be accepted */
+		if (strcasecmp(a.local, "postmaster") == 0)
+			rcpt_local(s, &a, "postmaster");
+		else
+			rcpt_refused(s, rcpt, "unqualified", 501,
+			    "5.1.3 Recipient address must have a domain");
+		return;
+	}
+	local = users_domain_is_local(&s->domains, a.domain);
+	if (local == 1) {
+		/* the account's address, for Delivered-To and the log */
+		for (size_t i = 0; a.local[i]; i++)
+			if (a.local[i] >= 'A' && a.local[i] <= 'Z')
+				a.local[i] = (char)(a.local[i] + 32);
+		addr_format(&a, rcpt, sizeof(rcpt));
+		rcpt_local(s, &a, rcpt);
+	} else if (local == -1)
+		rcpt_refused(s, rcpt, "domains-error", 451,
+		    "4.3.0 Temporary local problem, try again later");
+	else if (!relay_ok(s))
+		rcpt_refused(
+		    s, rcpt, "relay-denied", 554, "5.7.1 Relaying denied");
+	else if (deliver_plan_remote(&s->plan, rcpt) == -1)
+		rcpt_refused(s, rcpt, "local-error", 451,
+		    "4.3.0 Temporary local problem, try again later");
+	else
+		rcpt_accepted(s, rcpt, "relay");
+}
+
+/* ---- DATA ---- */
+
+struct data_state {
+	int bol;     /* at the start of a line (after CRLF) */
+	int held_cr; /* a chunk ended in CR: is LF next? */
+	int bad_eol; /* a bare CR or LF was seen (RFC 5321 2.3.8) */
+	int in_header;
+	int hops;
+	int too_big;
+	char loop[ADDR_MAX]; /* a Delivered-To naming a recipient */
+	long long octets;    /* as received */
+};
+
+/* Looks at one whole header line for Received: and Delivered-To:. */
+static void
+data_header(
+    struct session *s, struct data_state *d, const char *line, size_t len)
+{
+	char value[ADDR_MAX + 2];
+	size_t i, n;
+
+	if (len == 0) {
+		d->in_header = 0;
+		return;
+	}
+	if (strncasecmp(line, "Received:", 9) == 0)
+		d->hops++;
+	if (strncasecmp(line, "Delivered-To:", 13) != 0)
+		return;
+	line += 13;
+	len -= 13;
+	while (len > 0 && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	n = len < sizeof(value) - 1 ? len : sizeof(value) - 1;
+	memcpy(value, line, n);
+	value[n] = '\0';
+	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		value[--n] = '\0';
+	for (i = 0; i < s->nlocal; i++)
+		if (strcasecmp(value, s->locals[i]) == 0)
+			strlcpy(d->loop, value, sizeof(d->loop));
+}
+
+/*
+ * One piece of DATA (a whole line, or part of a long one). Returns 1 at
+ * the end of data, 0 to go on, -1 if the message could not be written.
+ */
+static int
+data_chunk(struct session *s, struct data_state *d, struct deliver_msg *m,
+    char *p, size_t len)
+{
+	int whole = len > 0 && p[len - 1] == '\n';
+	size_t i, body;
+	char *cr;
+
+	if (d->held_cr) { /* the CR that ended the last piece */
+		d->held_cr = 0;
+		if (p[0] != '\n')
+			d->bad_eol = 1;
+		else if (len == 1) {
+			d->bol = 1;
+			return d->too_big ? 0 : deliver_write(m, "\n", 1);
+		}
+	}
+	if (d->bol && len == 3 && memcmp(p, ".\r\n", 3) == 0)
+		return 1; /* <CRLF>.<CRLF>: the only end of data */
+	d->octets += (long long)len;
+	if (d->octets > conf.max_message_size)
+		d->too_big = 1;
+	/* every CR must be followed by LF, every LF preceded by CR */
+	for (cr = p; (cr = memchr(cr, '\r', (size_t)(p + len - cr))) != NULL;
+	     cr++)
+		if (cr + 1 < p + len && cr[1] != '\n')
+			d->bad_eol = 1;
+	if (whole && (len < 2 || p[len - 2] != '\r'))
+		d->bad_eol = 1;
+	i = (d->bol && p[0] == '.') ? 1 : 0; /* undo dot-stuffing */
+	body = len - i;
+	if (whole)
+		body -= (len >= 2 && p[len - 2] == '\r') ? 2 : 1;
+	else if (len > 0 && p[len - 1] == '\r') {
+		d->held_cr = 1;
+		body--;
+	}
+	if (d->in_header && d->bol && whole)
+		data_header(s, d, p + i, body);
+	/* Only CRLF starts a line that can end the data: after a bare LF,
+	 * "\n.\r\n" is not the end (SMTP smuggling). */
+	d->bol = whole && len >= 2 && p[len - 2] == '\r';
+	if (d->too_big || d->bad_eol)
+		return 0; /* keep reading to the end, write nothing more */
+	if (deliver_write(m, p + i, body) == -1 ||
+	    (whole && deliver_write(m, "\n", 1) == -1))
+		return -1;
+	return 0;
+}
+
+/* The trace header (RFC 5321 4.4, RFC 3848 protocol names). */
+static void
+received_header(struct session *s, const char *id, char *buf, size_t size)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	snprintf(buf, size,
+	    "Received: from %s ([%s])\n\tby %s (yubin) with %s id %s%s%s%s"
+	    "%s%s%s;\n\t%s\n",
+	    s->helo, s->peer.text, conf.hostname,
+	    !s->esmtp		  ? "SMTP"
+		: s->auth_user[0] ? "ESMTPA"
+				  : "ESMTP",
+	    id, s->auth_user[0] ? "\n\t(authenticated as " : "", s->auth_user,
+	    s->auth_user[0] ? ")" : "", s->nrcpt == 1 ? "\n\tfor <" : "",
+	    s->nrcpt == 1 ? (s->nlocal == 1 ? s->locals[0] : s->plan.t[0].where)
+			  : "",
+	    s->nrcpt == 1 ? ">" : "", date);
+}
+
+/*
+ * Starts remote-send, detached, for what was just queued. It is looked
+ * for beside this program; while it is not installed, mail waits.
+ */
+static void
+start_queue_runner(void)
+{
+	char self[PATH_MAX], prog[PATH_MAX + 16], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	pid_t pid;
+	int fd;
+
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return;
+	*slash = '\0';
+	snprintf(prog, sizeof(prog), "%s/remote-send", self);
+	if (access(prog, X_OK) == -1)
+		return;
+	if ((pid = fork()) == 0) {
+		setsid();
+		if (fork() == 0) {
+			/* never the client's socket */
+			fd = open("/dev/null", O_RDWR);
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execl(prog, "remote-send", "-C", confdir, (char *)NULL);
+			_exit(EXIT_TEMP);
+		}
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void
+data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
+{
+	const char *result = "delivered";
+	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n;
+
+	if (d->bad_eol) {
+		deliver_abort(m);
+		reply(554,
+		    "5.6.0 Message contains a bare CR or LF; lines must "
+		    "end in CRLF (RFC 5321 2.3.8)");
+		result = "refused-bare-lf";
+	} else if (d->too_big) {
+		deliver_abort(m);
+		reply(552,
+		    "5.3.4 Message size exceeds fixed maximum message "
+		    "size");
+		result = "refused-size";
+	} else if (d->hops > SMTP_HOPS_MAX) {
+		deliver_abort(m);
+		reply(554, "5.4.6 Too many hops");
+		result = "refused-hops";
+	} else if (d->loop[0] != '\0') {
+		deliver_abort(m);
+		reply(554, "5.4.6 Mail forwarding loop for %s", d->loop);
+		result = "refused-loop";
+	} else if (deliver_commit(m, s->sender) == -1) {
+		log_error("message %s: %s", m->id, strerror(errno));
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		result = "error";
+	} else {
+		s->messages++;
+		reply(250, "2.0.0 Ok: %s as %s",
+		    queued ? "queued" : "delivered", m->id);
+		result = queued ? "queued" : "delivered";
+	}
+	log_info("smtp message client=%s helo=%s auth=%s from=<%s> rcpts=%zu "
+		 "size=%lld result=%s id=%s maildir=%s,S=%lld",
+	    s->peer.text, s->helo, s->auth_user[0] ? s->auth_user : "-",
+	    s->sender, s->nrcpt, d->octets, result, m->id, m->base,
+	    (long long)m->octets);
+	if (strcmp(result, "queued") == 0)
+		start_queue_runner();
+	reset_transaction(s);
+}
+
+static void
+cmd_data(struct session *s, char *arg)
+{
+	char received[2048], chunk[SMTP_CHUNK];
+	struct data_state d = { .bol = 1, .in_header = 1 };
+	struct deliver_msg m;
+	int r, w, failed = 0;
+	size_t len;
+
+	if (*arg != '\0') {
+		bad_command(s, 501, "5.5.4 DATA takes no arguments");
+		return;
+	}
+	if (s->plan.n == 0) {
+		reply(554, "5.5.1 No valid recipients");
+		return;
+	}
+	if (deliver_open(&m, &s->ctx, &s->plan, s->sender, "") == -1 ||
+	    (received_header(s, m.id, received, sizeof(received)),
+		deliver_write(&m, received, strlen(received))) == -1) {
+		log_error("cannot store a message: %s", strerror(errno));
+		deliver_abort(&m);
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		reset_transaction(s);
+		return;
+	}
+	reply(354, "End data with <CR><LF>.<CR><LF>");
+	for (;;) {
+		r = buf_getchunk(&io, chunk, sizeof(chunk), &len);
+		if (r == BUF_EOF || r == BUF_ERR) {
+			deliver_abort(&m); /* nothing was acknowledged */
+			if (r == BUF_ERR && errno == ETIMEDOUT)
+				reply(421, "4.4.2 %s timeout, closing",
+				    conf.hostname);
+			finish(s,
+			    r == BUF_EOF ? "dropped-in-data"
+					 : "timeout-in-data",
+			    0);
+		}
+		if (failed) {
+			/* after a write error (a full disk, say): read up to
+			 * the end so the session stays in step */
+			if (d.bol && len == 3 && memcmp(chunk, ".\r\n", 3) == 0)
+				break;
+			d.bol = len >= 2 && chunk[len - 2] == '\r' &&
+			    chunk[len - 1] == '\n';
+			continue;
+		}
+		w = data_chunk(s, &d, &m, chunk, len);
+		if (w == 1)
+			break;
+		if (w == -1) {
+			log_error("message %s: %s", m.id, strerror(errno));
+			deliver_abort(&m);
+			failed = 1;
+		}
+	}
+	if (failed) {
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		log_info("smtp message client=%s from=<%s> result=error",
+		    s->peer.text, s->sender);
+		reset_transaction(s);
+		return;
+	}
+	data_done(s, &d, &m);
+}
+
+/* ---- the rest ---- */
+
+static void
+cmd_rset(struct session *s, char *arg)
+{
+	(void)arg;
+	reset_transaction(s);
+	reply(250, "2.0.0 Ok");
+}
+
+static void
+cmd_noop(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	reply(250, "2.0.0 Ok");
+}
+
+static void
+cmd_quit(struct session *s, char *arg)
+{
+	(void)arg;
+	reply(221, "2.0.0 %s closing connection", conf.hostname);
+	finish(s, "quit", 0);
+}
+
+static void
+cmd_vrfy(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	/* RFC 5321 3.5.3: no address harvesting, but no refusal either */
+	reply(252,
+	    "2.5.2 Cannot VRFY user, but will accept message and "
+	    "attempt delivery");
+}
+
+static void
+cmd_expn(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	reply(502, "5.5.1 EXPN is not available");
+}
+
+static void
+cmd_help(struct session *s, char *arg)
+{
+	(void)s;
+	(void)arg;
+	reply(214,
+	    "2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT "
+	    "VRFY HELP AUTH");
+}
+
+static void
+cmd_starttls(struct session *s, char *arg)
+{
+	(void)arg;
+	bad_command(s, 502, "5.5.1 STARTTLS is not available");
+}
+
+static const struct command commands[] = {
+	{ "EHLO", S_ANY, cmd_ehlo },
+	{ "HELO", S_ANY, cmd_helo },
+	{ "MAIL", S_READY, cmd_mail },
+	{ "RCPT", S_MAIL | S_RCPT, cmd_rcpt },
+	{ "DATA", S_RCPT, cmd_data },
+	{ "RSET", S_ANY, cmd_rset },
+	{ "NOOP", S_ANY, cmd_noop },
+	{ "QUIT", S_ANY, cmd_quit },
+	{ "VRFY", S_ANY, cmd_vrfy },
+	{ "EXPN", S_ANY, cmd_expn },
+	{ "HELP", S_ANY, cmd_help },
+	{ "AUTH", S_READY, cmd_auth },
+	{ "STARTTLS", S_ANY, cmd_starttls },
+};
+
+static void
+wrong_state(struct session *s, const char *verb)
+{
+	if (s->state == S_GREETED)
+		bad_command(s, 503, "5.5.1 Send HELO or EHLO first");
+	else if (strcasecmp(verb, "MAIL") == 0)
+		bad_command(s, 503, "5.5.1 Nested MAIL command");
+	else if (strcasecmp(verb, "DATA") == 0 && s->state == S_MAIL)
+		reply(554, "5.5.1 No valid recipients");
+	else
+		bad_command(s, 503, "5.5.1 Bad sequence of commands");
+}
+
+static void
+dispatch(struct session *s, char *line, size_t len)
+{
+	char *arg;
+	size_t i;
+
+	if (memchr(line, '\0', len) != NULL) {
+		bad_command(s, 500, "5.5.2 Syntax error");
+		return;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	arg = line + strcspn(line, " ");
+	if (*arg == ' ')
+		*arg++ = '\0';
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcasecmp(line, commands[i].verb) != 0)
+			continue;
+		if (!(commands[i].states & s->state))
+			wrong_state(s, commands[i].verb);
+		else
+			commands[i].run(s, arg);
+		return;
+	}
+	bad_command(s, 500, "5.5.2 Command unrecognized");
+}
+
+static int
+open_db(struct db *d, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (conf_path(&conf, name, path, sizeof(path)) == -1 ||
+	    db_open(d, path) == -1) {
+		log_error(
+		    "cannot open %s/%s: %s", conf.dir, name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+start(struct session *s)
+{
+	char err[CONF_ERR_MAX];
+
+	peer_get(&s->peer);
+	s->relay_client = -1;
+	s->state = S_GREETED;
+	deliver_plan_init(&s->plan);
+	if (conf_load(&conf, confdir, err, sizeof(err)) == -1) {
+		log_open("smtp-in", NULL);
+		log_error("fatal: %s", err);
+		reply(421, "4.3.0 Temporary failure, try again later");
+		finish(s, "config-error", EXIT_TEMP);
+	}
+	log_open("smtp-in", conf.log);
+	io.timeout_ms = conf.timeout * 1000;
+	if (open_db(&s->users, "users.cdb") == -1 ||
+	    open_db(&s->domains, "domains.cdb") == -1 ||
+	    open_db(&s->relay, "relay.cdb") == -1) {
+		reply(421, "4.3.0 %s temporary failure, try again later",
+		    conf.hostname);
+		finish(s, "db-error", EXIT_TEMP);
+	}
+	s->ctx.users = &s->users;
+	s->ctx.domains = &s->domains;
+	s->ctx.spool = conf.spool;
+	s->ctx.hostname = conf.hostname;
+	s->cleartext_ok = !conf.auth_requires_tls ||
+	    (s->peer.known && cidr_is_loopback(&s->peer.addr));
+	log_info("smtp connect client=%s%s", s->peer.text,
+	    s->submission ? " submission" : "");
+}
+
+int
+main(int argc, char **argv)
+{
+	char line[SMTP_LINE_MAX + 1], sid[32];
+	struct session s;
+	size_t len;
+	int ch, r;
+
+	memset(&s, 0, sizeof(s));
+	while ((ch = getopt(argc, argv, "C:m")) != -1) {
+		if (ch == 'C')
+			strlcpy(confdir, optarg, sizeof(confdir));
+		else if (ch == 'm')
+			s.submission = 1;
+		else
+			return EXIT_PERM; /* stderr may be the socket */
+	}
+	signal(SIGPIPE, SIG_IGN);
+	buf_init(&io, 0, 1, 300);
+	peer_nodelay();
+	snprintf(sid, sizeof(sid), "sid=%08x", arc4random());
+	log_session(sid);
+	start(&s);
+	reply(220, "%s ESMTP yubin", conf.hostname);
+	for (;;) {
+		r = buf_getline(&io, line, sizeof(line), &len);
+		if (r == BUF_EOF)
+			finish(&s, "dropped", 0);
+		if (r == BUF_ERR) {
+			if (errno == ETIMEDOUT)
+				reply(421, "4.4.2 %s timeout, closing",
+				    conf.hostname);
+			finish(
+			    &s, errno == ETIMEDOUT ? "timeout" : "io-error", 0);
+		}
+		if (r == BUF_LONG)
+			bad_command(&s, 500, "5.5.2 Line too long");
+		else
+			dispatch(&s, line, len);
+	}
+}

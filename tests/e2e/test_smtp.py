@@ -1,0 +1,538 @@
+"""smtp-in under xinetd: Python's smtplib, swaks and raw sockets as
+clients, Maildirs read back with mailbox.Maildir."""
+import base64
+import mailbox
+import os
+import poplib
+import smtplib
+import socket
+import subprocess
+import time
+
+from yubintest import SiteTest, connect, make_hash
+
+PW = "smtp secret"
+
+
+def users_file():
+    h = make_hash(PW)
+    return (f"webmaster:{h}:\npostmaster::webmaster\nabuse::webmaster\n"
+            f"taro:{h}:\nhanako@example.com:{h}:.,taro\n"
+            f"fwd::.,friend@example.net\nlist::taro,hanako@example.com\n"
+            f"locked:!{h}:\n@example.org::webmaster\n"
+            f"info@example.org::taro\n")
+
+
+def messages(site, *path):
+    try:
+        md = mailbox.Maildir(site.maildir(*path), create=False)
+        return [m for m in md]
+    except (FileNotFoundError, mailbox.NoSuchMailboxError):
+        return []
+
+
+def queued(site):
+    d = os.path.join(site.spool, "queue", "info")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+class Raw:
+    """A line-level SMTP client for what smtplib will not send."""
+
+    def __init__(self, port):
+        self.s = connect(port)
+        self.f = self.s.makefile("rb")
+        self.greeting = self.line()
+
+    def line(self):
+        return self.f.readline().decode("latin-1")
+
+    def reply(self):
+        lines = [self.line()]
+        while lines[-1][3:4] == "-":
+            lines.append(self.line())
+        return lines
+
+    def cmd(self, text):
+        self.s.sendall(text.encode("latin-1") + b"\r\n")
+        return self.reply()[-1]
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def close(self):
+        self.f.close()
+        self.s.close()
+
+
+class SmtpBase(SiteTest):
+    relay = "127.0.0.0/8\n::1\n"
+    settings = {}
+    services = {"smtp": ["smtp-in"]}
+
+    def setUp(self):
+        self.site = self.make_site(
+            users=users_file(), relay=self.relay,
+            domains="example.com\nexample.org\n[127.0.0.1]\n",
+            settings=self.settings)
+        self.site.cdbmake()
+        self.ports = self.site.start(self.services)
+        self.port = self.ports["smtp"]
+
+    def smtp(self, port=None):
+        c = smtplib.SMTP("127.0.0.1", port or self.port, timeout=20)
+        self.addCleanup(c.close)
+        return c
+
+    def raw(self, port=None):
+        r = Raw(port or self.port)
+        self.addCleanup(r.close)
+        return r
+
+
+class Protocol(SmtpBase):
+    def test_greeting_and_ehlo_keywords(self):
+        c = self.smtp()
+        code, text = c.ehlo("client.example.net")
+        self.assertEqual(code, 250)
+        lines = text.decode().split("\n")
+        self.assertEqual(lines[0], "mail.example.com")
+        for kw in ("PIPELINING", "SIZE 10485760", "8BITMIME",
+                   "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN"):
+            self.assertIn(kw, lines)
+        r = self.raw()
+        self.assertEqual(r.greeting, "220 mail.example.com ESMTP yubin\r\n")
+
+    def test_simple_commands(self):
+        r = self.raw()
+        self.assertRegex(r.cmd("MAIL FROM:<a@example.net>"), r"^503 5\.5\.1")
+        self.assertEqual(r.cmd("HELO client.example.net"),
+                         "250 mail.example.com\r\n")
+        self.assertRegex(r.cmd("VRFY taro"), r"^252 2\.5\.2")
+        self.assertRegex(r.cmd("EXPN list"), r"^502 5\.5\.1")
+        self.assertRegex(r.cmd("HELP"), r"^214 2\.0\.0")
+        self.assertRegex(r.cmd("NOOP"), r"^250 2\.0\.0")
+        self.assertRegex(r.cmd("RSET"), r"^250 2\.0\.0")
+        self.assertRegex(r.cmd("FROB"), r"^500 5\.5\.2")
+        self.assertRegex(r.cmd("RCPT TO:<taro@example.com>"), r"^503 5\.5\.1")
+        self.assertRegex(r.cmd("DATA"), r"^503 5\.5\.1")
+        self.assertRegex(r.cmd("MAIL FROM:a@b"), r"^250")
+        self.assertRegex(r.cmd("MAIL FROM:<a@example.net>"), r"^503 5\.5\.1")
+        self.assertRegex(r.cmd("DATA"), r"^554 5\.5\.1")
+        self.assertRegex(r.cmd("RCPT TO:<bad address>"), r"^501 5\.1\.3")
+        self.assertRegex(r.cmd("RCPT TO:<taro@example.com> NOTIFY=NEVER"),
+                         r"^555 5\.5\.4")
+        self.assertRegex(r.cmd("MAIL FROM:<no-domain>"), r"^503")
+        self.assertRegex(r.cmd("QUIT"), r"^221 2\.0\.0 mail.example.com")
+
+    def test_bad_sender_syntax_and_params(self):
+        r = self.raw()
+        r.cmd("EHLO x")
+        self.assertRegex(r.cmd("MAIL FROM:<no-domain>"), r"^501 5\.1\.7")
+        self.assertRegex(r.cmd("MAIL FROM:<a\x00b@example.net>"),
+                         r"^500 5\.5\.2")
+        self.assertRegex(r.cmd("MAIL FROM:<a@example.net> FOO=BAR"),
+                         r"^555 5\.5\.4")
+        self.assertRegex(r.cmd("MAIL FROM:<a@example.net> SIZE=abc"),
+                         r"^501 5\.5\.4")
+        self.assertRegex(r.cmd("MAIL FROM:<a@example.net> SIZE=99999999999"),
+                         r"^552 5\.3\.4")
+        self.assertRegex(r.cmd("MAIL FROM:<> SIZE=100 BODY=8BITMIME"),
+                         r"^250 2\.1\.0")
+
+    def test_unknown_user_and_catch_all(self):
+        c = self.smtp()
+        c.ehlo("x")
+        c.mail("a@example.net")
+        self.assertEqual(c.rcpt("nobody@example.com")[0], 550)
+        code, text = c.rcpt("nobody@example.com")
+        self.assertIn(b"5.1.1", text)
+        self.assertEqual(c.rcpt("anything@example.org")[0], 250)  # catch-all
+        self.assertEqual(c.rcpt("info@example.org")[0], 250)  # exact wins
+        self.assertEqual(c.rcpt('"odd name"@example.org')[0], 250)
+        c.data(b"Subject: c\r\n\r\nx\r\n")
+        self.assertEqual(len(messages(self.site, "webmaster")), 1)
+        self.assertEqual(len(messages(self.site, "taro")), 1)
+
+    def test_postmaster_without_domain_and_literal(self):
+        c = self.smtp()
+        c.ehlo("x")
+        c.mail("a@example.net")
+        self.assertEqual(c.rcpt("<Postmaster>")[0], 250)
+        self.assertEqual(c.rcpt("<somebody>")[0], 501)
+        self.assertEqual(c.rcpt("taro@[127.0.0.1]")[0], 250)
+        c.data(b"Subject: pm\r\n\r\nx\r\n")
+        self.assertEqual(len(messages(self.site, "webmaster")), 1)
+        self.assertEqual(len(messages(self.site, "taro")), 1)
+
+    def test_pipelining_whole_transaction_in_one_write(self):
+        r = self.raw()
+        r.send(b"EHLO x\r\nMAIL FROM:<a@example.net>\r\n"
+               b"RCPT TO:<taro@example.com>\r\nRCPT TO:<nobody@example.com>"
+               b"\r\nDATA\r\nSubject: piped\r\n\r\nhello\r\n.\r\nQUIT\r\n")
+        replies = []
+        while (line := r.line()):
+            replies.append(line[:3])
+        self.assertEqual([x for x in replies if x != "250"][:4],
+                         ["550", "354", "221"][:3] + [][:0])
+        self.assertEqual(replies.count("250"), 6 + 1 + 1 + 1 - 1 + 1)
+        self.assertEqual([m["Subject"] for m in messages(self.site, "taro")],
+                         ["piped"])
+
+    def test_long_command_line_nul_and_error_limit(self):
+        r = self.raw()
+        self.assertRegex(r.cmd("NOOP " + "x" * 600), r"^500 5\.5\.2 Line too")
+        self.assertRegex(r.cmd("NO\x00OP"), r"^500 5\.5\.2")
+        self.assertRegex(r.cmd("NOOP"), r"^250")  # still in step
+        r.send(b"BOGUS\r\n" * 30)
+        lines = []
+        while (line := r.line()):
+            lines.append(line)
+        self.assertRegex(lines[-1], r"^421 4\.7\.0")
+        # 2 errors above, 18 more make 20: the 20th reply, then 421
+        self.assertEqual(len(lines), 19)
+
+    def test_idle_client_gets_421(self):
+        self.site.settings["timeout"] = "2"
+        self.site.write_conf()
+        r = self.raw()
+        t0 = time.monotonic()
+        self.assertRegex(r.line(), r"^421 4\.4\.2")
+        self.assertLess(time.monotonic() - t0, 10)
+
+
+class Delivery(SmtpBase):
+    def test_body_round_trip(self):
+        long_line = "L" * 5000
+        body = ("From: a@example.net\r\nTo: taro@example.com\r\n"
+                "Subject: round trip\r\n\r\n.leading dot\r\n..two\r\n.\r\n"
+                "caf\xe9 \xe3\x81\x82\r\n" + long_line + "\r\n" +
+                "x" * 200000 + "\r\nend\r\n").encode("latin-1")
+        c = self.smtp()
+        c.sendmail("a@example.net", ["taro@example.com"], body)
+        [msg] = messages(self.site, "taro")
+        raw = msg.as_bytes()
+        sent = body.replace(b"\r\n", b"\n")
+        self.assertTrue(raw.endswith(sent), "body changed in transit")
+        self.assertTrue(raw.startswith(b"Return-Path: <a@example.net>\n"
+                                       b"Delivered-To: taro@example.com\n"
+                                       b"Received: from "))
+        # the name's size tags are exact
+        [name] = os.listdir(self.site.maildir("taro", "new"))
+        data = open(self.site.maildir("taro", "new", name), "rb").read()
+        lfs = data.count(b"\n")
+        self.assertIn(f",S={len(data)},W={len(data) + lfs}", name)
+
+    def test_one_file_for_many_mailboxes(self):
+        c = self.smtp()
+        c.sendmail("a@example.net", ["taro@example.com", "list@example.com",
+                                     "webmaster@example.com"],
+                   b"Subject: many\r\n\r\nx\r\n")
+        paths = []
+        for box in (("taro",), ("example.com", "hanako"), ("webmaster",)):
+            d = self.site.maildir(*box, "new")
+            [name] = os.listdir(d)
+            paths.append(os.path.join(d, name))
+            self.assertEqual(os.listdir(self.site.maildir(*box, "tmp")), [])
+        inodes = {os.stat(p).st_ino for p in paths}
+        self.assertEqual(len(inodes), 1)  # hard links of one write
+        self.assertEqual(os.stat(paths[0]).st_nlink, 3)
+        self.assertNotIn(b"Delivered-To", open(paths[0], "rb").read())
+
+    def test_received_line(self):
+        c = self.smtp()
+        c.ehlo("client.example.net")
+        c.sendmail("a@example.net", ["taro@example.com"], b"Subject: r\r\n\r\n")
+        [m] = messages(self.site, "taro")
+        rec = m["Received"]
+        self.assertIn("from client.example.net ([127.0.0.1])", rec)
+        self.assertIn("by mail.example.com (yubin) with ESMTP id", rec)
+        self.assertIn("for <taro@example.com>", rec)
+
+    def test_forward_is_queued_with_its_envelope(self):
+        c = self.smtp()
+        c.sendmail("a@example.net", ["fwd@example.com"],
+                   b"Subject: fw\r\n\r\nforward me\r\n")
+        self.assertEqual(len(messages(self.site, "fwd")), 1)
+        [qid] = queued(self.site)
+        info = open(os.path.join(self.site.spool, "queue", "info",
+                                 qid)).read().splitlines()
+        self.assertIn("sender a@example.net", info)
+        self.assertEqual(info[info.index("rcpt friend@example.net") + 1],
+                         "via fwd@example.com")
+        mess = open(os.path.join(self.site.spool, "queue", "mess", qid),
+                    "rb").read()
+        self.assertTrue(mess.startswith(b"Received: from "))
+        self.assertTrue(mess.endswith(b"Subject: fw\n\nforward me\n"))
+        self.assertNotIn(b"Return-Path", mess)
+
+    def test_delivered_to_loop_is_refused(self):
+        c = self.smtp()
+        with self.assertRaises(smtplib.SMTPDataError) as e:
+            c.sendmail("a@example.net", ["fwd@example.com"],
+                       b"Delivered-To: fwd@example.com\r\nSubject: loop\r\n"
+                       b"\r\nx\r\n")
+        self.assertEqual(e.exception.smtp_code, 554)
+        self.assertIn(b"5.4.6", e.exception.smtp_error)
+        self.assertEqual(messages(self.site, "fwd"), [])
+        self.assertEqual(queued(self.site), [])
+
+    def test_size_limit_on_data(self):
+        self.site.settings["max_message_size"] = "2048"
+        self.site.write_conf()
+        c = self.smtp()
+        self.assertIn(b"SIZE 2048", c.ehlo("x")[1])
+        # declared too big in MAIL FROM (smtplib sends SIZE=)
+        with self.assertRaises(smtplib.SMTPSenderRefused) as e:
+            c.sendmail("a@example.net", ["taro@example.com"],
+                       b"Subject: big\r\n\r\n" + b"y" * 5000 + b"\r\n")
+        self.assertEqual(e.exception.smtp_code, 552)
+        self.assertIn(b"5.3.4", e.exception.smtp_error)
+        c.rset()
+        # not declared: refused after the data
+        c.mail("a@example.net")
+        c.rcpt("taro@example.com")
+        code, text = c.data(b"Subject: big\r\n\r\n" + b"y" * 5000)
+        self.assertEqual(code, 552)
+        self.assertIn(b"5.3.4", text)
+        self.assertEqual(c.noop()[0], 250)  # session goes on
+        self.assertEqual(messages(self.site, "taro"), [])
+        self.assertEqual(os.listdir(self.site.maildir("taro", "tmp")), [])
+
+    def test_recipient_limit(self):
+        self.site.settings["max_recipients"] = "3"
+        self.site.write_conf()
+        c = self.smtp()
+        c.ehlo("x")
+        c.mail("a@example.net")
+        for i in range(3):
+            self.assertEqual(c.rcpt("taro@example.com")[0], 250)
+        code, text = c.rcpt("webmaster@example.com")
+        self.assertEqual(code, 452)
+        self.assertIn(b"4.5.3", text)
+
+    def test_killed_client_mid_data_leaves_nothing(self):
+        r = self.raw()
+        r.cmd("EHLO x")
+        r.cmd("MAIL FROM:<a@example.net>")
+        r.cmd("RCPT TO:<taro@example.com>")
+        r.cmd("RCPT TO:<fwd@example.com>")
+        self.assertRegex(r.cmd("DATA"), r"^354")
+        r.send(b"Subject: half\r\n\r\n" + b"z" * 100000)
+        r.s.shutdown(socket.SHUT_RDWR)
+        r.close()
+        time.sleep(1)
+        for box in ("taro", "fwd"):
+            for sub in ("new", "cur", "tmp"):
+                self.assertEqual(os.listdir(self.site.maildir(box, sub)), [])
+        self.assertEqual(queued(self.site), [])
+        qtmp = os.path.join(self.site.spool, "queue", "tmp")
+        self.assertEqual(os.listdir(qtmp) if os.path.isdir(qtmp) else [], [])
+
+
+SMUGGLING_PROBES = [b"\n.\n", b"\n.\r\n", b"\r\n.\n", b"\r.\r\n"]
+
+
+class Smuggling(SmtpBase):
+    def test_only_crlf_dot_crlf_ends_data(self):
+        for probe in SMUGGLING_PROBES:
+            r = self.raw()
+            r.cmd("EHLO x")
+            r.cmd("MAIL FROM:<a@example.net>")
+            r.cmd("RCPT TO:<taro@example.com>")
+            self.assertRegex(r.cmd("DATA"), r"^354")
+            r.send(b"Subject: first\r\n\r\nbody" + probe +
+                   b"MAIL FROM:<evil@example.net>\r\n"
+                   b"RCPT TO:<webmaster@example.com>\r\nDATA\r\n"
+                   b"Subject: smuggled\r\n\r\nevil\r\n.\r\n")
+            # the smuggled commands were data: one message, which ends
+            # at the last <CRLF>.<CRLF> and is refused for its bare LF/CR
+            reply = r.line()
+            self.assertRegex(reply, r"^554 5\.6\.0", repr(probe))
+            self.assertRegex(r.cmd("NOOP"), r"^250", repr(probe))
+            r.cmd("QUIT")
+        self.assertEqual(messages(self.site, "webmaster"), [])
+        self.assertEqual(messages(self.site, "taro"), [])
+
+
+class RelayDenied(SmtpBase):
+    relay = ""   # nobody is exempt, not even loopback
+
+    def test_relay_battery(self):
+        tricks = ["<friend@example.net>",
+                  "<friend%example.net@example.com>",
+                  '<"friend@example.net"@example.com>',
+                  "<@example.com:friend@example.net>",
+                  "<@example.com,@example.org:friend@example.net>",
+                  "<example.net!friend@example.com>",
+                  "<friend%example.net@[127.0.0.1]>",
+                  "<friend@example.net@example.com>",
+                  "friend@example.net"]
+        for sender in ("<a@example.net>", "<taro@example.com>", "<>"):
+            r = self.raw()
+            r.cmd("EHLO mail.example.com")  # claiming to be us: no matter
+            self.assertRegex(r.cmd(f"MAIL FROM:{sender}"), r"^250")
+            for rcpt in tricks:
+                self.assertRegex(r.cmd(f"RCPT TO:{rcpt}"), r"^(554|501) ",
+                                 f"{sender} -> {rcpt}")
+            self.assertRegex(r.cmd("DATA"), r"^554")
+            r.cmd("QUIT")
+        self.assertEqual(queued(self.site), [])
+        self.assertIn("reason=relay-denied", self.site.log())
+        self.assertIn("reason=relay-trick", self.site.log())
+
+    def test_local_mail_still_accepted(self):
+        self.smtp().sendmail("a@example.net", ["taro@example.com"],
+                             b"Subject: in\r\n\r\nx\r\n")
+        self.assertEqual(len(messages(self.site, "taro")), 1)
+
+
+class RelayAllowed(SmtpBase):
+    relay = "10.0.0.0/8\n127.0.0.0/24\n!127.0.0.99\n"
+
+    def test_exempt_cidr_relays(self):
+        c = self.smtp()
+        c.sendmail("taro@example.com", ["friend@example.net"],
+                   b"Subject: out\r\n\r\nx\r\n")
+        [qid] = queued(self.site)
+        info = open(os.path.join(self.site.spool, "queue", "info",
+                                 qid)).read()
+        self.assertIn("rcpt friend@example.net\n", info)
+        self.assertNotIn("via", info)
+
+    def test_tricks_refused_even_for_exempt_clients(self):
+        c = self.smtp()
+        c.ehlo("x")
+        c.mail("taro@example.com")
+        self.assertEqual(c.rcpt("<friend%example.net@example.com>")[0], 554)
+        r = self.raw()
+        r.cmd("EHLO x")
+        r.cmd("MAIL FROM:<taro@example.com>")
+        self.assertRegex(r.cmd("RCPT TO:<@a.example:friend@example.net>"),
+                         r"^554 5\.7\.1")
+        self.assertEqual(queued(self.site), [])
+
+
+class AuthAndPop(SmtpBase):
+    relay = ""
+    settings = {"relay_after_pop_minutes": "10"}
+    services = {"smtp": ["smtp-in"], "submission": ["smtp-in", "-m"],
+                "pop3": ["pop3-in"]}
+
+    def test_relay_after_auth_plain_and_login(self):
+        for method in ("PLAIN", "LOGIN"):
+            c = self.smtp()
+            c.ehlo("x")
+            c.user, c.password = "taro", PW
+            code, _ = c.auth(method, getattr(c, "auth_" + method.lower()))
+            self.assertEqual(code, 235)
+            c.sendmail("taro@example.com", ["friend@example.net"],
+                       b"Subject: auth\r\n\r\nx\r\n")
+            c.quit()
+        self.assertEqual(len(queued(self.site)), 2)
+        self.assertIn("smtp auth client=127.0.0.1 user=taro result=ok",
+                      self.site.log())
+
+    def test_received_says_esmtpa_and_user(self):
+        c = self.smtp()
+        c.login("taro", PW)
+        c.sendmail("taro@example.com", ["webmaster@example.com"],
+                   b"Subject: a\r\n\r\nx\r\n")
+        [m] = messages(self.site, "webmaster")
+        self.assertIn("with ESMTPA id", m["Received"])
+        self.assertIn("(authenticated as taro)", m["Received"])
+
+    def test_auth_failures(self):
+        r = self.raw()
+        r.cmd("EHLO x")
+        bad = base64.b64encode(b"\0taro\0wrong").decode()
+        t0 = time.monotonic()
+        self.assertRegex(r.cmd(f"AUTH PLAIN {bad}"), r"^535 5\.7\.8")
+        self.assertGreater(time.monotonic() - t0, 1)
+        self.assertRegex(r.cmd("AUTH PLAIN"), r"^334")
+        self.assertRegex(r.cmd("*"), r"^501")
+        self.assertRegex(r.cmd("AUTH CRAM-MD5"), r"^504")
+        self.assertRegex(r.cmd("AUTH PLAIN !!!"), r"^501")
+        locked = base64.b64encode(f"\0locked\0{PW}".encode()).decode()
+        self.assertRegex(r.cmd(f"AUTH PLAIN {locked}"), r"^535")
+        root = base64.b64encode(f"\0root\0{PW}".encode()).decode()
+        r.send(f"AUTH PLAIN {root}\r\n".encode())
+        self.assertRegex(r.line(), r"^535")
+        self.assertRegex(r.line(), r"^421 4\.7\.0")
+        self.assertEqual(r.line(), "")
+
+    def test_submission_needs_auth(self):
+        port = self.ports["submission"]
+        c = self.smtp(port)
+        c.ehlo("x")
+        code, text = c.mail("taro@example.com")
+        self.assertEqual(code, 530)
+        self.assertIn(b"5.7.0", text)
+        c.login("taro", PW)
+        c.sendmail("taro@example.com", ["friend@example.net"],
+                   b"Subject: sub\r\n\r\nx\r\n")
+        self.assertEqual(len(queued(self.site)), 1)
+
+    def test_pop_before_smtp(self):
+        c = self.smtp()
+        c.ehlo("x")
+        c.mail("taro@example.com")
+        self.assertEqual(c.rcpt("friend@example.net")[0], 554)
+        c.quit()
+        p = poplib.POP3("127.0.0.1", self.ports["pop3"], timeout=15)
+        p.user("taro")
+        p.pass_(PW)
+        p.quit()
+        c = self.smtp()
+        c.sendmail("taro@example.com", ["friend@example.net"],
+                   b"Subject: pbs\r\n\r\nx\r\n")
+        self.assertEqual(len(queued(self.site)), 1)
+
+    def test_swaks_with_auth_and_pipelining(self):
+        r = subprocess.run(
+            ["swaks", "--server", f"127.0.0.1:{self.port}", "--from",
+             "taro@example.com", "--to", "friend@example.net", "--auth",
+             "LOGIN", "--auth-user", "taro", "--auth-password", PW,
+             "--pipeline", "--header", "Subject: from swaks",
+             "--body", ".dotted line\nsecond"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("250 2.0.0 Ok: queued", r.stdout)
+        [qid] = queued(self.site)
+        mess = open(os.path.join(self.site.spool, "queue", "mess", qid),
+                    "rb").read()
+        self.assertIn(b"\n.dotted line\nsecond\n", mess)
+
+
+class FullDisk(SiteTest):
+    def test_full_spool_gets_4xx_and_nothing_half_written(self):
+        site = self.make_site(users=users_file(), relay="127.0.0.0/8\n",
+                              domains="example.com\nexample.org\n")
+        site.cdbmake()
+        small = os.path.join(site.dir, "small")
+        os.makedirs(small)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k",
+                            "tmpfs", small], capture_output=True)
+        if r.returncode != 0:
+            self.skipTest("cannot mount a tmpfs here (needs root and "
+                          "tests/check.sh's mount namespace)")
+        self.addCleanup(subprocess.run, ["umount", "-l", small])
+        os.makedirs(os.path.join(small, "mail"))
+        site.settings["spool"] = small
+        site.write_conf()
+        port = site.start({"smtp": ["smtp-in"]})["smtp"]
+        c = smtplib.SMTP("127.0.0.1", port, timeout=20)
+        with self.assertRaises(smtplib.SMTPDataError) as e:
+            c.sendmail("a@example.net", ["taro@example.com"],
+                       b"Subject: big\r\n\r\n" + (b"q" * 998 + b"\r\n") * 600)
+        self.assertEqual(e.exception.smtp_code, 451)
+        self.assertIn(b"4.3.0", e.exception.smtp_error)
+        self.assertEqual(c.noop()[0], 250)
+        c.sendmail("a@example.net", ["friend@example.net"],
+                   b"Subject: small\r\n\r\nfits\r\n")
+        c.quit()
+        for sub in ("new", "cur", "tmp"):
+            self.assertEqual(os.listdir(os.path.join(small, "mail", "taro",
+                                                     sub)), [])
+        self.assertEqual(len(os.listdir(os.path.join(small, "queue",
+                                                     "info"))), 1)
