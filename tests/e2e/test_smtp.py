@@ -536,3 +536,48 @@ class FullDisk(SiteTest):
                                                      sub)), [])
         self.assertEqual(len(os.listdir(os.path.join(small, "queue",
                                                      "info"))), 1)
+
+
+class ClearTextPolicy(SiteTest):
+    """A non-loopback client, as tcpserver reports it in $TCPREMOTEIP."""
+
+    def client(self, **settings):
+        site = self.make_site(users=users_file(), relay="",
+                              domains="example.com\nexample.org\n",
+                              settings=settings)
+        site.cdbmake()
+        self.site = site
+        mine, theirs = socket.socketpair()
+        env = dict(site.env(), TCPREMOTEIP="203.0.113.9")
+        from yubintest import BIN
+        proc = subprocess.Popen([f"{BIN}/smtp-in", "-C", site.conf],
+                                stdin=theirs, stdout=theirs, env=env)
+        theirs.close()
+        self.addCleanup(proc.wait, 10)
+        self.addCleanup(mine.close)
+        c = smtplib.SMTP()
+        c.sock = mine
+        self.assertEqual(c.getreply()[0], 220)
+        return c
+
+    def test_no_auth_offered_off_loopback(self):
+        c = self.client()
+        c.ehlo("x")
+        self.assertFalse(c.has_extn("auth"))
+        code, text = c.docmd("AUTH", "PLAIN " + base64.b64encode(
+            f"\0taro\0{PW}".encode()).decode())
+        self.assertEqual(code, 538)
+        c.mail("a@example.net")
+        self.assertEqual(c.rcpt("friend@example.net")[0], 554)
+        self.assertEqual(c.rcpt("taro@example.com")[0], 250)
+        c.quit()
+        self.assertIn("client=203.0.113.9", self.site.log())
+
+    def test_allowed_when_configured(self):
+        c = self.client(auth_requires_tls="no")
+        c.ehlo("x")
+        self.assertTrue(c.has_extn("auth"))
+        c.login("taro", PW)
+        c.mail("taro@example.com")
+        self.assertEqual(c.rcpt("friend@example.net")[0], 250)
+        c.quit()

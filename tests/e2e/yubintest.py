@@ -92,8 +92,10 @@ class Site:
         except FileNotFoundError:
             return ""
 
-    def start(self, services):
-        """services: {name: [program, args...]}; returns {name: port}."""
+    def start(self, services, wrap=True):
+        """services: {name: [program, args...]}; returns {name: port}.
+        wrap=False runs the programs without the stderr-catching wrapper
+        (benchmarks)."""
         user = pwd.getpwuid(os.getuid()).pw_name
         lines = ["defaults", "{", "\tinstances = UNLIMITED",
                  "\tper_source = UNLIMITED", "\tcps = 10000 1",
@@ -114,7 +116,7 @@ class Site:
                       "\tsocket_type = stream", "\tprotocol = tcp",
                       "\twait = no", f"\tuser = {user}",
                       "\tbind = 127.0.0.1", f"\tport = {port}",
-                      f"\tserver = {wrapper}",
+                      f"\tserver = {wrapper if wrap else BIN + '/' + argv[0]}",
                       f"\tserver_args = {args}",
                       f"\tenv = ASAN_OPTIONS=log_path={self.asan}/asan"
                       f" UBSAN_OPTIONS=log_path={self.asan}/ubsan"
