@@ -82,8 +82,8 @@ bench: deps
 # Inside a network namespace of its own: only loopback, nothing leaks.
 bench-run:
 	@if [ "$$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then \
-		unshare --net --mount sh -c \
-		    "ip link set lo up && $(PY) tests/bench.py $(BUILD)"; \
+		unshare --net --mount sh -c "ip link set lo up && \
+		    YUBIN_BENCH_NS=1 $(PY) tests/bench.py $(BUILD)"; \
 	else \
 		$(PY) tests/bench.py $(BUILD); \
 	fi

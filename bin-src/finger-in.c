@@ -30,9 +30,11 @@ static struct peer peer;
 static void
 finish(const char *query, const char *result, int code)
 {
-	buf_flush(&out);
 	log_info("finger client=%s query=\"%s\" result=%s", peer.text, query,
 	    result);
+	/* logged before the last reply leaves: once a client sees it,
+	 * the log has the session */
+	buf_flush(&out);
 	exit(code);
 }
 

@@ -94,11 +94,13 @@ fail(const char *fmt, ...)
 static void
 finish(struct session *s, const char *result, int code)
 {
-	buf_flush(&io);
 	log_info("pop3 client=%s account=%s messages=%zu retrieved=%zu "
 		 "deleted=%zu bytes=%llu result=%s",
 	    s->peer.text, s->acct.key[0] ? s->acct.key : "-", s->list.n,
 	    s->retrieved, s->ndeleted, s->sent, result);
+	/* logged before the last reply leaves: once a client sees it,
+	 * the log has the session */
+	buf_flush(&io);
 	exit(code);
 }
 

@@ -94,9 +94,11 @@ reply(int code, const char *fmt, ...)
 static void
 finish(struct session *s, const char *result, int code)
 {
-	buf_flush(&io);
 	log_info("smtp disconnect client=%s messages=%u result=%s",
 	    s->peer.text, s->messages, result);
+	/* logged before the last reply leaves: once a client sees it,
+	 * the log has the session */
+	buf_flush(&io);
 	exit(code);
 }
 

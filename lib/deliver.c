@@ -260,38 +260,57 @@ deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
 		    open(m->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (m->fd == -1)
 			return -1;
-		if (dprintf(m->fd, "Return-Path: <%s>\n", sender) < 0 ||
-		    (p->nlocal == 1 &&
-			dprintf(m->fd, "Delivered-To: %s\n",
-			    p->local_rcpts[0]) < 0))
-			return -1;
-		m->prefix = lseek(m->fd, 0, SEEK_CUR);
-		m->octets = m->prefix;
+		n = snprintf(
+		    m->buf, sizeof(m->buf), "Return-Path: <%s>\n", sender);
+		if (p->nlocal == 1)
+			n += snprintf(m->buf + n, sizeof(m->buf) - (size_t)n,
+			    "Delivered-To: %s\n", p->local_rcpts[0]);
+		m->blen = (size_t)n;
+		m->prefix = m->octets = n;
 		m->lfs = 1 + (p->nlocal == 1);
 	}
 	return deliver_write(m, received, strlen(received));
+}
+
+/* Writes out what waits in the buffer. */
+static int
+deliver_flush(struct deliver_msg *m)
+{
+	const char *p = m->buf;
+	ssize_t w;
+
+	while (m->blen > 0) {
+		w = write(m->fd, p, m->blen);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w == 0 ? (errno = EIO, -1) : -1;
+		p += w;
+		m->blen -= (size_t)w;
+	}
+	return 0;
 }
 
 int
 deliver_write(struct deliver_msg *m, const void *data, size_t len)
 {
 	const char *p = data, *end = p + len;
-	ssize_t w;
+	size_t room;
 
 	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		m->lfs++;
 		p++;
 	}
-	for (p = data; p < end; p += w) {
-		w = write(m->fd, p, (size_t)(end - p));
-		if (w < 0 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0)
-			return w == 0 ? (errno = EIO, -1) : -1;
-	}
 	m->octets += (off_t)len;
+	for (p = data; p < end; p += room) {
+		if (m->blen == sizeof(m->buf) && deliver_flush(m) == -1)
+			return -1;
+		room = sizeof(m->buf) - m->blen;
+		if (room > (size_t)(end - p))
+			room = (size_t)(end - p);
+		memcpy(m->buf + m->blen, p, room);
+		m->blen += room;
+	}
 	return 0;
 }
 
@@ -444,7 +463,7 @@ deliver_commit(struct deliver_msg *m, const char *sender)
 	char name[512];
 	int saved;
 
-	if (fsync(m->fd) == -1)
+	if (deliver_flush(m) == -1 || fsync(m->fd) == -1)
 		goto fail;
 	if (!m->to_queue_only && commit_maildirs(m, name, sizeof(name)) == -1)
 		goto fail;

@@ -63,6 +63,8 @@ struct deliver_msg {
 	int to_queue_only; /* no Maildir: fd is the queue's message */
 	off_t prefix;	   /* Maildir-only header octets at the start */
 	off_t octets, lfs; /* written so far, and how many were LF */
+	size_t blen;	   /* octets waiting in buf */
+	char buf[65536];   /* one write(2) per 64 KiB, not one per line */
 };
 
 /*

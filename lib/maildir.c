@@ -21,6 +21,13 @@ maildir_create(const char *dir)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	/* the common case, every delivery: it is there already */
+	snprintf(path, sizeof(path), "%s/new", dir);
+	if (access(path, F_OK) == 0) {
+		snprintf(path, sizeof(path), "%s/tmp", dir);
+		if (access(path, F_OK) == 0)
+			return 0;
+	}
 	/* the parents (SPOOL/mail/domain/) too, like mkdir -p */
 	strlcpy(path, dir, sizeof(path));
 	for (i = 1; i < len; i++) {
