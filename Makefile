@@ -11,13 +11,20 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKGS = libbsd-overlay libcares libtls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcdb -lcrypt -lresolv
+# The servers start once per connection, so they are linked statically
+# by default: no dynamic loader at every start (half the start-up CPU)
+# and no shared libc pages in each process. `make STATIC=` links
+# dynamically; the sanitizer build always does.
+STATIC ?= -static
+LIBS_USED = libbsd-overlay
+PKG_LIBS := $(shell pkg-config $(if $(STATIC),--static) --libs \
+	$(LIBS_USED) 2>/dev/null) -lcdb -lcrypt -lresolv
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	$(CFLAGS) $(EXTRA_CFLAGS) -Ilib $(PKG_CFLAGS) \
 	-DCONFDIR='"$(CONFDIR)"'
-ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
+ALL_LDFLAGS = $(STATIC) -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 PROGS = cdbmake-users finger-in pop3-in smtp-in
 LIB_SRC = $(wildcard lib/*.c)
@@ -67,7 +74,7 @@ deps:
 # checks, never to the client's socket).
 check: deps
 	@$(MAKE) --no-print-directory lint all
-	@$(MAKE) --no-print-directory BUILD=build/asan \
+	@$(MAKE) --no-print-directory BUILD=build/asan STATIC= \
 		EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" all units
 	@$(MAKE) --no-print-directory check-run
 

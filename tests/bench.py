@@ -175,8 +175,8 @@ def children_cpu_s(pid):
 
 
 def smtp_memory_kib():
-    """(RSS, private) of a running smtp-in: RSS counts the shared libc
-    pages every process maps; private is what one more connection costs."""
+    """(peak RSS, private) of a running smtp-in, in KiB: private is what
+    one more connection costs when libraries are shared."""
     for pid in os.listdir("/proc"):
         try:
             with open(f"/proc/{pid}/status") as f:
@@ -329,9 +329,8 @@ def print_smtp(name, r):
             f"message: {r['c']:.2f} ms to 250, {r['c_box']:.2f} ms until in "
             "the Maildir (medians of 30)")
     if "rss" in r:
-        line += (f"; one smtp-in: peak RSS {r['rss'] / 1024:.1f} MiB, of "
-                 f"which {r['private'] / 1024:.2f} MiB private (the rest is"
-                 " shared libc)")
+        line += (f"; one smtp-in: peak RSS {r['rss'] / 1024:.1f} MiB "
+                 f"({r['private'] / 1024:.2f} MiB of it private)")
     print(line, flush=True)
 
 
