@@ -1,10 +1,11 @@
 """The README's demo command: builds its site and serves it on loopback."""
 import os
+import poplib
+import smtplib
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 from yubintest import BIN, SiteTest, connect, recv_all
 
@@ -28,11 +29,26 @@ class Demo(SiteTest):
             line = p.stdout.readline()
             self.assertTrue(line, "demo ended early: " + out)
             out += line
-        self.assertIn("finger     127.0.0.1:2079", out)
+        for line in ("smtp       127.0.0.1:2525", "pop3       127.0.0.1:2110",
+                     "finger     127.0.0.1:2079", "Send:   swaks", "Read:"):
+            self.assertIn(line, out)
         with connect(2079) as s:
             s.sendall(b"taro\r\n")
             reply = recv_all(s).decode()
         self.assertIn("Messages: 1 (1 new)", reply)
+        c = smtplib.SMTP("127.0.0.1", 2525, timeout=20)
+        c.sendmail("you@example.net", ["taro@example.com"],
+                   b"Subject: hello from the demo test\r\n\r\nhi\r\n")
+        c.quit()
+        p3 = poplib.POP3("127.0.0.1", 2110, timeout=20)
+        p3.user("taro")
+        p3.pass_("demo")
+        subjects = [b"".join(l for l in p3.top(i, 0)[1]
+                             if l.startswith(b"Subject"))
+                    for i in range(1, p3.stat()[0] + 1)]
+        p3.quit()
+        self.assertIn(b"Subject: hello from the demo test", subjects)
+        self.assertIn(b"Subject: Welcome to yubin", subjects)
         self.assertTrue(os.path.exists(os.path.join(d, "conf", "users.cdb")))
         p.terminate()
         self.assertIn("yubin demo stopped.", p.communicate(timeout=30)[0])
