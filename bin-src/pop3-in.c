@@ -303,23 +303,14 @@ maildrop_octets(struct session *s, size_t *count)
 	return total;
 }
 
-/* "root" never logs in, whatever the users file says. */
-static int
-is_root(const char *user)
-{
-	return strncasecmp(user, "root", 4) == 0 &&
-	    (user[4] == '\0' || user[4] == '@');
-}
-
 static void
 login(struct session *s, const char *user, char *pass)
 {
 	size_t count;
 	off_t octets;
-	int r = 0;
+	int r;
 
-	if (!is_root(user))
-		r = users_find_login(&s->users, user, &s->acct);
+	r = users_find_login(&s->users, user, &s->acct);
 	if (r == -1) {
 		explicit_bzero(pass, strlen(pass));
 		fail("[SYS/TEMP] temporary failure, try again later");

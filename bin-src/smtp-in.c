@@ -223,11 +223,8 @@ static void
 auth_login_check(struct session *s, const char *user, char *pass)
 {
 	struct account a;
-	int r = 0;
+	int r = users_find_login(&s->users, user, &a);
 
-	if (strncasecmp(user, "root", 4) != 0 ||
-	    (user[4] != '\0' && user[4] != '@'))
-		r = users_find_login(&s->users, user, &a);
 	if (r == 1)
 		r = auth_check(a.secret, pass);
 	explicit_bzero(pass, strlen(pass));

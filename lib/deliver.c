@@ -343,20 +343,6 @@ copy_range(int in, off_t off, int out, off_t len)
 	return 0;
 }
 
-static int
-fsync_path(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r, saved;
-
-	if (fd == -1)
-		return -1;
-	r = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
-}
-
 /* Another file system (a custom Maildir path): a copy of its own. */
 static int
 copy_into(struct deliver_msg *m, const char *maildir, const char *name)
@@ -418,8 +404,8 @@ commit_maildirs(struct deliver_msg *m, char *name, size_t size)
 	for (i = 0; i < p->n; i++) {
 		if (p->t[i].forward)
 			continue;
-		snprintf(path, sizeof(path), "%snew", p->t[i].where);
-		if (fsync_path(path) == -1) {
+		snprintf(path, sizeof(path), "%snew/%s", p->t[i].where, name);
+		if (db_fsync_dir(path) == -1) {
 			unlink_new(m, name, p->n);
 			return -1;
 		}

@@ -96,7 +96,8 @@ users_find_login(struct db *users, const char *login, struct account *a)
 	for (i = 0; i < n; i++)
 		name[i] = (char)tolower((unsigned char)login[i]);
 	name[n] = '\0';
-	if (!users_name_ok(name))
+	/* root never logs in, whatever the users file says */
+	if (!users_name_ok(name) || strcmp(name, "root") == 0)
 		return 0;
 	domain[0] = '\0';
 	if (at != NULL &&

@@ -41,7 +41,7 @@ int users_find_catchall(
 /* Like users_find, then the catch-all "@domain". */
 int users_find_rcpt(
     struct db *users, const char *name, const char *domain, struct account *a);
-/* A login name: "name" or "name@domain" (domain must be local). */
+/* A login name: "name" or "name@domain"; "root" is never found. */
 int users_find_login(struct db *users, const char *login, struct account *a);
 int users_domain_is_local(struct db *domains, const char *domain);
 /* 1 if the targets deliver into the account's own Maildir. */

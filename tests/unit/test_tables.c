@@ -62,7 +62,8 @@ static const char good_users[] =
     "taro@example.com:!" HASH ":.,taro@example.net\n"
     "hanako:" HASH ":/srv/mail/hanako/\n"
     "@example.org::webmaster\n"
-    "info@example.org::hanako, taro@example.com\n";
+    "info@example.org::hanako, taro@example.com\n"
+    "root:" HASH ":\n";
 
 static void
 test_good_site_compiles_and_looks_up(void **state)
@@ -107,6 +108,10 @@ test_good_site_compiles_and_looks_up(void **state)
 	assert_int_equal(users_find_login(&users, "hanako", &a), 1);
 	assert_false(users_has_own_maildir(&a));
 	assert_int_equal(users_find_login(&users, "../etc", &a), 0);
+	/* root is never a login, even when the users file has it */
+	assert_int_equal(users_find(&users, "root", "", &a), 1);
+	assert_int_equal(users_find_login(&users, "root", &a), 0);
+	assert_int_equal(users_find_login(&users, "Root@example.com", &a), 0);
 	db_close(&users);
 	db_close(&domains);
 	test_rmdir();
