@@ -26,7 +26,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	-DCONFDIR='"$(CONFDIR)"'
 ALL_LDFLAGS = $(STATIC) -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-PROGS = cdbmake-users finger-in pop3-in smtp-in
+PROGS = cdbmake-users finger-in pop3-in smtp-in queue-inject
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_HDR = $(wildcard lib/*.h)
@@ -39,7 +39,7 @@ MAN8 = $(wildcard man/*.8)
 PY = /usr/bin/python3
 
 .PHONY: all deps check check-run units bench bench-run demo demo-run \
-	install lint clean
+	install install-sendmail lint clean
 
 all: $(BINS)
 
@@ -50,6 +50,9 @@ $(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
 $(LIBYUBIN): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
+
+# Command-line tools look up users (getpwuid: NSS), so they stay dynamic.
+$(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users: STATIC =
 
 $(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -122,6 +125,11 @@ install: all
 	install -m 644 conf/xinetd.d/* $(DESTDIR)$(CONFDIR)/examples/xinetd.d/
 	install -m 644 conf/systemd/* $(DESTDIR)$(CONFDIR)/examples/systemd/
 	install -m 644 cdb/rules.mk $(DESTDIR)$(CONFDIR)/examples/
+
+# sendmail(8) for cron, CGI form-mail scripts and mail(1): the same
+# program under the name they call.
+install-sendmail: install
+	ln -sf queue-inject $(DESTDIR)$(SBINDIR)/sendmail
 
 lint:
 	mandoc -Tlint -W warning $(MAN5) $(MAN8)

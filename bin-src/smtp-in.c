@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include "log.h"
 #include "peer.h"
 #include "popbsmtp.h"
+#include "queue.h"
 #include "relay.h"
 #include "sasl.h"
 #include "users.h"
@@ -649,44 +649,6 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 	    s->nrcpt == 1 ? ">" : "", date);
 }
 
-/*
- * Starts remote-send, detached, for what was just queued. It is looked
- * for beside this program; while it is not installed, mail waits.
- */
-static void
-start_queue_runner(void)
-{
-	char self[PATH_MAX], prog[PATH_MAX + 16], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	pid_t pid;
-	int fd;
-
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		return;
-	*slash = '\0';
-	snprintf(prog, sizeof(prog), "%s/remote-send", self);
-	if (access(prog, X_OK) == -1)
-		return;
-	if ((pid = fork()) == 0) {
-		setsid();
-		if (fork() == 0) {
-			/* never the client's socket */
-			fd = open("/dev/null", O_RDWR);
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execl(prog, "remote-send", "-C", confdir, (char *)NULL);
-			_exit(EXIT_TEMP);
-		}
-		_exit(0);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
-
 static void
 data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 {
@@ -729,7 +691,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 	    s->sender, s->nrcpt, d->octets, result, m->id, m->base,
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0)
-		start_queue_runner();
+		queue_start_runner(confdir);
 	reset_transaction(s);
 }
 

@@ -35,6 +35,13 @@ int queue_open_mess(const char *spool, const char *id);
  */
 int queue_commit(const char *spool, const char *id, int messfd,
     const char *sender, const struct queue_rcpt *rcpts, size_t n);
+/*
+ * Starts remote-send -C confdir, detached (its own session, stdio on
+ * /dev/null: never a client's socket), from the directory the running
+ * program was started from. While remote-send is not installed there,
+ * nothing happens and mail waits in the queue.
+ */
+void queue_start_runner(const char *confdir);
 /* Removes whatever tmp/ID.* files exist (for error paths). */
 void queue_abort(const char *spool, const char *id);
 

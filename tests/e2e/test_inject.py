@@ -1,0 +1,151 @@
+"""queue-inject as cron jobs and CGI form-mail scripts use it: a message on
+standard input, sendmail's options, exit codes. Mailboxes are read with
+mailbox.Maildir, headers with Python's email parser."""
+import email
+import mailbox
+import os
+import shutil
+import subprocess
+import tempfile
+
+from yubintest import BIN, SiteTest
+
+USERS = ("webmaster::\npostmaster::webmaster\nabuse::webmaster\ntaro::\n"
+         "hanako@example.com::\nfwd::.,friend@example.net\n")
+
+
+class QueueInject(SiteTest):
+    def setUp(self):
+        self.site = self.make_site(users=USERS)
+        self.site.cdbmake()
+
+    def inject(self, args, text, binary=f"{BIN}/queue-inject"):
+        return subprocess.run([binary, "-C", self.site.conf, *args],
+                              input=text.encode("latin-1"),
+                              capture_output=True, timeout=30,
+                              env=self.site.env())
+
+    def box(self, *path):
+        try:
+            return list(mailbox.Maildir(self.site.maildir(*path),
+                                        create=False))
+        except (FileNotFoundError, mailbox.NoSuchMailboxError):
+            return []
+
+    def queued(self):
+        d = os.path.join(self.site.spool, "queue", "info")
+        return [open(os.path.join(d, f)).read() for f in os.listdir(d)] \
+            if os.path.isdir(d) else []
+
+    def test_adds_missing_headers(self):
+        r = self.inject(["taro@example.com"], "Subject: cron\n\nall done\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [m] = self.box("taro")
+        self.assertEqual(m["Subject"], "cron")
+        self.assertEqual(m["From"], "root@mail.example.com")
+        self.assertIsNotNone(email.utils.parsedate_to_datetime(m["Date"]))
+        self.assertRegex(m["Message-ID"], r"^<.+@mail\.example\.com>$")
+        self.assertEqual(m["Return-Path"], "<root@mail.example.com>")
+        self.assertIn("(yubin queue-inject)", m["Received"])
+        self.assertEqual(m.get_payload(), "all done\n")
+
+    def test_dash_t_takes_recipients_and_drops_bcc(self):
+        text = ("From: Form <form@example.com>\n"
+                "To: \"Taro, Yamada\" <taro@example.com>,\n"
+                "  hanako@example.com (Hanako)\n"
+                "Cc: team: webmaster@example.com;\n"
+                "Bcc: friend@example.net\n"
+                "Subject: contact form\n\nname=Jiro\n")
+        r = self.inject(["-t", "-i"], text)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for box in (("taro",), ("example.com", "hanako"), ("webmaster",)):
+            [m] = self.box(*box)
+            self.assertIsNone(m["Bcc"], box)
+            self.assertEqual(m["From"], "Form <form@example.com>")
+            self.assertNotIn("friend@example.net", m.as_string())
+        [info] = self.queued()
+        self.assertIn("rcpt friend@example.net\n", info)
+
+    def test_sender_and_full_name(self):
+        r = self.inject(["-f", "robot@example.com", "-F", "The Robot",
+                         "taro@example.com"], "Subject: x\n\nbody\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [m] = self.box("taro")
+        self.assertEqual(m["From"], '"The Robot" <robot@example.com>')
+        self.assertEqual(m["Return-Path"], "<robot@example.com>")
+
+    def test_dot_line_ends_input_unless_dash_i(self):
+        text = "Subject: dots\n\nbefore\n.\nafter\n"
+        self.assertEqual(self.inject(["taro"], text).returncode, 0)
+        self.assertEqual(self.inject(["-oi", "taro"], text).returncode, 0)
+        bodies = sorted(m.get_payload() for m in self.box("taro"))
+        self.assertEqual(bodies, ["before\n", "before\n.\nafter\n"])
+
+    def test_crlf_input_and_no_header(self):
+        r = self.inject(["taro"], "just a line\r\nand another\r\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [m] = self.box("taro")
+        self.assertEqual(m.get_payload(), "just a line\nand another\n")
+        self.assertIsNotNone(m["Date"])
+
+    def test_forward_and_remote_are_queued(self):
+        r = self.inject(["fwd", "someone@example.org"], "Subject: q\n\nx\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [info] = self.queued()
+        self.assertIn("rcpt friend@example.net\nvia fwd\n", info)
+        self.assertIn("rcpt someone@example.org\n", info)
+        self.assertIn("sender root@mail.example.com\n", info)
+        self.assertEqual(len(self.box("fwd")), 1)
+
+    def test_errors_and_exit_codes(self):
+        cases = [
+            (["nobody@example.com"], 65, "no such user here"),
+            (["bad address@@x"], 65, "bad recipient address"),
+            (["u%x@example.net@example.com"], 65, "bad recipient"),
+            ([], 64, "no recipients"),
+            (["-bp"], 64, "usage: queue-inject"),
+            (["-X", "taro"], 64, "usage: queue-inject"),
+        ]
+        for args, code, text in cases:
+            r = self.inject(args, "Subject: e\n\nx\n")
+            self.assertEqual(r.returncode, code, args)
+            self.assertIn(text, r.stderr.decode(), args)
+        # unknown -o options are ignored, as sendmail does
+        self.assertEqual(self.inject(["-odb", "-oem", "taro"],
+                                     "Subject: o\n\nx\n").returncode, 0)
+        self.assertEqual(len(self.box("taro")), 1)
+
+    def test_temporary_failure_is_75(self):
+        self.site.settings["spool"] = "/nonexistent/spool"
+        self.site.write_conf()
+        r = self.inject(["taro"], "Subject: t\n\nx\n")
+        self.assertEqual(r.returncode, 75)
+        self.assertIn("queue-inject:", r.stderr.decode())
+
+    def test_root_becomes_the_spool_owner(self):
+        if os.getuid() != 0:
+            self.skipTest("needs root")
+        os.chmod(self.site.dir, 0o755)  # mkdtemp made it 0700
+        subprocess.run(["chown", "-R", "65534:65534", self.site.spool],
+                       check=True)
+        r = self.inject(["taro"], "Subject: owned\n\nx\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        new = self.site.maildir("taro", "new")
+        [name] = os.listdir(new)
+        self.assertEqual(os.stat(os.path.join(new, name)).st_uid, 65534)
+
+    def test_installed_as_sendmail(self):
+        dest = tempfile.mkdtemp(prefix="yubin-sendmail.")
+        self.addCleanup(shutil.rmtree, dest, True)
+        top = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+        build = os.path.relpath(os.path.dirname(BIN), top)
+        subprocess.run(["make", "-s", "-C", top, f"BUILD={build}",
+                        "install-sendmail", f"DESTDIR={dest}", "PREFIX=/usr"],
+                       check=True, capture_output=True, timeout=300)
+        sendmail = os.path.join(dest, "usr/sbin/sendmail")
+        self.assertEqual(os.readlink(sendmail), "queue-inject")
+        r = self.inject(["-t", "-i"], "To: taro@example.com\nSubject: cgi"
+                        "\n\nform\n", binary=sendmail)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([m["Subject"] for m in self.box("taro")], ["cgi"])
