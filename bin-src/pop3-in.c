@@ -729,10 +729,11 @@ main(int argc, char **argv)
 		if (r == BUF_EOF)
 			finish(&s, "dropped", 0);
 		if (r == BUF_ERR) {
-			if (errno == ETIMEDOUT)
+			int timeout = errno == ETIMEDOUT;
+
+			if (timeout)
 				fail("timeout, closing connection");
-			finish(
-			    &s, errno == ETIMEDOUT ? "timeout" : "io-error", 0);
+			finish(&s, timeout ? "timeout" : "io-error", 0);
 		}
 		if (r == BUF_LONG)
 			bad_command(&s, "line too long");

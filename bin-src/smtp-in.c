@@ -725,13 +725,16 @@ cmd_data(struct session *s, char *arg)
 	for (;;) {
 		r = buf_getchunk(&io, chunk, sizeof(chunk), &len);
 		if (r == BUF_EOF || r == BUF_ERR) {
+			int timeout = r == BUF_ERR && errno == ETIMEDOUT;
+
 			deliver_abort(&m); /* nothing was acknowledged */
-			if (r == BUF_ERR && errno == ETIMEDOUT)
+			if (timeout)
 				reply(421, "4.4.2 %s timeout, closing",
 				    conf.hostname);
 			finish(s,
-			    r == BUF_EOF ? "dropped-in-data"
-					 : "timeout-in-data",
+			    r == BUF_EOF  ? "dropped-in-data"
+				: timeout ? "timeout-in-data"
+					  : "io-error-in-data",
 			    0);
 		}
 		if (failed) {
@@ -956,11 +959,12 @@ main(int argc, char **argv)
 		if (r == BUF_EOF)
 			finish(&s, "dropped", 0);
 		if (r == BUF_ERR) {
-			if (errno == ETIMEDOUT)
+			int timeout = errno == ETIMEDOUT;
+
+			if (timeout)
 				reply(421, "4.4.2 %s timeout, closing",
 				    conf.hostname);
-			finish(
-			    &s, errno == ETIMEDOUT ? "timeout" : "io-error", 0);
+			finish(&s, timeout ? "timeout" : "io-error", 0);
 		}
 		if (r == BUF_LONG)
 			bad_command(&s, 500, "5.5.2 Line too long");
