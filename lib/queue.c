@@ -1,7 +1,9 @@
 /* queue: the durable queue entry; see queue.h and yubin-queue(5). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -175,4 +177,244 @@ queue_abort(const char *spool, const char *id)
 		unlink(path);
 	if (queue_path(path, sizeof(path), spool, "tmp", id, ".info") == 0)
 		unlink(path);
+}
+
+void
+queue_entry_free(struct queue_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		free(e->rcpt[i].addr);
+		free(e->rcpt[i].via);
+		free(e->rcpt[i].error);
+	}
+	free(e->rcpt);
+	free(e->sender);
+	free(e->extra);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+queue_add_rcpt(struct queue_entry *e, const char *addr)
+{
+	struct queue_entry_rcpt *r;
+
+	r = reallocarray(e->rcpt, e->n + 1, sizeof(*r));
+	if (r == NULL)
+		return -1;
+	e->rcpt = r;
+	memset(&r[e->n], 0, sizeof(r[0]));
+	if ((r[e->n].addr = strdup(addr)) == NULL)
+		return -1;
+	e->n++;
+	return 0;
+}
+
+static int
+queue_keep_extra(struct queue_entry *e, const char *line)
+{
+	size_t old = e->extra ? strlen(e->extra) : 0, n = strlen(line);
+	char *x = realloc(e->extra, old + n + 2);
+
+	if (x == NULL)
+		return -1;
+	memcpy(x + old, line, n);
+	x[old + n] = '\n';
+	x[old + n + 1] = '\0';
+	e->extra = x;
+	return 0;
+}
+
+static int
+queue_number(const char *v, long long *out)
+{
+	const char *err = NULL;
+
+	*out = strtonum(v, 0, LLONG_MAX, &err);
+	return err == NULL ? 0 : -1;
+}
+
+/* One "key value" line of an envelope; -1 when it does not make sense. */
+static int
+queue_parse_line(struct queue_entry *e, char *line, int first)
+{
+	char *v = strchr(line, ' '), **slot;
+	struct queue_entry_rcpt *last = e->n ? &e->rcpt[e->n - 1] : NULL;
+	int spaced = v != NULL;
+	long long n;
+
+	if (v == NULL)
+		v = line + strlen(line);
+	else
+		*v++ = '\0';
+	if (first)
+		return strcmp(line, "yubin-queue") == 0 && strcmp(v, "1") == 0
+		    ? 0
+		    : -1;
+	if (strcmp(line, "id") == 0)
+		return strlcpy(e->id, v, sizeof(e->id)) < sizeof(e->id) ? 0
+									: -1;
+	if (strcmp(line, "sender") == 0)
+		return (free(e->sender), e->sender = strdup(v)) ? 0 : -1;
+	if (strcmp(line, "rcpt") == 0)
+		return *v ? queue_add_rcpt(e, v) : -1;
+	if (strcmp(line, "via") == 0 || strcmp(line, "error") == 0) {
+		if (last == NULL)
+			return -1; /* belongs to a rcpt line before it */
+		slot = line[0] == 'v' ? &last->via : &last->error;
+		if (*slot != NULL)
+			return -1;
+		return (*slot = strdup(v)) ? 0 : -1;
+	}
+	if (strcmp(line, "created") == 0 || strcmp(line, "next") == 0 ||
+	    strcmp(line, "attempts") == 0) {
+		if (queue_number(v, &n) == -1)
+			return -1;
+		if (line[0] == 'c')
+			e->created = n;
+		else if (line[0] == 'n')
+			e->next = n;
+		else
+			e->attempts = n > 1000000 ? 1000000 : (int)n;
+		return 0;
+	}
+	if (spaced)
+		v[-1] = ' ';
+	return queue_keep_extra(e, line);
+}
+
+int
+queue_read(const char *spool, const char *id, struct queue_entry *e)
+{
+	char path[PATH_MAX], line[2048];
+	FILE *f;
+	int first = 1, bad = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (queue_path(path, sizeof(path), spool, "info", id, "") == -1)
+		return -1;
+	if ((f = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (!bad && fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+
+		if (len == 0 || line[len - 1] != '\n')
+			bad = 1; /* too long, or cut off */
+		else {
+			line[len - 1] = '\0';
+			bad = queue_parse_line(e, line, first) == -1;
+		}
+		first = 0;
+	}
+	if (ferror(f))
+		bad = 1;
+	fclose(f);
+	if (bad || first || e->sender == NULL || e->n == 0 ||
+	    strcmp(e->id, id) != 0) {
+		queue_entry_free(e);
+		return errno = EINVAL, -1;
+	}
+	return 1;
+}
+
+int
+queue_rewrite(const char *spool, const struct queue_entry *e)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	FILE *f;
+	size_t i;
+	int fd, r;
+
+	if (queue_path(tmp, sizeof(tmp), spool, "tmp", e->id, ".info") == -1 ||
+	    queue_path(final, sizeof(final), spool, "info", e->id, "") == -1)
+		return -1;
+	unlink(tmp); /* left by a runner that died */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) ==
+	    -1)
+		return -1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	fprintf(f,
+	    "yubin-queue 1\nid %s\ncreated %lld\nsender %s\n"
+	    "attempts %d\nnext %lld\n",
+	    e->id, e->created, e->sender, e->attempts, e->next);
+	for (i = 0; i < e->n; i++) {
+		fprintf(f, "rcpt %s\n", e->rcpt[i].addr);
+		if (e->rcpt[i].via)
+			fprintf(f, "via %s\n", e->rcpt[i].via);
+		if (e->rcpt[i].error)
+			fprintf(f, "error %s\n", e->rcpt[i].error);
+	}
+	if (e->extra)
+		fputs(e->extra, f);
+	r = (fflush(f) == 0 && !ferror(f) && fsync(fd) == 0) ? 0 : -1;
+	if (fclose(f) != 0)
+		r = -1;
+	if (r == 0)
+		r = rename(tmp, final);
+	if (r == 0)
+		return db_fsync_dir(final);
+	unlink(tmp);
+	return -1;
+}
+
+static int
+queue_id_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t lx = strcspn(x, "."), ly = strcspn(y, ".");
+
+	/* ids start with the time: shorter is older, then by text */
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
+
+int
+queue_list(const char *spool, char ***ids, size_t *n)
+{
+	char path[PATH_MAX], **v = NULL, **nv;
+	struct dirent *de;
+	DIR *d;
+
+	*ids = NULL;
+	*n = 0;
+	if (queue_path(path, sizeof(path), spool, "info", "", "") == -1)
+		return -1;
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((nv = reallocarray(v, *n + 1, sizeof(*v))) == NULL ||
+		    (nv[*n] = strdup(de->d_name)) == NULL) {
+			closedir(d);
+			*ids = nv ? nv : v;
+			return -1;
+		}
+		v = nv;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), queue_id_cmp);
+	*ids = v;
+	return 0;
+}
+
+int
+queue_remove(const char *spool, const char *id)
+{
+	char path[PATH_MAX];
+
+	if (queue_path(path, sizeof(path), spool, "info", id, "") == -1)
+		return -1;
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	if (db_fsync_dir(path) == -1 ||
+	    queue_path(path, sizeof(path), spool, "mess", id, "") == -1)
+		return -1;
+	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
 }

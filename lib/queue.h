@@ -22,6 +22,21 @@ struct queue_rcpt {
 	const char *via;  /* the local address that forwards it, or NULL */
 };
 
+/* An envelope as read from info/ID; strings are allocated. */
+struct queue_entry {
+	char id[QUEUE_ID_MAX];
+	long long created, next;
+	int attempts;
+	char *sender; /* "" for the null sender */
+	struct queue_entry_rcpt {
+		char *addr;
+		char *via;   /* or NULL */
+		char *error; /* the last temporary error, or NULL */
+	} * rcpt;
+	size_t n;
+	char *extra; /* lines with keys this version does not know, kept */
+};
+
 /* Makes SPOOL/queue/{tmp,mess,info} where missing. */
 int queue_init(const char *spool);
 /* A new unique id ("TIME.USEC.PID"). */
@@ -42,6 +57,15 @@ int queue_commit(const char *spool, const char *id, int messfd,
  * nothing happens and mail waits in the queue.
  */
 void queue_start_runner(const char *confdir);
+/* Reads info/ID: 1 read, 0 no such entry, -1 error (EINVAL: malformed). */
+int queue_read(const char *spool, const char *id, struct queue_entry *e);
+/* Replaces info/ID by e, atomically (tmp, fsync, rename, fsync dir). */
+int queue_rewrite(const char *spool, const struct queue_entry *e);
+void queue_entry_free(struct queue_entry *e);
+/* The ids in info/, oldest first; *ids is allocated (free each, then it). */
+int queue_list(const char *spool, char ***ids, size_t *n);
+/* Removes an entry: info/ID first (it ends the entry), then mess/ID. */
+int queue_remove(const char *spool, const char *id);
 /* Removes whatever tmp/ID.* files exist (for error paths). */
 void queue_abort(const char *spool, const char *id);
 

@@ -1,0 +1,261 @@
+/* dns: c-ares look-ups for MX and addresses; see dns.h. */
+#include <ares.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns.h"
+
+int
+dns_open(struct dns *d, const char *servers, int timeout_ms)
+{
+	struct ares_options opt;
+	ares_channel ch;
+	int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+
+	memset(d, 0, sizeof(*d));
+	d->timeout_ms = timeout_ms;
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return errno = ENOMEM, -1;
+	memset(&opt, 0, sizeof(opt));
+	/* mail domains are absolute: no search list */
+	opt.flags = ARES_FLAG_NOSEARCH;
+	opt.timeout = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
+	opt.tries = 3;
+	if (ares_init_options(&ch, &opt, mask) != ARES_SUCCESS)
+		return errno = ENOMEM, -1;
+	if (servers != NULL && servers[0] != '\0' &&
+	    ares_set_servers_ports_csv(ch, servers) != ARES_SUCCESS) {
+		ares_destroy(ch);
+		return errno = EINVAL, -1;
+	}
+	d->channel = ch;
+	return 0;
+}
+
+void
+dns_close(struct dns *d)
+{
+	if (d->channel != NULL)
+		ares_destroy((ares_channel)d->channel);
+	d->channel = NULL;
+}
+
+static enum dns_status
+dns_status_of(int status)
+{
+	if (status == ARES_SUCCESS)
+		return DNS_OK;
+	if (status == ARES_ENOTFOUND || status == ARES_ENODATA)
+		return DNS_NONE;
+	return DNS_TEMP;
+}
+
+static int
+dns_mx_cmp(const void *a, const void *b)
+{
+	const struct dns_mx *x = a, *y = b;
+
+	return (int)x->pref - (int)y->pref;
+}
+
+/* Equal preferences in random order, so load spreads (RFC 5321 5.1). */
+static void
+dns_mx_shuffle(struct dns_mxset *s)
+{
+	size_t i, j, k;
+
+	qsort(s->mx, s->n, sizeof(s->mx[0]), dns_mx_cmp);
+	for (i = 0; i < s->n; i = j) {
+		for (j = i + 1; j < s->n && s->mx[j].pref == s->mx[i].pref; j++)
+			;
+		for (k = j - 1; k > i; k--) {
+			size_t r =
+			    i + arc4random_uniform((unsigned)(k - i + 1));
+			struct dns_mx t = s->mx[k];
+
+			s->mx[k] = s->mx[r];
+			s->mx[r] = t;
+		}
+	}
+}
+
+static void
+dns_mx_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_mxset *s = arg;
+	struct ares_mx_reply *mx = NULL, *p;
+
+	(void)timeouts;
+	s->n = 0;
+	if (status == ARES_ENODATA) {
+		/* no MX: the domain itself, at preference 0 (RFC 5321 5.1) */
+		s->mx[0].pref = 0;
+		strlcpy(s->mx[0].host, s->domain, sizeof(s->mx[0].host));
+		s->n = 1;
+		s->status = DNS_OK;
+		return;
+	}
+	s->status = dns_status_of(status);
+	if (s->status != DNS_OK)
+		return;
+	if (ares_parse_mx_reply(abuf, alen, &mx) != ARES_SUCCESS) {
+		s->status = DNS_TEMP;
+		return;
+	}
+	for (p = mx; p != NULL && s->n < DNS_MX_MAX; p = p->next) {
+		s->mx[s->n].pref = p->priority;
+		strlcpy(s->mx[s->n].host, p->host, sizeof(s->mx[s->n].host));
+		s->n++;
+	}
+	ares_free_data(mx);
+	/* RFC 7505: a single MX naming the root means "no mail here" */
+	if (s->n == 1 &&
+	    (s->mx[0].host[0] == '\0' || strcmp(s->mx[0].host, ".") == 0))
+		s->status = DNS_NULLMX;
+	else if (s->n == 0)
+		s->status = DNS_NONE;
+	else
+		dns_mx_shuffle(s);
+}
+
+struct dns_call {
+	struct dns *d;
+	void *out;
+};
+
+static void
+dns_mx_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_call *c = arg;
+
+	dns_mx_done(c->out, status, timeouts, abuf, alen);
+	c->d->pending--;
+	free(c);
+}
+
+void
+dns_mx(struct dns *d, const char *domain, struct dns_mxset *out)
+{
+	struct dns_call *c = malloc(sizeof(*c));
+
+	memset(out, 0, sizeof(*out));
+	strlcpy(out->domain, domain, sizeof(out->domain));
+	if (c == NULL) {
+		out->status = DNS_TEMP;
+		return;
+	}
+	c->d = d;
+	c->out = out;
+	out->status = DNS_PENDING;
+	d->pending++;
+	ares_query((ares_channel)d->channel, domain, C_IN, T_MX, dns_mx_cb, c);
+}
+
+static void
+dns_addrs_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct dns_call *c = arg;
+	struct dns_addrs *a = c->out;
+	struct ares_addrinfo_node *n;
+
+	(void)timeouts;
+	a->status = dns_status_of(status);
+	a->n = 0;
+	for (n = res ? res->nodes : NULL; n != NULL && a->n < DNS_ADDR_MAX;
+	     n = n->ai_next) {
+		if (n->ai_addrlen > sizeof(a->addr[0]))
+			continue;
+		memcpy(&a->addr[a->n++], n->ai_addr, n->ai_addrlen);
+	}
+	if (a->status == DNS_OK && a->n == 0)
+		a->status = DNS_NONE;
+	if (res != NULL)
+		ares_freeaddrinfo(res);
+	c->d->pending--;
+	free(c);
+}
+
+void
+dns_addrs(struct dns *d, const char *host, int ipv4_only, struct dns_addrs *out)
+{
+	struct ares_addrinfo_hints hints;
+	struct dns_call *c = malloc(sizeof(*c));
+
+	memset(out, 0, sizeof(*out));
+	if (c == NULL) {
+		out->status = DNS_TEMP;
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = ipv4_only ? AF_INET : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	c->d = d;
+	c->out = out;
+	out->status = DNS_PENDING;
+	d->pending++;
+	ares_getaddrinfo(
+	    (ares_channel)d->channel, host, NULL, &hints, dns_addrs_cb, c);
+}
+
+static long long
+dns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int
+dns_wait(struct dns *d)
+{
+	ares_channel ch = d->channel;
+	long long deadline = dns_now_ms() + d->timeout_ms;
+
+	while (d->pending > 0) {
+		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+		struct timeval tvmax, tvbuf, *tv;
+		long long left = deadline - dns_now_ms();
+		int bits, i, n = 0, ms;
+
+		if (left <= 0) {
+			/* every unanswered look-up ends as DNS_TEMP */
+			ares_cancel(ch);
+			break;
+		}
+		bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			/* c-ares's ARES_GETSOCK_WRITABLE shifts 1 into the
+			 * sign bit of an int; the same test, unsigned: */
+			unsigned u = (unsigned)bits;
+			short ev = (short)(((u >> i) & 1u ? POLLIN : 0) |
+			    ((u >> (i + ARES_GETSOCK_MAXNUM)) & 1u ? POLLOUT
+								   : 0));
+
+			if (ev)
+				pfd[n++] = (struct pollfd) { socks[i], ev, 0 };
+		}
+		tvmax.tv_sec = left / 1000;
+		tvmax.tv_usec = (left % 1000) * 1000;
+		tv = ares_timeout(ch, &tvmax, &tvbuf);
+		ms = (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000);
+		if (poll(pfd, (nfds_t)n, ms) <= 0) {
+			ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			ares_process_fd(ch,
+			    pfd[i].revents & (POLLIN | POLLERR | POLLHUP)
+				? pfd[i].fd
+				: ARES_SOCKET_BAD,
+			    pfd[i].revents & POLLOUT ? pfd[i].fd
+						     : ARES_SOCKET_BAD);
+	}
+	return d->pending > 0 ? -1 : 0;
+}

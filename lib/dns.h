@@ -1,0 +1,61 @@
+/*
+ * dns: the look-ups remote-send needs, with c-ares: MX records in
+ * preference order (equal preferences shuffled), the implicit MX of a
+ * domain without one (RFC 5321 5.1), null MX (RFC 7505), and a host's
+ * IPv4/IPv6 addresses. The servers are the dns_servers setting
+ * ("ip[:port],[ip6]:port,..."), else /etc/resolv.conf. Many look-ups run
+ * at once: start them, then dns_wait for all.
+ * dns_open and dns_wait return 0 or -1; results carry a dns_status.
+ */
+#ifndef YUBIN_DNS_H
+#define YUBIN_DNS_H
+
+#include <sys/socket.h>
+
+#define DNS_MX_MAX 16
+#define DNS_ADDR_MAX 16
+#define DNS_NAME_MAX 255
+
+enum dns_status {
+	DNS_PENDING,
+	DNS_OK,
+	DNS_NONE,   /* no such domain or no such record: permanent */
+	DNS_NULLMX, /* the domain takes no mail (RFC 7505): permanent */
+	DNS_TEMP    /* timeout, server failure: try again later */
+};
+
+struct dns_mx {
+	unsigned short pref;
+	char host[DNS_NAME_MAX + 1];
+};
+
+struct dns_mxset {
+	enum dns_status status;
+	char domain[DNS_NAME_MAX + 1];
+	struct dns_mx mx[DNS_MX_MAX];
+	size_t n;
+};
+
+struct dns_addrs {
+	enum dns_status status;
+	struct sockaddr_storage addr[DNS_ADDR_MAX];
+	size_t n;
+};
+
+struct dns {
+	void *channel; /* ares_channel */
+	int pending;
+	int timeout_ms; /* for all look-ups started, together */
+};
+
+/* servers: NULL or "" for resolv.conf. */
+int dns_open(struct dns *d, const char *servers, int timeout_ms);
+void dns_close(struct dns *d);
+/* Start look-ups; out must stay valid until dns_wait returns. */
+void dns_mx(struct dns *d, const char *domain, struct dns_mxset *out);
+void dns_addrs(struct dns *d, const char *host, int ipv4_only,
+    struct dns_addrs *out);
+/* Runs until every look-up is answered or the time is up (DNS_TEMP). */
+int dns_wait(struct dns *d);
+
+#endif

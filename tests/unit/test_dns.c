@@ -1,0 +1,234 @@
+/*
+ * Unit tests for lib/dns against a real resolver: dnsmasq on a loopback
+ * port with made-up records. c-ares is pointed at it explicitly and never
+ * falls back to /etc/resolv.conf.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+
+static pid_t dnsmasq;
+static char servers[64];
+
+static int
+free_udp_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		return -1;
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+start_dnsmasq(void **state)
+{
+	char port[32];
+	int p = free_udp_port();
+	struct dns d;
+	struct dns_addrs a;
+	int i;
+
+	(void)state;
+	snprintf(port, sizeof(port), "--port=%d", p);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d", p);
+	if ((dnsmasq = fork()) == 0) {
+		execlp("dnsmasq", "dnsmasq", "--keep-in-foreground",
+		    "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+		    "--bind-interfaces", "--listen-address=127.0.0.1",
+		    "--pid-file=", port, "--local=/example.net/",
+		    "--local=/example.org/", "--local=/example.com/",
+		    "--local=/invalid/",
+		    "--mx-host=example.net,mx2.example.net,20",
+		    "--mx-host=example.net,mx1.example.net,10",
+		    "--mx-host=example.net,mx1b.example.net,10",
+		    "--host-record=mx1.example.net,127.0.0.2",
+		    "--host-record=both.example.net,127.0.0.3,::1",
+		    "--host-record=nomx.example.org,127.0.0.4",
+		    "--dns-rr=nullmx.example.com,15,000000", (char *)NULL);
+		_exit(127);
+	}
+	/* ready when it answers */
+	for (i = 0; i < 100; i++) {
+		if (dns_open(&d, servers, 500) == -1)
+			return -1;
+		dns_addrs(&d, "mx1.example.net", 1, &a);
+		dns_wait(&d);
+		dns_close(&d);
+		if (a.status == DNS_OK)
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+static int
+stop_dnsmasq(void **state)
+{
+	(void)state;
+	kill(dnsmasq, SIGTERM);
+	waitpid(dnsmasq, NULL, 0);
+	return 0;
+}
+
+static void
+test_mx_in_preference_order(void **state)
+{
+	struct dns_mxset s;
+	struct dns d;
+	int seen_b_first = 0, i;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(dns_open(&d, servers, 3000), 0);
+		dns_mx(&d, "example.net", &s);
+		assert_int_equal(dns_wait(&d), 0);
+		dns_close(&d);
+		assert_int_equal(s.status, DNS_OK);
+		assert_int_equal(s.n, 3);
+		assert_int_equal(s.mx[0].pref, 10);
+		assert_int_equal(s.mx[1].pref, 10);
+		assert_string_equal(s.mx[2].host, "mx2.example.net");
+		seen_b_first += strcmp(s.mx[0].host, "mx1b.example.net") == 0;
+	}
+	/* equal preferences come in both orders */
+	assert_true(seen_b_first > 0 && seen_b_first < 40);
+}
+
+static void
+test_implicit_null_and_missing(void **state)
+{
+	struct dns_mxset implicit, null, missing;
+	struct dns d;
+
+	(void)state;
+	assert_int_equal(dns_open(&d, servers, 3000), 0);
+	dns_mx(&d, "nomx.example.org", &implicit);
+	dns_mx(&d, "nullmx.example.com", &null);
+	dns_mx(&d, "nothing.invalid", &missing);
+	assert_int_equal(dns_wait(&d), 0);
+	dns_close(&d);
+	/* RFC 5321 5.1: no MX means the domain itself */
+	assert_int_equal(implicit.status, DNS_OK);
+	assert_int_equal(implicit.n, 1);
+	assert_string_equal(implicit.mx[0].host, "nomx.example.org");
+	assert_int_equal(null.status, DNS_NULLMX);
+	assert_int_equal(missing.status, DNS_NONE);
+}
+
+static void
+test_addresses(void **state)
+{
+	struct dns_addrs both, v4, none;
+	char text[64];
+	struct dns d;
+	int v6 = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(dns_open(&d, servers, 3000), 0);
+	dns_addrs(&d, "both.example.net", 0, &both);
+	dns_addrs(&d, "both.example.net", 1, &v4);
+	dns_addrs(&d, "ghost.example.net", 0, &none);
+	assert_int_equal(dns_wait(&d), 0);
+	dns_close(&d);
+	assert_int_equal(both.status, DNS_OK);
+	assert_int_equal(both.n, 2);
+	for (i = 0; i < both.n; i++)
+		v6 += both.addr[i].ss_family == AF_INET6;
+	assert_int_equal(v6, 1);
+	assert_int_equal(v4.status, DNS_OK);
+	assert_int_equal(v4.n, 1);
+	inet_ntop(AF_INET, &((struct sockaddr_in *)&v4.addr[0])->sin_addr, text,
+	    sizeof(text));
+	assert_string_equal(text, "127.0.0.3");
+	assert_int_equal(none.status, DNS_NONE);
+}
+
+static void
+test_many_at_once(void **state)
+{
+	struct dns_mxset s[30];
+	struct dns d;
+	int i;
+
+	(void)state;
+	assert_int_equal(dns_open(&d, servers, 3000), 0);
+	for (i = 0; i < 30; i++)
+		dns_mx(&d, i % 2 ? "example.net" : "nomx.example.org", &s[i]);
+	assert_int_equal(dns_wait(&d), 0);
+	dns_close(&d);
+	for (i = 0; i < 30; i++)
+		assert_int_equal(s[i].status, DNS_OK);
+}
+
+static void
+test_silent_server_is_temporary(void **state)
+{
+	struct timespec t0, t1;
+	struct dns_mxset s;
+	struct dns d;
+	char silent[64];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	/* a UDP socket that never answers */
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(silent, sizeof(silent), "127.0.0.1:%d", ntohs(sin.sin_port));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(dns_open(&d, silent, 1000), 0);
+	dns_mx(&d, "example.net", &s);
+	dns_wait(&d);
+	dns_close(&d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(fd);
+	assert_int_equal(s.status, DNS_TEMP);
+	assert_true(t1.tv_sec - t0.tv_sec <= 3);
+}
+
+static void
+test_bad_server_list(void **state)
+{
+	struct dns d;
+
+	(void)state;
+	assert_int_equal(dns_open(&d, "not an address", 1000), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mx_in_preference_order),
+		cmocka_unit_test(test_implicit_null_and_missing),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_many_at_once),
+		cmocka_unit_test(test_silent_server_is_temporary),
+		cmocka_unit_test(test_bad_server_list),
+	};
+
+	return cmocka_run_group_tests_name(
+	    "dns", tests, start_dnsmasq, stop_dnsmasq);
+}
