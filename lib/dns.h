@@ -53,8 +53,8 @@ int dns_open(struct dns *d, const char *servers, int timeout_ms);
 void dns_close(struct dns *d);
 /* Start look-ups; out must stay valid until dns_wait returns. */
 void dns_mx(struct dns *d, const char *domain, struct dns_mxset *out);
-void dns_addrs(struct dns *d, const char *host, int ipv4_only,
-    struct dns_addrs *out);
+void dns_addrs(
+    struct dns *d, const char *host, int ipv4_only, struct dns_addrs *out);
 /* Runs until every look-up is answered or the time is up (DNS_TEMP). */
 int dns_wait(struct dns *d);
 
