@@ -197,27 +197,34 @@ maildir_status(const char *dir, struct maildir_status *st)
 int
 maildir_take_new(const char *dir)
 {
-	char from[PATH_MAX], to[PATH_MAX];
+	char path[PATH_MAX], to[MAILDIR_NAME_MAX + 8];
 	struct dirent *de;
+	int curfd, r = 0;
 	DIR *d;
 
-	snprintf(from, sizeof(from), "%s/new", dir);
-	if ((d = opendir(from)) == NULL)
+	snprintf(path, sizeof(path), "%s/cur", dir);
+	if ((curfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : -1;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+	snprintf(path, sizeof(path), "%s/new", dir);
+	if ((d = opendir(path)) == NULL) {
+		close(curfd);
+		return errno == ENOENT ? 0 : -1;
+	}
+	/* renameat on open directories: no path walk per message */
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    strlen(de->d_name) > MAILDIR_NAME_MAX)
 			continue;
-		snprintf(from, sizeof(from), "%s/new/%s", dir, de->d_name);
-		snprintf(to, sizeof(to), "%s/cur/%s%s", dir, de->d_name,
+		snprintf(to, sizeof(to), "%s%s", de->d_name,
 		    strchr(de->d_name, ':') ? "" : ":2,");
 		/* ENOENT: another reader took it first; fine. */
-		if (rename(from, to) == -1 && errno != ENOENT) {
-			closedir(d);
-			return -1;
-		}
+		if (renameat(dirfd(d), de->d_name, curfd, to) == -1 &&
+		    errno != ENOENT)
+			r = -1;
 	}
 	closedir(d);
-	return 0;
+	close(curfd);
+	return r;
 }
 
 static int
