@@ -26,7 +26,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	-DCONFDIR='"$(CONFDIR)"'
 ALL_LDFLAGS = $(STATIC) -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-PROGS = cdbmake-users finger-in pop3-in smtp-in queue-inject
+PROGS = cdbmake-users finger-in pop3-in smtp-in queue-inject remote-send
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_HDR = $(wildcard lib/*.h)
@@ -51,8 +51,9 @@ $(LIBYUBIN): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-# Command-line tools look up users (getpwuid: NSS), so they stay dynamic.
-$(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users: STATIC =
+# Command-line tools use NSS (getpwuid, getservbyname), so they stay
+# dynamic; only the per-connection servers are static.
+$(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users $(BUILD)/bin/remote-send: STATIC =
 
 $(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR)
 	@mkdir -p $(@D)

@@ -2,6 +2,7 @@
  * conf: table-driven parser for yubin.conf. Each key has a type, a place in
  * struct conf and, for numbers, a range. Returns 0/-1 (message in err).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +20,9 @@ enum conf_type {
 	CT_INT,
 	CT_LLONG,
 	CT_BOOL,
-	CT_FINGER
+	CT_FINGER,
+	CT_DURATION, /* seconds, or with an s, m, h or d suffix */
+	CT_SERVERS   /* ip, ip:port, [ip6]:port, comma-separated */
 };
 
 struct conf_key {
@@ -47,6 +50,11 @@ static const struct conf_key conf_keys[] = {
 	K(finger, CT_FINGER, 0, 0),
 	K(max_message_size, CT_LLONG, 1024, 1LL << 40),
 	K(max_recipients, CT_INT, 1, 100000),
+	K(dns_servers, CT_SERVERS, 0, 0),
+	K(remote_port, CT_INT, 1, 65535),
+	K(ipv4_only, CT_BOOL, 0, 1),
+	K(remote_concurrency, CT_INT, 1, 100),
+	K(queue_lifetime, CT_DURATION, 60, 90LL * 86400),
 };
 
 void
@@ -65,6 +73,9 @@ conf_defaults(struct conf *c, const char *dir)
 	c->finger = FINGER_STATUS;
 	c->max_message_size = 10 * 1024 * 1024;
 	c->max_recipients = 100;
+	c->remote_port = 25;
+	c->remote_concurrency = 10;
+	c->queue_lifetime = 5 * 86400;
 }
 
 int
@@ -96,6 +107,70 @@ conf_hostname_ok(const char *s)
 			return 0;
 	}
 	return label > 0 && s[-1] != '-';
+}
+
+/* "5d", "12h", "90m", "3600s", "3600" into seconds; -1 if bad. */
+static long long
+conf_duration(const char *v)
+{
+	static const char units[] = "smhd";
+	static const long long mult[] = { 1, 60, 3600, 86400 };
+	char num[32];
+	const char *errstr = NULL, *u;
+	size_t n = strlen(v);
+	long long x, m = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, v, n + 1);
+	if ((u = strchr(units, num[n - 1])) != NULL && num[n - 1] != '\0') {
+		m = mult[u - units];
+		num[n - 1] = '\0';
+	}
+	x = strtonum(num, 0, 1LL << 40, &errstr);
+	return errstr ? -1 : x * m;
+}
+
+/* Each item an address c-ares can use: ip, ip:port or [ip6]:port. */
+static int
+conf_servers_ok(const char *v)
+{
+	char item[80], host[64];
+	unsigned char bin[16];
+	const char *errstr = NULL, *port = NULL;
+	size_t n;
+
+	for (; *v; v += n + (v[n] == ',')) {
+		n = strcspn(v, ",");
+		if (n == 0 || n >= sizeof(item))
+			return 0;
+		memcpy(item, v, n);
+		item[n] = '\0';
+		if (item[0] == '[') {
+			char *close = strchr(item, ']');
+
+			if (close == NULL || (close[1] && close[1] != ':'))
+				return 0;
+			*close = '\0';
+			strlcpy(host, item + 1, sizeof(host));
+			port = close[1] ? close + 2 : NULL;
+		} else {
+			char *colon = strchr(item, ':');
+
+			if (colon && strchr(colon + 1, ':'))
+				colon = NULL; /* a bare IPv6 address */
+			if (colon)
+				*colon = '\0';
+			strlcpy(host, item, sizeof(host));
+			port = colon ? colon + 1 : NULL;
+		}
+		if (inet_pton(AF_INET, host, bin) != 1 &&
+		    inet_pton(AF_INET6, host, bin) != 1)
+			return 0;
+		if (port != NULL && (strtonum(port, 1, 65535, &errstr), errstr))
+			return 0;
+	}
+	return 1;
 }
 
 static const char *
@@ -142,6 +217,19 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		else
 			return "must be yes or no";
 		return NULL;
+	case CT_DURATION: {
+		long long d = conf_duration(v);
+
+		if (d < k->min || d > k->max)
+			return "must be a duration from 60s to 90d (say 5d)";
+		*(long long *)(void *)dst = d;
+		return NULL;
+	}
+	case CT_SERVERS:
+		if (!conf_servers_ok(v))
+			return "must be ip, ip:port or [ipv6]:port, "
+			       "comma-separated";
+		break;
 	case CT_FINGER:
 		if (strcmp(v, "status") == 0)
 			c->finger = FINGER_STATUS;

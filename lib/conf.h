@@ -32,6 +32,11 @@ struct conf {
 	int finger;		     /* enum conf_finger */
 	long long max_message_size;  /* octets, for smtp-in */
 	int max_recipients;	     /* per message, for smtp-in */
+	char dns_servers[256];	     /* remote-send; empty: resolv.conf */
+	int remote_port;	     /* remote-send: the SMTP port it dials */
+	int ipv4_only;		     /* remote-send: no IPv6 */
+	int remote_concurrency;	     /* remote-send: entries at once */
+	long long queue_lifetime;    /* seconds before a bounce */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -51,7 +51,11 @@ class Site:
             os.makedirs(d, exist_ok=True)
         self.settings = {"hostname": "mail.example.com",
                          "spool": self.spool, "log": self.logfile,
-                         "timeout": "10"}
+                         "timeout": "10",
+                         # remote-send never falls back to resolv.conf in
+                         # a test: nothing answers here unless a test
+                         # starts its own dnsmasq and says so
+                         "dns_servers": "127.0.0.1:53"}
         self.settings.update(settings or {})
         self.write("domains", domains)
         self.write("relay", relay)
@@ -92,16 +96,16 @@ class Site:
         except FileNotFoundError:
             return ""
 
-    def start(self, services, wrap=True):
+    def start(self, services, wrap=True, bind="127.0.0.1", fixed_port=None):
         """services: {name: [program, args...]}; returns {name: port}.
         wrap=False runs the programs without the stderr-catching wrapper
-        (benchmarks)."""
+        (benchmarks); bind and fixed_port place a single service."""
         user = pwd.getpwuid(os.getuid()).pw_name
         lines = ["defaults", "{", "\tinstances = UNLIMITED",
                  "\tper_source = UNLIMITED", "\tcps = 10000 1",
                  f"\tlog_type = FILE {self.dir}/xinetd.log", "}"]
         for name, argv in services.items():
-            port = free_port()
+            port = fixed_port or free_port()
             self.ports[name] = port
             args = " ".join(["-C", self.conf] + list(argv[1:]))
             # Servers must never write to stderr (under inetd it is the
@@ -115,7 +119,7 @@ class Site:
             lines += [f"service yubin-{name}", "{", "\ttype = UNLISTED",
                       "\tsocket_type = stream", "\tprotocol = tcp",
                       "\twait = no", f"\tuser = {user}",
-                      "\tbind = 127.0.0.1", f"\tport = {port}",
+                      f"\tbind = {bind}", f"\tport = {port}",
                       f"\tserver = {wrapper if wrap else BIN + '/' + argv[0]}",
                       f"\tserver_args = {args}",
                       f"\tenv = ASAN_OPTIONS=log_path={self.asan}/asan"
@@ -130,7 +134,7 @@ class Site:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         for port in self.ports.values():
-            while not self.listening(port):
+            while not self.listening(port, bind):
                 if time.monotonic() > deadline or self.xinetd.poll() is not None:
                     self.stop()
                     raise AssertionError("xinetd did not start listening")
@@ -138,11 +142,11 @@ class Site:
         return self.ports
 
     @staticmethod
-    def listening(port):
+    def listening(port, host="127.0.0.1"):
         with socket.socket() as s:
             s.settimeout(1)
             try:
-                s.connect(("127.0.0.1", port))
+                s.connect((host, port))
                 return True
             except OSError:
                 return False

@@ -44,7 +44,12 @@ test_every_type_parses(void **state)
 	    "finger = list\n"
 	    "max_message_size = 2048\n"
 	    "max_recipients = 5\n"
-	    "max_login_failures = 2\n");
+	    "max_login_failures = 2\n"
+	    "dns_servers = 127.0.0.1:5353,[::1]:53,192.0.2.1\n"
+	    "remote_port = 2525\n"
+	    "ipv4_only = yes\n"
+	    "remote_concurrency = 4\n"
+	    "queue_lifetime = 2d\n");
 	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), 0);
 	assert_string_equal(c.hostname, "mail.example.com");
 	assert_string_equal(c.spool, "/srv/yubin");
@@ -56,6 +61,11 @@ test_every_type_parses(void **state)
 	assert_int_equal(c.max_message_size, 2048);
 	assert_int_equal(c.max_recipients, 5);
 	assert_int_equal(c.max_login_failures, 2);
+	assert_string_equal(c.dns_servers, "127.0.0.1:5353,[::1]:53,192.0.2.1");
+	assert_int_equal(c.remote_port, 2525);
+	assert_int_equal(c.ipv4_only, 1);
+	assert_int_equal(c.remote_concurrency, 4);
+	assert_int_equal(c.queue_lifetime, 2 * 86400);
 	test_rmdir();
 }
 
@@ -84,6 +94,12 @@ static const struct bad_case bad_cases[] = {
 	{ "empty value", "log =\n", ":1: log has no value" },
 	{ "bad finger", "finger = everyone\n",
 	    ":1: finger must be status, off or list" },
+	{ "bad dns server", "dns_servers = 127.0.0.1,ns.example.net\n",
+	    ":1: dns_servers must be ip, ip:port" },
+	{ "bad port", "dns_servers = 127.0.0.1:99999\n",
+	    ":1: dns_servers must be" },
+	{ "bad duration", "queue_lifetime = 5 weeks\n",
+	    ":1: queue_lifetime must be a duration" },
 };
 
 static void

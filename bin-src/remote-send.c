@@ -1,0 +1,917 @@
+/*
+ * remote-send: works through the queue (yubin-queue(5)), delivering to
+ * other hosts by MX, retrying later on temporary failure and bouncing
+ * (RFC 3464) on permanent failure or when the entry is too old.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "cidr.h"
+#include "conf.h"
+#include "db.h"
+#include "deliver.h"
+#include "dns.h"
+#include "log.h"
+#include "queue.h"
+#include "users.h"
+
+#define USAGE                                                                  \
+	"usage: remote-send [-C dir] [-m id]\n"                                \
+	"       remote-send [-C dir] -l | --show id | --remove id | --flush\n"
+#define EXIT_PERM 100
+#define EXIT_TEMP 111
+#define REPLY_MAX 2048	 /* a remote reply, all its lines */
+#define SMTP_TIMEOUT 300 /* seconds for each read (RFC 5321 4.5.3.2) */
+#define CONNECT_TIMEOUT 30
+#define DNS_TIMEOUT 30000 /* ms for all look-ups of one entry */
+#define ROUNDS_MAX 100	  /* passes over the queue in one run */
+
+enum outcome {
+	O_PENDING, /* not tried yet / no host reached */
+	O_DONE,
+	O_FAILED,  /* permanent: bounce */
+	O_DEFERRED /* temporary: later */
+};
+
+struct result {
+	enum outcome o;
+	char host[DNS_NAME_MAX + 1]; /* the host that answered */
+	char text[REPLY_MAX];	     /* its reply, or what went wrong */
+};
+
+struct reply {
+	int code;
+	char text[REPLY_MAX]; /* every line, joined by LF */
+};
+
+static struct conf conf;
+static char confdir[PATH_MAX] = CONFDIR;
+
+/* ---- SMTP client ---- */
+
+static int
+reply_read(struct buf *b, struct reply *r)
+{
+	char line[1024];
+	size_t len, used = 0;
+	int rc;
+
+	r->code = -1;
+	r->text[0] = '\0';
+	for (;;) {
+		rc = buf_getline(b, line, sizeof(line), &len);
+		if (rc != BUF_LINE && rc != BUF_LONG)
+			return -1;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (len < 3 || line[0] < '2' || line[0] > '5')
+			return -1;
+		if (used < sizeof(r->text) - 1)
+			used += (size_t)snprintf(r->text + used,
+			    sizeof(r->text) - used, "%s%s", used ? "\n" : "",
+			    line);
+		if (line[3] != '-') {
+			r->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+			    (line[2] - '0');
+			return r->code;
+		}
+	}
+}
+
+static int
+command(struct buf *b, struct reply *r, const char *fmt, const char *arg)
+{
+	buf_printf(b, fmt, arg);
+	return reply_read(b, r);
+}
+
+/* Connects with a timeout; returns the fd or -1. */
+static int
+dial(const struct sockaddr_storage *ss, int port)
+{
+	struct sockaddr_storage sa = *ss;
+	struct pollfd pfd;
+	socklen_t len = sa.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+						: sizeof(struct sockaddr_in6);
+	int fd, err = 0;
+
+	if (sa.ss_family == AF_INET)
+		((struct sockaddr_in *)&sa)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons((uint16_t)port);
+	fd =
+	    socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, len) == -1 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, CONNECT_TIMEOUT * 1000) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+		&(socklen_t) { sizeof(err) }) == -1 ||
+	    err != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The message as SMTP carries it: CRLF line ends, dot-stuffed. */
+static int
+send_body(struct buf *b, int mess, const char *via)
+{
+	char chunk[65536];
+	int bol = 1;
+	ssize_t n;
+	off_t off = 0;
+
+	if (via != NULL)
+		buf_printf(b, "Delivered-To: %s\r\n", via);
+	while ((n = pread(mess, chunk, sizeof(chunk), off)) > 0) {
+		char *p = chunk, *end = chunk + n;
+
+		off += n;
+		while (p < end) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+			if (bol && *p == '.')
+				buf_put(b, ".", 1);
+			buf_put(b, p, len);
+			if (nl != NULL)
+				buf_put(b, "\r\n", 2);
+			bol = nl != NULL;
+			p += len + (nl != NULL);
+		}
+	}
+	if (!bol)
+		buf_put(b, "\r\n", 2);
+	buf_put(b, ".\r\n", 3);
+	return n < 0 ? -1 : 0;
+}
+
+static void
+set_result(struct result *r, enum outcome o, const char *host, const char *text)
+{
+	r->o = o;
+	strlcpy(r->host, host, sizeof(r->host));
+	strlcpy(r->text, text, sizeof(r->text));
+}
+
+static void
+set_all(struct result *res, const size_t *idx, size_t n, enum outcome o,
+    const char *host, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (res[idx[i]].o == O_PENDING || o != O_DEFERRED)
+			set_result(&res[idx[i]], o, host, text);
+}
+
+static enum outcome
+outcome_of(int code)
+{
+	return code / 100 == 2 ? O_DONE
+	    : code / 100 == 5  ? O_FAILED
+			       : O_DEFERRED;
+}
+
+/*
+ * One SMTP transaction for the recipients idx[0..n) of e. Returns 0 when
+ * the host answered for them (results set), -1 when this host could not
+ * be used (try the next one).
+ */
+static int
+transaction(int fd, const char *host, const struct queue_entry *e,
+    const size_t *idx, size_t n, const char *via, int mess, off_t size,
+    struct result *res)
+{
+	struct buf b;
+	struct reply r;
+	size_t i, accepted = 0;
+	int pipelining, c;
+
+	buf_init(&b, fd, fd, SMTP_TIMEOUT);
+	if (reply_read(&b, &r) / 100 != 2 ||
+	    (command(&b, &r, "EHLO %s\r\n", conf.hostname) / 100 != 2 &&
+		command(&b, &r, "HELO %s\r\n", conf.hostname) / 100 != 2)) {
+		set_all(res, idx, n, O_DEFERRED, host,
+		    r.code > 0 ? r.text : "connection lost");
+		return -1;
+	}
+	pipelining = strstr(r.text, "PIPELINING") != NULL;
+	buf_printf(&b, "MAIL FROM:<%s>", e->sender);
+	if (strstr(r.text, "SIZE") != NULL)
+		buf_printf(&b, " SIZE=%lld", (long long)size);
+	buf_puts(&b, "\r\n");
+	if (!pipelining && (c = reply_read(&b, &r)) / 100 != 2) {
+		set_all(res, idx, n, c < 0 ? O_DEFERRED : outcome_of(c), host,
+		    c < 0 ? "connection lost" : r.text);
+		return c < 0 ? -1 : 0;
+	}
+	for (i = 0; i < n; i++) {
+		buf_printf(&b, "RCPT TO:<%s>\r\n", e->rcpt[idx[i]].addr);
+		if (!pipelining && (c = reply_read(&b, &r)) < 0)
+			return -1;
+		if (!pipelining)
+			set_result(&res[idx[i]], outcome_of(c), host, r.text);
+	}
+	if (pipelining) { /* RFC 2920: the replies come in order */
+		if ((c = reply_read(&b, &r)) < 0)
+			return -1;
+		if (c / 100 != 2) {
+			set_all(res, idx, n, outcome_of(c), host, r.text);
+			for (i = 0; i < n; i++)
+				reply_read(&b, &r);
+			command(&b, &r, "QUIT\r\n", NULL);
+			return 0;
+		}
+		for (i = 0; i < n; i++) {
+			if ((c = reply_read(&b, &r)) < 0)
+				return -1;
+			set_result(&res[idx[i]], outcome_of(c), host, r.text);
+		}
+	}
+	for (i = 0; i < n; i++)
+		accepted += res[idx[i]].o == O_DONE;
+	if (accepted == 0) {
+		command(&b, &r, "QUIT\r\n", NULL);
+		return 0;
+	}
+	if ((c = command(&b, &r, "DATA\r\n", NULL)) != 354) {
+		for (i = 0; i < n; i++)
+			if (res[idx[i]].o == O_DONE)
+				set_result(&res[idx[i]],
+				    c < 0 ? O_DEFERRED : outcome_of(c), host,
+				    c < 0 ? "connection lost" : r.text);
+		return 0;
+	}
+	send_body(&b, mess, via);
+	c = reply_read(&b, &r);
+	for (i = 0; i < n; i++)
+		if (res[idx[i]].o == O_DONE)
+			/* no answer after the data: maybe delivered; at
+			 * worst twice, never zero times */
+			set_result(&res[idx[i]],
+			    c < 0 ? O_DEFERRED : outcome_of(c), host,
+			    c < 0 ? "connection lost after the data" : r.text);
+	command(&b, &r, "QUIT\r\n", NULL);
+	return 0;
+}
+
+/* The hosts to try for a domain: its MX, in order, or an address literal. */
+static void
+route(struct dns *d, const struct dns_mxset *mx, const char *domain,
+    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
+    int mess, off_t size, struct result *res)
+{
+	struct dns_addrs a;
+	char where[DNS_NAME_MAX + 64], ip[64];
+	size_t h, k;
+	struct cidr c;
+	int fd;
+
+	if (domain[0] == '[') {
+		/* user@[192.0.2.1]: that host, no DNS (RFC 5321 4.1.3) */
+		const char *lit =
+		    domain + 1 + (strncmp(domain, "[ipv6:", 6) == 0 ? 5 : 0);
+
+		snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(lit, "]"), lit);
+		if (cidr_from_text(ip, &c) == -1) {
+			set_all(res, idx, n, O_FAILED, domain,
+			    "550 5.1.2 bad address literal");
+			return;
+		}
+		memset(&a, 0, sizeof(a));
+		a.n = 1;
+		if (c.family == AF_INET) {
+			struct sockaddr_in *s = (void *)&a.addr[0];
+
+			s->sin_family = AF_INET;
+			memcpy(&s->sin_addr, c.addr, 4);
+		} else {
+			struct sockaddr_in6 *s = (void *)&a.addr[0];
+
+			s->sin6_family = AF_INET6;
+			memcpy(&s->sin6_addr, c.addr, 16);
+		}
+		for (k = 0; k < a.n; k++)
+			if ((fd = dial(&a.addr[k], conf.remote_port)) != -1) {
+				transaction(fd, domain, e, idx, n, via, mess,
+				    size, res);
+				close(fd);
+				return;
+			}
+		set_all(res, idx, n, O_DEFERRED, domain, "cannot connect");
+		return;
+	}
+	if (mx->status == DNS_NULLMX || mx->status == DNS_NONE) {
+		set_all(res, idx, n, O_FAILED, domain,
+		    mx->status == DNS_NULLMX
+			? "556 5.1.10 the domain accepts no mail (null MX, "
+			  "RFC 7505)"
+			: "550 5.1.2 no such domain");
+		return;
+	}
+	if (mx->status != DNS_OK) {
+		set_all(res, idx, n, O_DEFERRED, domain,
+		    "DNS look-up failed, will try again");
+		return;
+	}
+	for (h = 0; h < mx->n; h++) {
+		dns_addrs(d, mx->mx[h].host, conf.ipv4_only, &a);
+		dns_wait(d);
+		for (k = 0; k < a.n; k++) {
+			if ((fd = dial(&a.addr[k], conf.remote_port)) == -1)
+				continue;
+			cidr_from_sockaddr((struct sockaddr *)&a.addr[k], &c);
+			cidr_format(&c, ip, sizeof(ip));
+			snprintf(
+			    where, sizeof(where), "%s[%s]", mx->mx[h].host, ip);
+			if (transaction(fd, where, e, idx, n, via, mess, size,
+				res) == 0) {
+				close(fd);
+				return;
+			}
+			close(fd);
+		}
+	}
+	set_all(res, idx, n, O_DEFERRED, domain,
+	    "no mail exchanger could be reached");
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : "";
+}
+
+/* Delivers every recipient of e, grouped by domain and Delivered-To. */
+static void
+attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
+{
+	struct dns d;
+	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
+	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, n;
+
+	if (mx == NULL || idx == NULL ||
+	    dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1) {
+		for (i = 0; i < e->n; i++)
+			set_result(&res[i], O_DEFERRED, "-",
+			    "local trouble (memory or DNS set-up)");
+		free(mx);
+		free(idx);
+		return;
+	}
+	for (i = 0; i < e->n; i++) /* every look-up at once */
+		if (domain_of(e->rcpt[i].addr)[0] != '[')
+			dns_mx(&d, domain_of(e->rcpt[i].addr), &mx[i]);
+	dns_wait(&d);
+	for (i = 0; i < e->n; i++) {
+		if (res[i].o != O_PENDING)
+			continue;
+		for (n = 0, j = i; j < e->n; j++)
+			if (res[j].o == O_PENDING &&
+			    strcasecmp(domain_of(e->rcpt[j].addr),
+				domain_of(e->rcpt[i].addr)) == 0 &&
+			    ((!e->rcpt[i].via && !e->rcpt[j].via) ||
+				(e->rcpt[i].via && e->rcpt[j].via &&
+				    strcmp(e->rcpt[i].via, e->rcpt[j].via) ==
+					0)))
+				idx[n++] = j;
+		route(&d, &mx[i], domain_of(e->rcpt[i].addr), e, idx, n,
+		    e->rcpt[i].via, mess, size, res);
+		for (j = 0; j < n; j++)
+			if (res[idx[j]].o == O_PENDING)
+				set_result(&res[idx[j]], O_DEFERRED,
+				    domain_of(e->rcpt[i].addr), "no answer");
+	}
+	dns_close(&d);
+	free(mx);
+	free(idx);
+}
+
+/* ---- bounces (RFC 3464) ---- */
+
+/* The original's header, for the report's third part. */
+static void
+original_header(int mess, char *buf, size_t size)
+{
+	ssize_t n = pread(mess, buf, size - 1, 0);
+	char *end;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if ((end = strstr(buf, "\n\n")) != NULL)
+		end[1] = '\0';
+}
+
+/* Diagnostic-Code: a multi-line reply folded into one header field. */
+static void
+write_diagnostic(struct deliver_msg *m, const char *text)
+{
+	char line[REPLY_MAX + 64];
+	size_t i, n = 0;
+
+	n = (size_t)snprintf(line, sizeof(line), "Diagnostic-Code: smtp; ");
+	for (i = 0; text[i] && n < sizeof(line) - 4; i++) {
+		if (text[i] == '\n') {
+			line[n++] = '\n';
+			line[n++] = ' ';
+		} else if ((unsigned char)text[i] >= 0x20 &&
+		    (unsigned char)text[i] < 0x7f)
+			line[n++] = text[i];
+	}
+	line[n++] = '\n';
+	deliver_write(m, line, n);
+}
+
+static void
+write_report(struct deliver_msg *m, const struct queue_entry *e,
+    const struct result *res, const int *bounce, int mess)
+{
+	char buf[65536], date[64], boundary[400];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+	int n;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	snprintf(boundary, sizeof(boundary), "%s/%s", m->id, conf.hostname);
+	n = snprintf(buf, sizeof(buf),
+	    "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
+	    "To: <%s>\nSubject: Undelivered Mail Returned to Sender\n"
+	    "Date: %s\nMessage-ID: <%s.bounce@%s>\nAuto-Submitted: "
+	    "auto-replied\nMIME-Version: 1.0\nContent-Type: multipart/report; "
+	    "report-type=delivery-status;\n boundary=\"%s\"\n\n"
+	    "--%s\nContent-Type: text/plain; charset=us-ascii\n\n"
+	    "This is the mail system at %s.\n\nYour message could not be "
+	    "delivered to the recipients below.\n\n",
+	    conf.hostname, e->sender[0] ? e->sender : "postmaster", date, m->id,
+	    conf.hostname, boundary, boundary, conf.hostname);
+	deliver_write(m, buf, (size_t)n);
+	for (i = 0; i < e->n; i++)
+		if (bounce[i]) {
+			n = snprintf(buf, sizeof(buf), "<%s>: %s said:\n%s\n\n",
+			    e->rcpt[i].addr, res[i].host, res[i].text);
+			deliver_write(m, buf, (size_t)n);
+		}
+	n = snprintf(buf, sizeof(buf),
+	    "--%s\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; %s\nX-Queue-ID: %s\n",
+	    boundary, conf.hostname, e->id);
+	deliver_write(m, buf, (size_t)n);
+	for (i = 0; i < e->n; i++) {
+		const char *t = res[i].text;
+		int permanent = res[i].o == O_FAILED;
+
+		if (!bounce[i])
+			continue;
+		n = snprintf(buf, sizeof(buf),
+		    "\nFinal-Recipient: rfc822; %s\nAction: failed\n"
+		    "Status: %s\nRemote-MTA: dns; %s\n",
+		    e->rcpt[i].addr,
+		    permanent && t[0] == '5' ? "5.0.0" : "4.4.7", res[i].host);
+		deliver_write(m, buf, (size_t)n);
+		write_diagnostic(m, t);
+	}
+	n = snprintf(buf, sizeof(buf),
+	    "\n--%s\nContent-Type: text/rfc822-headers\n\n", boundary);
+	deliver_write(m, buf, (size_t)n);
+	original_header(mess, buf, sizeof(buf));
+	deliver_write(m, buf, strlen(buf));
+	n = snprintf(buf, sizeof(buf), "\n--%s--\n", boundary);
+	deliver_write(m, buf, (size_t)n);
+}
+
+/*
+ * Sends the report to the sender, or, for a message with the null sender
+ * (a bounce itself), to the local postmaster: bounces never bounce.
+ * Returns 0 when it is on disk.
+ */
+static int
+bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
+    const struct result *res, const int *which, int mess)
+{
+	struct deliver_plan plan;
+	struct deliver_msg *m = malloc(sizeof(*m));
+	char received[512];
+	const char *why;
+	struct addr a;
+	int r = -1, local;
+
+	if (m == NULL)
+		return -1;
+	deliver_plan_init(&plan);
+	if (e->sender[0] == '\0' || addr_parse(e->sender, &a, &why) == -1)
+		r = deliver_plan_rcpt(
+		    &plan, ctx, "postmaster", "", "postmaster");
+	else if ((local = users_domain_is_local(ctx->domains, a.domain)) == 1)
+		r = deliver_plan_rcpt(&plan, ctx, a.local, a.domain, e->sender);
+	else if (local == 0)
+		r = deliver_plan_remote(&plan, e->sender);
+	if (r == DELIVER_UNKNOWN) /* a local sender that is gone */
+		r = deliver_plan_rcpt(
+		    &plan, ctx, "postmaster", "", "postmaster");
+	if (r == 0 && deliver_open(m, ctx, &plan, "", "") == 0) {
+		snprintf(received, sizeof(received),
+		    "Received: by %s (yubin remote-send) id %s\n",
+		    conf.hostname, m->id);
+		deliver_write(m, received, strlen(received));
+		write_report(m, e, res, which, mess);
+		r = deliver_commit(m, "");
+	} else {
+		deliver_abort(m);
+		r = -1;
+	}
+	deliver_plan_free(&plan);
+	free(m);
+	return r;
+}
+
+/* ---- one entry ---- */
+
+static void
+log_results(
+    const struct queue_entry *e, const struct result *res, const int *bounced)
+{
+	char reply[256];
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		strlcpy(reply, res[i].text, sizeof(reply));
+		reply[strcspn(reply, "\n")] = '\0';
+		log_info("remote id=%s rcpt=<%s> host=%s reply=\"%s\" "
+			 "decision=%s",
+		    e->id, e->rcpt[i].addr, res[i].host, reply,
+		    res[i].o == O_DONE ? "delivered"
+			: bounced[i]   ? "bounced"
+				       : "deferred");
+	}
+}
+
+/* Keeps what is still to do; a crash before this loses nothing. */
+static void
+settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
+    int mess)
+{
+	int *bounced = calloc(e->n + 1, sizeof(int)), any = 0;
+	time_t now = time(NULL);
+	int expired = now - e->created >= conf.queue_lifetime;
+	size_t i, kept = 0;
+	long long k;
+
+	if (bounced == NULL)
+		return; /* try again next time */
+	for (i = 0; i < e->n; i++)
+		any |= bounced[i] =
+		    res[i].o == O_FAILED || (res[i].o != O_DONE && expired);
+	if (any && bounce(ctx, e, res, bounced, mess) == -1) {
+		log_error("id=%s: cannot write the bounce: %s", e->id,
+		    strerror(errno));
+		for (i = 0; i < e->n; i++) /* keep them for next time */
+			if (bounced[i])
+				res[i].o = O_DEFERRED, bounced[i] = 0;
+	}
+	log_results(e, res, bounced);
+	for (i = 0; i < e->n; i++) {
+		if (res[i].o == O_DONE || bounced[i]) {
+			free(e->rcpt[i].addr);
+			free(e->rcpt[i].via);
+			free(e->rcpt[i].error);
+			continue;
+		}
+		e->rcpt[kept] = e->rcpt[i];
+		free(e->rcpt[kept].error);
+		e->rcpt[kept].error = strdup(res[i].text);
+		if (e->rcpt[kept].error)
+			e->rcpt[kept]
+			    .error[strcspn(e->rcpt[kept].error, "\n")] = '\0';
+		kept++;
+	}
+	e->n = kept;
+	free(bounced);
+	if (kept == 0) {
+		queue_remove(conf.spool, e->id);
+		return;
+	}
+	/* the k-th retry about 400 k^2 seconds after arrival */
+	k = ++e->attempts;
+	e->next = e->created + 400 * k * k;
+	if (e->next < now + 60)
+		e->next = now + 60;
+	if (queue_rewrite(conf.spool, e) == -1)
+		log_error("id=%s: cannot update the entry: %s", e->id,
+		    strerror(errno));
+}
+
+static void
+process(const struct deliver_ctx *ctx, const char *id)
+{
+	char path[PATH_MAX];
+	struct queue_entry e;
+	struct result *res;
+	struct stat st;
+	int mess;
+
+	if (queue_read(conf.spool, id, &e) != 1) {
+		if (errno == EINVAL)
+			log_error("id=%s: malformed entry, left alone", id);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/queue/mess/%s", conf.spool, id);
+	if ((mess = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(mess, &st) == -1) {
+		log_error("id=%s: no message file: %s", id, strerror(errno));
+		queue_entry_free(&e);
+		return;
+	}
+	if ((res = calloc(e.n, sizeof(*res))) != NULL) {
+		attempt(&e, mess, st.st_size, res);
+		settle(ctx, &e, res, mess);
+		free(res);
+	}
+	close(mess);
+	queue_entry_free(&e);
+}
+
+/* ---- the runner ---- */
+
+/* 1 if entry id is due now (or flush), 0 if not, -1 if unreadable. */
+static int
+due(const char *id, int flush)
+{
+	struct queue_entry e;
+	int r;
+
+	if (queue_read(conf.spool, id, &e) != 1)
+		return -1;
+	r = flush || e.next <= time(NULL);
+	queue_entry_free(&e);
+	return r;
+}
+
+/* One pass: the due entries, remote_concurrency at a time. */
+static int
+pass(const struct deliver_ctx *ctx, const char *only, int flush)
+{
+	char **ids;
+	size_t n, i;
+	int running = 0, done = 0;
+
+	if (queue_list(conf.spool, &ids, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((only && strcmp(only, ids[i]) != 0) ||
+		    due(ids[i], flush) != 1)
+			continue;
+		if (running >= conf.remote_concurrency && wait(NULL) > 0)
+			running--;
+		switch (fork()) {
+		case 0:
+			process(ctx, ids[i]);
+			_exit(0);
+		case -1:
+			process(ctx, ids[i]); /* no fork: do it here */
+			break;
+		default:
+			running++;
+		}
+		done++;
+	}
+	while (running > 0 && wait(NULL) > 0)
+		running--;
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return done;
+}
+
+static int
+open_db(struct db *d, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (conf_path(&conf, name, path, sizeof(path)) == -1 ||
+	    db_open(d, path) == -1) {
+		log_error(
+		    "cannot open %s/%s: %s", conf.dir, name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Runs the queue until nothing is due. One runner at a time: a second
+ * one finds the lock taken and leaves the work to the first, which looks
+ * again for new entries before it stops.
+ */
+static int
+run(const char *only, int flush)
+{
+	struct db users, domains;
+	struct deliver_ctx ctx;
+	char path[PATH_MAX];
+	int lock, round, done;
+
+	if (queue_init(conf.spool) == -1)
+		return EXIT_TEMP;
+	snprintf(path, sizeof(path), "%s/queue/lock", conf.spool);
+	if ((lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+		return EXIT_TEMP;
+	if (flock(lock, LOCK_EX | LOCK_NB) == -1)
+		return errno == EWOULDBLOCK ? 0 : EXIT_TEMP;
+	if (open_db(&users, "users.cdb") == -1 ||
+	    open_db(&domains, "domains.cdb") == -1)
+		return EXIT_TEMP;
+	ctx = (struct deliver_ctx) { &users, &domains, conf.spool,
+		conf.hostname };
+	for (round = 0; round < ROUNDS_MAX; round++) {
+		if ((done = pass(&ctx, only, flush)) <= 0 || only != NULL)
+			break;
+		flush = 0;
+	}
+	return done < 0 ? EXIT_TEMP : 0;
+}
+
+static void
+age(long long secs, char *buf, size_t size)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 3600)
+		snprintf(buf, size, "%lldm", secs / 60);
+	else if (secs < 86400)
+		snprintf(
+		    buf, size, "%lldh%02lldm", secs / 3600, secs % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", secs / 86400,
+		    secs % 86400 / 3600);
+}
+
+/* -l: like mailq. */
+static int
+list(void)
+{
+	char **ids, a[32], nx[32];
+	struct queue_entry e;
+	time_t now = time(NULL);
+	size_t n, i, j;
+
+	if (queue_list(conf.spool, &ids, &n) == -1) {
+		fprintf(stderr, "remote-send: %s/queue: %s\n", conf.spool,
+		    strerror(errno));
+		return EXIT_TEMP;
+	}
+	for (i = 0; i < n; i++) {
+		if (queue_read(conf.spool, ids[i], &e) != 1) {
+			printf("%s  (unreadable)\n", ids[i]);
+			free(ids[i]);
+			continue;
+		}
+		age(now - e.created, a, sizeof(a));
+		age(e.next - now, nx, sizeof(nx));
+		printf("%s  age %s  <%s>  attempts %d  next %s\n", e.id, a,
+		    e.sender, e.attempts, e.next <= now ? "now" : nx);
+		for (j = 0; j < e.n; j++)
+			printf("    %s%s%s\n", e.rcpt[j].addr,
+			    e.rcpt[j].error ? ": " : "",
+			    e.rcpt[j].error ? e.rcpt[j].error : "");
+		queue_entry_free(&e);
+		free(ids[i]);
+	}
+	free(ids);
+	printf("%zu %s in the queue\n", n, n == 1 ? "entry" : "entries");
+	return fflush(stdout) == EOF ? EXIT_TEMP : 0;
+}
+
+static int
+show(const char *id)
+{
+	char path[PATH_MAX], buf[65536];
+	const char *parts[] = { "info", "mess" };
+	ssize_t r;
+	int i, fd;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/queue/%s/%s", conf.spool,
+		    parts[i], id);
+		if (strchr(id, '/') || (fd = open(path, O_RDONLY)) == -1) {
+			fprintf(stderr, "remote-send: no entry %s\n", id);
+			return EXIT_PERM;
+		}
+		while ((r = read(fd, buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, (size_t)r, stdout);
+		close(fd);
+		if (i == 0)
+			putchar('\n');
+	}
+	return 0;
+}
+
+static int
+flush_all(void)
+{
+	struct queue_entry e;
+	char **ids;
+	size_t n, i;
+
+	if (queue_list(conf.spool, &ids, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (queue_read(conf.spool, ids[i], &e) == 1) {
+			e.next = 0;
+			queue_rewrite(conf.spool, &e);
+			queue_entry_free(&e);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "show", required_argument, NULL, 's' },
+		{ "remove", required_argument, NULL, 'r' },
+		{ "flush", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *only = NULL, *showid = NULL, *removeid = NULL;
+	char err[CONF_ERR_MAX];
+	int ch, listing = 0, flush = 0;
+
+	while ((ch = getopt_long(argc, argv, "C:m:l", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			strlcpy(confdir, optarg, sizeof(confdir));
+			break;
+		case 'm':
+			only = optarg;
+			break;
+		case 'l':
+			listing = 1;
+			break;
+		case 's':
+			showid = optarg;
+			break;
+		case 'r':
+			removeid = optarg;
+			break;
+		case 'f':
+			flush = 1;
+			break;
+		default:
+			fputs(USAGE, stderr);
+			return EXIT_PERM;
+		}
+	}
+	if (optind != argc) {
+		fputs(USAGE, stderr);
+		return EXIT_PERM;
+	}
+	if (conf_load(&conf, confdir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "remote-send: %s\n", err);
+		return EXIT_TEMP;
+	}
+	log_open("remote-send", conf.log);
+	if (listing)
+		return list();
+	if (showid)
+		return show(showid);
+	if (removeid) {
+		if (strchr(removeid, '/') ||
+		    queue_remove(conf.spool, removeid)) {
+			fprintf(stderr, "remote-send: cannot remove %s: %s\n",
+			    removeid, strerror(errno));
+			return EXIT_TEMP;
+		}
+		log_info("remote id=%s removed by the administrator", removeid);
+		return 0;
+	}
+	if (flush && flush_all() == -1)
+		return EXIT_TEMP;
+	return run(only, flush);
+}

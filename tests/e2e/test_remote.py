@@ -1,0 +1,269 @@
+"""remote-send with a real resolver and real servers, all on loopback:
+dnsmasq serves the MX, A and null MX records; the remote host is a
+second smtp-in on 127.0.0.2; nothing listens on 127.0.0.4. Bounces are
+read with Python's email parser."""
+import email
+import mailbox
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from yubintest import BIN, Site, SiteTest, free_port
+
+LOCAL_USERS = ("webmaster::\npostmaster::webmaster\nabuse::webmaster\n"
+               "taro::\n")
+
+
+def dnsmasq_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RemoteBase(SiteTest):
+    def setUp(self):
+        if not Site.listening(1, "127.0.0.2") and \
+                socket.socket().connect_ex(("127.0.0.2", 9)) not in (
+                    111, 0):
+            self.skipTest("no 127.0.0.2 here")
+        self.port = free_port()
+        # the world: a resolver ...
+        dport = dnsmasq_udp_port()
+        self.dns = subprocess.Popen(
+            ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+             "--no-resolv", "--no-hosts", "--bind-interfaces",
+             "--listen-address=127.0.0.1", "--pid-file=", f"--port={dport}",
+             "--local=/example/", "--local=/example.net/",
+             "--mx-host=remote.example,mx1.remote.example,10",
+             "--mx-host=remote.example,mx2.remote.example,20",
+             "--host-record=mx1.remote.example,127.0.0.2",
+             "--host-record=mx2.remote.example,127.0.0.3",
+             "--mx-host=down.example,dead.down.example,10",
+             "--mx-host=down.example,mx1.remote.example,20",
+             "--host-record=dead.down.example,127.0.0.4",
+             "--host-record=amx.example,127.0.0.2",
+             "--dns-rr=nullmx.example,15,000000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(self.dns.wait, 10)
+        self.addCleanup(self.dns.terminate)
+        # ... a remote mail host ...
+        self.remote = self.make_site(
+            users="friend::\npostmaster::friend\nabuse::friend\n",
+            domains="remote.example\ndown.example\namx.example\n",
+            relay="")
+        self.remote.cdbmake()
+        self.remote.start({"smtp": ["smtp-in"]}, bind="127.0.0.2",
+                          fixed_port=self.port)
+        # ... and us
+        self.site = self.make_site(users=LOCAL_USERS, settings={
+            "dns_servers": f"127.0.0.1:{dport}",
+            "remote_port": str(self.port)})
+        self.site.cdbmake()
+        time.sleep(0.3)
+
+    def inject(self, rcpts, text, sender=None):
+        args = [f"{BIN}/queue-inject", "-C", self.site.conf]
+        if sender is not None:
+            args += ["-f", sender]
+        r = subprocess.run(args + rcpts, input=text.encode(),
+                           capture_output=True, timeout=30,
+                           env=self.site.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # queue-inject started no runner: this build dir has remote-send,
+        # but let the test decide when it runs
+        time.sleep(0.2)
+
+    def inject_held(self, rcpts, text, sender=None):
+        """Injects while holding the queue lock, so the runner that
+        queue-inject starts finds it taken and leaves the entry alone."""
+        import fcntl
+        os.makedirs(os.path.join(self.site.spool, "queue"), exist_ok=True)
+        with open(os.path.join(self.site.spool, "queue", "lock"), "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            self.inject(rcpts, text, sender)
+            time.sleep(0.5)
+        [qid] = self.entries()
+        return qid
+
+    def remote_send(self, *args, timeout=60):
+        return subprocess.run([f"{BIN}/remote-send", "-C", self.site.conf,
+                               *args], capture_output=True, text=True,
+                              timeout=timeout, env=self.site.env())
+
+    def entries(self):
+        d = os.path.join(self.site.spool, "queue", "info")
+        return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+    def box(self, site, *path):
+        try:
+            return list(mailbox.Maildir(site.maildir(*path), create=False))
+        except (FileNotFoundError, mailbox.NoSuchMailboxError):
+            return []
+
+    def wait_queue_empty(self, seconds=20):
+        end = time.monotonic() + seconds
+        while self.entries() and time.monotonic() < end:
+            time.sleep(0.1)
+
+
+class Delivery(RemoteBase):
+    def test_by_mx_preference_then_next_mx_then_a(self):
+        self.inject(["friend@remote.example", "friend@down.example",
+                     "friend@amx.example"], "Subject: out\n\n.dot line\n")
+        self.wait_queue_empty()  # queue-inject's own runner may do it
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        got = self.box(self.remote, "friend")
+        self.assertEqual(len(got), 3)
+        for m in got:
+            self.assertTrue(m.get_payload().startswith(".dot line"))
+            self.assertIn("from mail.example.com ([127.0.0.1])",
+                          m.get_all("Received")[0])
+        log = self.site.log()
+        self.assertIn("host=mx1.remote.example[127.0.0.2]", log)
+        self.assertNotIn("mx2.remote.example", log)
+        self.assertEqual(log.count("decision=delivered"), 3)
+
+    def test_unknown_remote_user_bounces_in_rfc3464_form(self):
+        self.inject(["nobody@remote.example"],
+                    "Subject: lost\n\nsecret body\n",
+                    sender="taro@example.com")
+        self.wait_queue_empty()
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        [b] = self.box(self.site, "taro")
+        self.assertEqual(b["Return-Path"], "<>")
+        self.assertTrue(b["From"].endswith("<MAILER-DAEMON@mail.example.com>"))
+        self.assertEqual(b.get_content_type(), "multipart/report")
+        self.assertEqual(b.get_param("report-type"), "delivery-status")
+        parts = b.get_payload()
+        self.assertIn("nobody@remote.example", parts[0].get_payload())
+        self.assertIn("550 5.1.1", parts[0].get_payload())
+        status = parts[1]
+        self.assertEqual(status.get_content_type(), "message/delivery-status")
+        recip = status.get_payload()[1]
+        self.assertEqual(recip["Final-Recipient"],
+                         "rfc822; nobody@remote.example")
+        self.assertEqual(recip["Action"], "failed")
+        self.assertTrue(recip["Status"].startswith("5."))
+        self.assertIn("5.1.1", recip["Diagnostic-Code"])
+        self.assertEqual(parts[2].get_content_type(), "text/rfc822-headers")
+        self.assertIn("Subject: lost", parts[2].get_payload())
+        self.assertNotIn("secret body", b.as_string())
+
+    def test_null_mx_bounces_at_once(self):
+        self.inject(["someone@nullmx.example"], "Subject: n\n\nx\n",
+                    sender="taro@example.com")
+        self.wait_queue_empty()
+        self.remote_send()
+        [b] = self.box(self.site, "taro")
+        self.assertIn("null MX", b.get_payload()[0].get_payload())
+
+    def test_null_sender_failure_goes_to_postmaster_once(self):
+        self.inject(["nobody@remote.example"], "Subject: bounce\n\nx\n",
+                    sender="")
+        self.wait_queue_empty()
+        self.remote_send()
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        got = self.box(self.site, "webmaster")  # postmaster -> webmaster
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0].get_content_type(), "multipart/report")
+
+
+class Retries(RemoteBase):
+    def test_temporary_failure_then_success(self):
+        cdb = os.path.join(self.remote.conf, "users.cdb")
+        os.rename(cdb, cdb + ".off")  # the remote host answers 421
+        qid = self.inject_held(["friend@remote.example"],
+                               "Subject: later\n\nx\n")
+        self.remote_send()
+        self.assertEqual(self.entries(), [qid])
+        info = open(os.path.join(self.site.spool, "queue", "info",
+                                 qid)).read()
+        self.assertIn("attempts 1\n", info)
+        self.assertIn("error ", info)
+        listing = self.remote_send("-l").stdout
+        self.assertIn(qid, listing)
+        self.assertIn("friend@remote.example: ", listing)
+        self.remote_send()  # not due yet: nothing happens
+        self.assertEqual(self.entries(), [qid])
+        os.rename(cdb + ".off", cdb)
+        self.remote_send("--flush")
+        self.assertEqual(self.entries(), [])
+        self.assertEqual(len(self.box(self.remote, "friend")), 1)
+
+    def test_lifetime_expiry_bounces_with_the_last_error(self):
+        self.site.settings["queue_lifetime"] = "60"
+        self.site.write_conf()
+        cdb = os.path.join(self.remote.conf, "users.cdb")
+        os.rename(cdb, cdb + ".off")
+        qid = self.inject_held(["friend@down.example"],
+                               "Subject: old\n\nx\n",
+                               sender="taro@example.com")
+        path = os.path.join(self.site.spool, "queue", "info", qid)
+        text = open(path).read()
+        created = int(text.split("created ")[1].split("\n")[0])
+        with open(path, "w") as f:
+            f.write(text.replace(f"created {created}",
+                                 f"created {created - 120}"))
+        self.remote_send("--flush")
+        self.assertEqual(self.entries(), [])
+        [b] = self.box(self.site, "taro")
+        recip = b.get_payload()[1].get_payload()[1]
+        self.assertEqual(recip["Action"], "failed")
+        self.assertTrue(recip["Status"].startswith("4."))
+
+    def test_kill_during_a_transaction_loses_nothing(self):
+        # a host that accepts the connection and says nothing
+        stall = socket.socket()
+        stall.bind(("127.0.0.2", 0))
+        stall.listen(5)
+        self.addCleanup(stall.close)
+        self.site.settings["remote_port"] = str(stall.getsockname()[1])
+        self.site.write_conf()
+        qid = self.inject_held(["friend@remote.example"],
+                               "Subject: k\n\nx\n")
+        before = open(os.path.join(self.site.spool, "queue", "info",
+                                   qid)).read()
+        p = subprocess.Popen([f"{BIN}/remote-send", "-C", self.site.conf],
+                             env=self.site.env(), start_new_session=True)
+        time.sleep(1.5)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(10)
+        self.assertEqual(self.entries(), [qid])
+        self.assertEqual(open(os.path.join(self.site.spool, "queue", "info",
+                                           qid)).read(), before)
+        self.site.settings["remote_port"] = str(self.port)
+        self.site.write_conf()
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        self.assertEqual(len(self.box(self.remote, "friend")), 1)
+
+    def test_one_runner_at_a_time(self):
+        import fcntl
+        qid = self.inject_held(["friend@remote.example"], "Subject: l\n\nx\n")
+        lock = open(os.path.join(self.site.spool, "queue", "lock"), "a")
+        self.addCleanup(lock.close)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        t0 = time.monotonic()
+        r = self.remote_send()
+        self.assertEqual(r.returncode, 0)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(self.entries(), [qid])  # left to the other one
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+
+    def test_show_and_remove(self):
+        qid = self.inject_held(["friend@remote.example"],
+                               "Subject: s\n\nbody\n")
+        out = self.remote_send("--show", qid).stdout
+        self.assertIn("rcpt friend@remote.example", out)
+        self.assertIn("Subject: s", out)
+        self.assertEqual(self.remote_send("--remove", qid).returncode, 0)
+        self.assertEqual(self.entries(), [])
+        self.assertEqual(self.remote_send("--show", qid).returncode, 100)
