@@ -27,6 +27,7 @@
 #include "dns.h"
 #include "log.h"
 #include "queue.h"
+#include "sasl.h"
 #include "users.h"
 
 #define USAGE                                                                  \
@@ -199,10 +200,72 @@ outcome_of(int code)
  * the host answered for them (results set), -1 when this host could not
  * be used (try the next one).
  */
+/* The smarthost password: the first line of a file only we may read. */
+static int
+smarthost_password(char *pw, size_t size, char *why, size_t whysize)
+{
+	struct stat st;
+	FILE *f = fopen(conf.smarthost_password_file, "re");
+
+	if (f == NULL || fstat(fileno(f), &st) == -1) {
+		snprintf(why, whysize, "cannot read %.200s: %s",
+		    conf.smarthost_password_file, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		snprintf(why, whysize, "%.200s is readable by others: refused",
+		    conf.smarthost_password_file);
+		fclose(f);
+		return -1;
+	}
+	if (fgets(pw, (int)size, f) == NULL)
+		pw[0] = '\0';
+	fclose(f);
+	pw[strcspn(pw, "\r\n")] = '\0';
+	return 0;
+}
+
+/* AUTH PLAIN, else LOGIN (RFC 4954), to the smarthost. 0 when accepted. */
+static int
+smarthost_auth(struct buf *b, const char *caps, struct reply *r)
+{
+	char pw[256], msg[600], b64[900], why[REPLY_MAX];
+	int len;
+
+	if (smarthost_password(pw, sizeof(pw), why, sizeof(why)) == -1) {
+		strlcpy(r->text, why, sizeof(r->text));
+		return -1;
+	}
+	if (strstr(caps, "AUTH") && strstr(caps, "PLAIN")) {
+		len = snprintf(msg, sizeof(msg), "%c%s%c%s", 0,
+		    conf.smarthost_user, 0, pw);
+		sasl_b64_encode(msg, (size_t)len, b64, sizeof(b64));
+		command(b, r, "AUTH PLAIN %s\r\n", b64);
+	} else if (strstr(caps, "AUTH") && strstr(caps, "LOGIN")) {
+		sasl_b64_encode(conf.smarthost_user,
+		    strlen(conf.smarthost_user), b64, sizeof(b64));
+		if (command(b, r, "AUTH LOGIN\r\n", NULL) == 334 &&
+		    command(b, r, "%s\r\n", b64) == 334) {
+			sasl_b64_encode(pw, strlen(pw), b64, sizeof(b64));
+			command(b, r, "%s\r\n", b64);
+		}
+	} else {
+		strlcpy(r->text, "the smarthost offers no AUTH PLAIN or LOGIN",
+		    sizeof(r->text));
+		r->code = -1;
+	}
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(msg, sizeof(msg));
+	explicit_bzero(b64, sizeof(b64));
+	return r->code == 235 ? 0 : -1;
+}
+
 static int
 transaction(int fd, const char *host, const struct queue_entry *e,
     const size_t *idx, size_t n, const char *via, int mess, off_t size,
-    struct result *res)
+    int auth, struct result *res)
 {
 	struct buf b;
 	struct reply r;
@@ -218,6 +281,12 @@ transaction(int fd, const char *host, const struct queue_entry *e,
 		return -1;
 	}
 	pipelining = strstr(r.text, "PIPELINING") != NULL;
+	if (auth && smarthost_auth(&b, r.text, &r) == -1) {
+		/* a refused login is our configuration: retry, never bounce */
+		set_all(res, idx, n, O_DEFERRED, host, r.text);
+		command(&b, &r, "QUIT\r\n", NULL);
+		return 0;
+	}
 	buf_printf(&b, "MAIL FROM:<%s>", e->sender);
 	if (strstr(r.text, "SIZE") != NULL)
 		buf_printf(&b, " SIZE=%lld", (long long)size);
@@ -316,7 +385,7 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 		for (k = 0; k < a.n; k++)
 			if ((fd = dial(&a.addr[k], conf.remote_port)) != -1) {
 				transaction(fd, domain, e, idx, n, via, mess,
-				    size, res);
+				    size, 0, res);
 				close(fd);
 				return;
 			}
@@ -347,7 +416,7 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 			snprintf(
 			    where, sizeof(where), "%s[%s]", mx->mx[h].host, ip);
 			if (transaction(fd, where, e, idx, n, via, mess, size,
-				res) == 0) {
+				0, res) == 0) {
 				close(fd);
 				return;
 			}
@@ -356,6 +425,93 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 	}
 	set_all(res, idx, n, O_DEFERRED, domain,
 	    "no mail exchanger could be reached");
+}
+
+/*
+ * A route or the smarthost for a domain, decided afresh at every attempt
+ * from the configuration: 1 with host and port set, 0 for MX delivery.
+ */
+static int
+relay_host(const char *domain, char *host, size_t size, int *port, int *auth)
+{
+	const char *hp = NULL, *colon;
+	int i;
+
+	*auth = 0;
+	for (i = 0; i < conf.nroute && hp == NULL; i++) {
+		size_t n = strcspn(conf.route[i], " ");
+
+		if (strlen(domain) == n &&
+		    strncasecmp(conf.route[i], domain, n) == 0)
+			hp = conf.route[i] + n + 1;
+	}
+	*port = 25;
+	if (hp == NULL && conf.smarthost[0] != '\0') {
+		hp = conf.smarthost;
+		*port = 587; /* the provider's submission port (OP25B) */
+		*auth = conf.smarthost_user[0] != '\0';
+	}
+	if (hp == NULL)
+		return 0;
+	if (hp[0] == '[') {
+		snprintf(host, size, "%.*s", (int)strcspn(hp + 1, "]"), hp + 1);
+		colon = strchr(hp, ']') + 1;
+		colon = *colon == ':' ? colon : NULL;
+	} else {
+		snprintf(host, size, "%.*s", (int)strcspn(hp, ":"), hp);
+		colon = strchr(hp, ':');
+	}
+	if (colon != NULL)
+		*port = atoi(colon + 1);
+	return 1;
+}
+
+/* Delivery through a route or the smarthost: that host, no MX. */
+static void
+relay_via(struct dns *d, const char *host, int port, int auth,
+    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
+    int mess, off_t size, struct result *res)
+{
+	struct dns_addrs a;
+	char where[DNS_NAME_MAX + 128], ip[64];
+	struct cidr c;
+	size_t k;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	if (cidr_from_text(host, &c) == 0) {
+		struct sockaddr_in *s4 = (void *)&a.addr[0];
+		struct sockaddr_in6 *s6 = (void *)&a.addr[0];
+
+		a.n = 1;
+		a.status = DNS_OK;
+		if (c.family == AF_INET) {
+			s4->sin_family = AF_INET;
+			memcpy(&s4->sin_addr, c.addr, 4);
+		} else {
+			s6->sin6_family = AF_INET6;
+			memcpy(&s6->sin6_addr, c.addr, 16);
+		}
+	} else {
+		dns_addrs(d, host, conf.ipv4_only, &a);
+		dns_wait(d);
+	}
+	for (k = 0; k < a.n; k++) {
+		if ((fd = dial(&a.addr[k], port)) == -1)
+			continue;
+		cidr_from_sockaddr((struct sockaddr *)&a.addr[k], &c);
+		cidr_format(&c, ip, sizeof(ip));
+		snprintf(where, sizeof(where), "%s[%s]:%d", host, ip, port);
+		if (transaction(fd, where, e, idx, n, via, mess, size, auth,
+			res) == 0) {
+			close(fd);
+			return;
+		}
+		close(fd);
+	}
+	/* a relay we were told to use is never a reason to bounce */
+	set_all(res, idx, n, O_DEFERRED, host,
+	    a.status == DNS_OK ? "cannot connect" : "cannot resolve");
 }
 
 static const char *
@@ -373,6 +529,8 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 	struct dns d;
 	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
 	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, n;
+	char host[DNS_NAME_MAX + 1];
+	int port, auth;
 
 	if (mx == NULL || idx == NULL ||
 	    dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1) {
@@ -384,7 +542,9 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 		return;
 	}
 	for (i = 0; i < e->n; i++) /* every look-up at once */
-		if (domain_of(e->rcpt[i].addr)[0] != '[')
+		if (domain_of(e->rcpt[i].addr)[0] != '[' &&
+		    !relay_host(domain_of(e->rcpt[i].addr), host, sizeof(host),
+			&port, &auth))
 			dns_mx(&d, domain_of(e->rcpt[i].addr), &mx[i]);
 	dns_wait(&d);
 	for (i = 0; i < e->n; i++) {
@@ -399,8 +559,13 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 				    strcmp(e->rcpt[i].via, e->rcpt[j].via) ==
 					0)))
 				idx[n++] = j;
-		route(&d, &mx[i], domain_of(e->rcpt[i].addr), e, idx, n,
-		    e->rcpt[i].via, mess, size, res);
+		if (relay_host(domain_of(e->rcpt[i].addr), host, sizeof(host),
+			&port, &auth))
+			relay_via(&d, host, port, auth, e, idx, n,
+			    e->rcpt[i].via, mess, size, res);
+		else
+			route(&d, &mx[i], domain_of(e->rcpt[i].addr), e, idx, n,
+			    e->rcpt[i].via, mess, size, res);
 		for (j = 0; j < n; j++)
 			if (res[idx[j]].o == O_PENDING)
 				set_result(&res[idx[j]], O_DEFERRED,

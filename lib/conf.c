@@ -19,10 +19,13 @@ enum conf_type {
 	CT_FILE,
 	CT_INT,
 	CT_LLONG,
+	CT_WORD, /* printable, no spaces */
 	CT_BOOL,
 	CT_FINGER,
 	CT_DURATION, /* seconds, or with an s, m, h or d suffix */
-	CT_SERVERS   /* ip, ip:port, [ip6]:port, comma-separated */
+	CT_SERVERS,  /* ip, ip:port, [ip6]:port, comma-separated */
+	CT_HOSTPORT, /* host, host:port, [ip6]:port */
+	CT_ROUTE     /* "domain host[:port]", may be given many times */
 };
 
 struct conf_key {
@@ -55,6 +58,10 @@ static const struct conf_key conf_keys[] = {
 	K(ipv4_only, CT_BOOL, 0, 1),
 	K(remote_concurrency, CT_INT, 1, 100),
 	K(queue_lifetime, CT_DURATION, 60, 90LL * 86400),
+	K(smarthost, CT_HOSTPORT, 0, 0),
+	K(smarthost_user, CT_WORD, 0, 0),
+	K(smarthost_password_file, CT_FILE, 0, 0),
+	{ "route", CT_ROUTE, 0, 0, 0, 0 },
 };
 
 void
@@ -173,6 +180,65 @@ conf_servers_ok(const char *v)
 	return 1;
 }
 
+/* "host", "host:port" or "[ipv6]:port": a name or an address. */
+static int
+conf_hostport_ok(const char *v)
+{
+	char host[256];
+	unsigned char bin[16];
+	const char *errstr = NULL, *port = NULL, *close;
+	size_t n;
+
+	if (v[0] == '[') {
+		if ((close = strchr(v, ']')) == NULL ||
+		    (close[1] && close[1] != ':'))
+			return 0;
+		n = (size_t)(close - v - 1);
+		port = close[1] ? close + 2 : NULL;
+		if (n >= sizeof(host))
+			return 0;
+		memcpy(host, v + 1, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET6, host, bin) != 1)
+			return 0;
+	} else {
+		n = strcspn(v, ":");
+		port = v[n] ? v + n + 1 : NULL;
+		if (n >= sizeof(host))
+			return 0;
+		memcpy(host, v, n);
+		host[n] = '\0';
+		if (!conf_hostname_ok(host))
+			return 0;
+	}
+	if (port != NULL && (strtonum(port, 1, 65535, &errstr), errstr))
+		return 0;
+	return 1;
+}
+
+/* "domain host[:port]" */
+static const char *
+conf_route(struct conf *c, const char *v)
+{
+	char domain[256];
+	size_t n = strcspn(v, " \t");
+	const char *host = v + n;
+
+	while (*host == ' ' || *host == '\t')
+		host++;
+	if (n == 0 || n >= sizeof(domain) || *host == '\0')
+		return "must be: route = domain host[:port]";
+	memcpy(domain, v, n);
+	domain[n] = '\0';
+	if (!conf_hostname_ok(domain) || !conf_hostport_ok(host))
+		return "must be: route = domain host[:port]";
+	if (c->nroute >= CONF_ROUTES_MAX)
+		return "is given too many times";
+	snprintf(
+	    c->route[c->nroute++], sizeof(c->route[0]), "%s %s", domain, host);
+	return NULL;
+}
+
 static const char *
 conf_set(struct conf *c, const struct conf_key *k, const char *v)
 {
@@ -225,6 +291,17 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		*(long long *)(void *)dst = d;
 		return NULL;
 	}
+	case CT_WORD:
+		for (const char *p = v; *p; p++)
+			if (*p <= ' ' || *p == 0x7f)
+				return "must be one word";
+		break;
+	case CT_HOSTPORT:
+		if (!conf_hostport_ok(v))
+			return "must be host, host:port or [ipv6]:port";
+		break;
+	case CT_ROUTE:
+		return conf_route(c, v);
 	case CT_SERVERS:
 		if (!conf_servers_ok(v))
 			return "must be ip, ip:port or [ipv6]:port, "
@@ -284,7 +361,7 @@ conf_line(
 	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
 		if (strcmp(conf_keys[i].name, key) != 0)
 			continue;
-		if (*seen & (1u << i))
+		if ((*seen & (1u << i)) && conf_keys[i].type != CT_ROUTE)
 			return "is set twice";
 		*seen |= 1u << i;
 		if (*val == '\0')

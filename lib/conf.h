@@ -15,6 +15,7 @@
 
 #define CONF_LINE_MAX 1024
 #define CONF_ERR_MAX 1200
+#define CONF_ROUTES_MAX 32 /* route lines */
 /* room left in PATH_MAX for SPOOL/mail/domain/name/cur/file */
 #define CONF_SPOOL_MAX (PATH_MAX - 1024)
 
@@ -37,6 +38,11 @@ struct conf {
 	int ipv4_only;		     /* remote-send: no IPv6 */
 	int remote_concurrency;	     /* remote-send: entries at once */
 	long long queue_lifetime;    /* seconds before a bounce */
+	char smarthost[300];	     /* host[:port]: all mail there */
+	char smarthost_user[256];    /* AUTH to the smarthost */
+	char smarthost_password_file[PATH_MAX];
+	char route[CONF_ROUTES_MAX][320]; /* "domain host[:port]" */
+	int nroute;
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

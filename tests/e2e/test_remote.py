@@ -267,3 +267,71 @@ class Retries(RemoteBase):
         self.assertEqual(self.remote_send("--remove", qid).returncode, 0)
         self.assertEqual(self.entries(), [])
         self.assertEqual(self.remote_send("--show", qid).returncode, 100)
+
+
+class Relays(RemoteBase):
+    def smarthost(self, password="relay pw", mode=0o600):
+        from yubintest import make_hash
+        self.relay = self.make_site(
+            users=f"relayuser:{make_hash('relay pw')}:\npostmaster::"
+                  "relayuser\nabuse::relayuser\n",
+            domains="relay.example\n", relay="")
+        self.relay.cdbmake()
+        port = free_port()
+        self.relay.start({"smtp": ["smtp-in"]}, bind="127.0.0.3",
+                         fixed_port=port)
+        pw = os.path.join(self.site.dir, "smarthost.pw")
+        with open(pw, "w") as f:
+            f.write(password + "\n")
+        os.chmod(pw, mode)
+        self.site.settings.update({
+            "smarthost": f"127.0.0.3:{port}",
+            "smarthost_user": "relayuser",
+            "smarthost_password_file": pw})
+        self.site.write_conf()
+
+    def relay_queue(self):
+        d = os.path.join(self.relay.spool, "queue", "info")
+        return [open(os.path.join(d, f)).read() for f in os.listdir(d)] \
+            if os.path.isdir(d) else []
+
+    def test_smarthost_with_auth(self):
+        self.smarthost()
+        qid = self.inject_held(["someone@elsewhere.example"],
+                               "Subject: via relay\n\nx\n")
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        [info] = self.relay_queue()
+        self.assertIn("rcpt someone@elsewhere.example\n", info)
+        self.assertIn("smtp auth client=", self.relay.log())
+        self.assertIn("user=relayuser result=ok", self.relay.log())
+        self.assertIn(f"remote id={qid} rcpt=<someone@elsewhere.example> "
+                      "host=127.0.0.3[127.0.0.3]", self.site.log())
+
+    def test_wrong_password_defers_never_bounces(self):
+        self.smarthost(password="wrong")
+        qid = self.inject_held(["someone@elsewhere.example"],
+                               "Subject: w\n\nx\n", sender="taro@example.com")
+        self.remote_send()
+        self.assertEqual(self.entries(), [qid])
+        self.assertIn("535", self.remote_send("-l").stdout)
+        self.assertEqual(self.box(self.site, "taro"), [])
+
+    def test_password_file_readable_by_others_is_refused(self):
+        self.smarthost(mode=0o644)
+        qid = self.inject_held(["someone@elsewhere.example"],
+                               "Subject: m\n\nx\n")
+        self.remote_send()
+        self.assertEqual(self.entries(), [qid])
+        self.assertIn("readable by others", self.remote_send("-l").stdout)
+        self.assertEqual(self.relay_queue(), [])
+
+    def test_route_bypasses_dns(self):
+        self.site.settings.update({
+            "dns_servers": "127.0.0.1:53",  # nothing answers
+            "route": f"remote.example 127.0.0.2:{self.port}"})
+        self.site.write_conf()
+        self.inject_held(["friend@remote.example"], "Subject: r\n\nx\n")
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        self.assertEqual(len(self.box(self.remote, "friend")), 1)

@@ -49,7 +49,12 @@ test_every_type_parses(void **state)
 	    "remote_port = 2525\n"
 	    "ipv4_only = yes\n"
 	    "remote_concurrency = 4\n"
-	    "queue_lifetime = 2d\n");
+	    "queue_lifetime = 2d\n"
+	    "smarthost = smtp.provider.example:587\n"
+	    "smarthost_user = taro\n"
+	    "smarthost_password_file = /etc/yubin/smarthost.pw\n"
+	    "route = example.org mx.example.org\n"
+	    "route = lan.example [2001:db8::25]:2525\n");
 	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), 0);
 	assert_string_equal(c.hostname, "mail.example.com");
 	assert_string_equal(c.spool, "/srv/yubin");
@@ -66,6 +71,10 @@ test_every_type_parses(void **state)
 	assert_int_equal(c.ipv4_only, 1);
 	assert_int_equal(c.remote_concurrency, 4);
 	assert_int_equal(c.queue_lifetime, 2 * 86400);
+	assert_string_equal(c.smarthost, "smtp.provider.example:587");
+	assert_string_equal(c.smarthost_user, "taro");
+	assert_int_equal(c.nroute, 2);
+	assert_string_equal(c.route[1], "lan.example [2001:db8::25]:2525");
 	test_rmdir();
 }
 
@@ -100,6 +109,11 @@ static const struct bad_case bad_cases[] = {
 	    ":1: dns_servers must be" },
 	{ "bad duration", "queue_lifetime = 5 weeks\n",
 	    ":1: queue_lifetime must be a duration" },
+	{ "bad smarthost", "smarthost = smtp.example:0\n",
+	    ":1: smarthost must be host" },
+	{ "bad route", "route = example.org\n", ":1: route must be: route" },
+	{ "spaced user", "smarthost_user = a b\n",
+	    ":1: smarthost_user must be one word" },
 };
 
 static void
