@@ -467,6 +467,6 @@ main(int argc, char **argv)
 		die(EX_TEMPFAIL, "cannot deliver the message: %s",
 		    strerror(errno));
 	if (deliver_plan_maildirs(&in.plan) < in.plan.n)
-		queue_start_runner(in.conf.dir);
+		queue_start_runner(in.conf.dir, NULL);
 	return EX_OK;
 }

@@ -61,6 +61,7 @@ struct reply {
 
 static struct conf conf;
 static char confdir[PATH_MAX] = CONFDIR;
+static const char *released; /* --release: the held domain to send now */
 
 /* ---- SMTP client ---- */
 
@@ -346,6 +347,31 @@ transaction(int fd, const char *host, const struct queue_entry *e,
 	return 0;
 }
 
+/* An IP address as text into a one-address list: 1, or 0 if not one. */
+static int
+literal_addrs(const char *text, struct dns_addrs *a)
+{
+	struct cidr c;
+
+	memset(a, 0, sizeof(*a));
+	if (cidr_from_text(text, &c) == -1)
+		return 0;
+	a->n = 1;
+	a->status = DNS_OK;
+	if (c.family == AF_INET) {
+		struct sockaddr_in *s4 = (void *)&a->addr[0];
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, c.addr, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (void *)&a->addr[0];
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, c.addr, 16);
+	}
+	return 1;
+}
+
 /* The hosts to try for a domain: its MX, in order, or an address literal. */
 static void
 route(struct dns *d, const struct dns_mxset *mx, const char *domain,
@@ -364,23 +390,10 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 		    domain + 1 + (strncmp(domain, "[ipv6:", 6) == 0 ? 5 : 0);
 
 		snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(lit, "]"), lit);
-		if (cidr_from_text(ip, &c) == -1) {
+		if (!literal_addrs(ip, &a)) {
 			set_all(res, idx, n, O_FAILED, domain,
 			    "550 5.1.2 bad address literal");
 			return;
-		}
-		memset(&a, 0, sizeof(a));
-		a.n = 1;
-		if (c.family == AF_INET) {
-			struct sockaddr_in *s = (void *)&a.addr[0];
-
-			s->sin_family = AF_INET;
-			memcpy(&s->sin_addr, c.addr, 4);
-		} else {
-			struct sockaddr_in6 *s = (void *)&a.addr[0];
-
-			s->sin6_family = AF_INET6;
-			memcpy(&s->sin6_addr, c.addr, 16);
 		}
 		for (k = 0; k < a.n; k++)
 			if ((fd = dial(&a.addr[k], conf.remote_port)) != -1) {
@@ -478,21 +491,7 @@ relay_via(struct dns *d, const char *host, int port, int auth,
 	size_t k;
 	int fd;
 
-	memset(&a, 0, sizeof(a));
-	if (cidr_from_text(host, &c) == 0) {
-		struct sockaddr_in *s4 = (void *)&a.addr[0];
-		struct sockaddr_in6 *s6 = (void *)&a.addr[0];
-
-		a.n = 1;
-		a.status = DNS_OK;
-		if (c.family == AF_INET) {
-			s4->sin_family = AF_INET;
-			memcpy(&s4->sin_addr, c.addr, 4);
-		} else {
-			s6->sin6_family = AF_INET6;
-			memcpy(&s6->sin6_addr, c.addr, 16);
-		}
-	} else {
+	if (!literal_addrs(host, &a)) {
 		dns_addrs(d, host, conf.ipv4_only, &a);
 		dns_wait(d);
 	}
@@ -547,6 +546,14 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 			&port, &auth))
 			dns_mx(&d, domain_of(e->rcpt[i].addr), &mx[i]);
 	dns_wait(&d);
+	for (i = 0; i < e->n; i++) { /* hold_domains: until ETRN */
+		const char *dom = domain_of(e->rcpt[i].addr);
+
+		if (conf_domain_held(&conf, dom) &&
+		    (released == NULL || strcasecmp(released, dom) != 0))
+			set_result(&res[i], O_DEFERRED, dom,
+			    "held until an ETRN for the domain (hold_domains)");
+	}
 	for (i = 0; i < e->n; i++) {
 		if (res[i].o != O_PENDING)
 			continue;
@@ -822,16 +829,23 @@ process(const struct deliver_ctx *ctx, const char *id)
 
 /* ---- the runner ---- */
 
-/* 1 if entry id is due now (or flush), 0 if not, -1 if unreadable. */
+/*
+ * 1 if entry id is due now (or flush, or it has mail for the released
+ * domain), 0 if not, -1 if unreadable.
+ */
 static int
 due(const char *id, int flush)
 {
 	struct queue_entry e;
+	size_t i;
 	int r;
 
 	if (queue_read(conf.spool, id, &e) != 1)
 		return -1;
 	r = flush || e.next <= time(NULL);
+	for (i = 0; released != NULL && i < e.n; i++)
+		if (strcasecmp(domain_of(e.rcpt[i].addr), released) == 0)
+			r = 1;
 	queue_entry_free(&e);
 	return r;
 }
@@ -1015,6 +1029,54 @@ flush_all(void)
 	return 0;
 }
 
+/* --etrn: ask a host to start its queue for a domain (RFC 1985). */
+static int
+etrn(const char *hostport, const char *domain)
+{
+	char host[DNS_NAME_MAX + 1];
+	struct dns_addrs a;
+	struct reply r;
+	struct buf b;
+	struct dns d;
+	size_t k;
+	int port, auth, fd, c = -1;
+
+	/* parsed like a smarthost, but the default port is 25 */
+	strlcpy(conf.smarthost, hostport, sizeof(conf.smarthost));
+	conf.smarthost_user[0] = '\0';
+	conf.nroute = 0;
+	relay_host("", host, sizeof(host), &port, &auth);
+	if (hostport[0] == '[' ? strstr(hostport, "]:") == NULL
+			       : strchr(hostport, ':') == NULL)
+		port = 25;
+	if (!literal_addrs(host, &a)) {
+		if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1)
+			return EXIT_TEMP;
+		dns_addrs(&d, host, conf.ipv4_only, &a);
+		dns_wait(&d);
+		dns_close(&d);
+	}
+	for (k = 0; k < a.n && c < 0; k++) {
+		if ((fd = dial(&a.addr[k], port)) == -1)
+			continue;
+		buf_init(&b, fd, fd, SMTP_TIMEOUT);
+		if (reply_read(&b, &r) / 100 == 2 &&
+		    (command(&b, &r, "EHLO %s\r\n", conf.hostname) / 100 == 2 ||
+			command(&b, &r, "HELO %s\r\n", conf.hostname) / 100 ==
+			    2)) {
+			c = command(&b, &r, "ETRN %s\r\n", domain);
+			printf("%s\n", r.text);
+			command(&b, &r, "QUIT\r\n", NULL);
+		}
+		close(fd);
+	}
+	if (c < 0) {
+		fprintf(stderr, "remote-send: cannot reach %s\n", hostport);
+		return EXIT_TEMP;
+	}
+	return c / 100 == 2 ? 0 : c / 100 == 5 ? EXIT_PERM : EXIT_TEMP;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1022,9 +1084,12 @@ main(int argc, char **argv)
 		{ "show", required_argument, NULL, 's' },
 		{ "remove", required_argument, NULL, 'r' },
 		{ "flush", no_argument, NULL, 'f' },
+		{ "release", required_argument, NULL, 'R' },
+		{ "etrn", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL, *showid = NULL, *removeid = NULL;
+	const char *etrnhost = NULL;
 	char err[CONF_ERR_MAX];
 	int ch, listing = 0, flush = 0;
 
@@ -1048,12 +1113,18 @@ main(int argc, char **argv)
 		case 'f':
 			flush = 1;
 			break;
+		case 'R':
+			released = optarg;
+			break;
+		case 'E':
+			etrnhost = optarg;
+			break;
 		default:
 			fputs(USAGE, stderr);
 			return EXIT_PERM;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc - (etrnhost != NULL)) {
 		fputs(USAGE, stderr);
 		return EXIT_PERM;
 	}
@@ -1062,6 +1133,8 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	log_open("remote-send", conf.log);
+	if (etrnhost)
+		return etrn(etrnhost, argv[optind]);
 	if (listing)
 		return list();
 	if (showid)

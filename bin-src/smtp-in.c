@@ -199,7 +199,7 @@ cmd_ehlo(struct session *s, char *arg)
 	    conf.hostname, conf.max_message_size);
 	if (s->cleartext_ok && s->auth_user[0] == '\0')
 		buf_puts(&io, "250-AUTH PLAIN LOGIN\r\n");
-	buf_puts(&io, "250 ENHANCEDSTATUSCODES\r\n");
+	buf_puts(&io, "250-ETRN\r\n250 ENHANCEDSTATUSCODES\r\n");
 }
 
 /* ---- AUTH (RFC 4954) ---- */
@@ -691,7 +691,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 	    s->sender, s->nrcpt, d->octets, result, m->id, m->base,
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0)
-		queue_start_runner(confdir);
+		queue_start_runner(confdir, NULL);
 	reset_transaction(s);
 }
 
@@ -820,6 +820,33 @@ cmd_help(struct session *s, char *arg)
 	    "VRFY HELP AUTH");
 }
 
+/* RFC 1985: start delivery of the mail held for a domain. */
+static void
+cmd_etrn(struct session *s, char *arg)
+{
+	char domain[ADDR_DOMAIN_MAX + 1];
+
+	if (*arg == '@' || *arg == '#') /* "@domain" means the same here */
+		arg++;
+	if (*arg == '\0' ||
+	    addr_domain_normalize(arg, domain, sizeof(domain)) == -1) {
+		bad_command(s, 501, "5.5.4 Syntax error in parameters");
+		return;
+	}
+	if (!conf_domain_held(&conf, domain)) {
+		log_info("smtp etrn client=%s domain=%s result=not-held",
+		    s->peer.text, domain);
+		reply(459, "4.7.1 %s: mail for this domain is not held here",
+		    domain);
+		return;
+	}
+	log_info("smtp etrn client=%s domain=%s result=started", s->peer.text,
+	    domain);
+	buf_flush(&io);
+	queue_start_runner(confdir, domain);
+	reply(250, "2.0.0 Queuing for node %s started", domain);
+}
+
 static void
 cmd_starttls(struct session *s, char *arg)
 {
@@ -841,6 +868,7 @@ static const struct command commands[] = {
 	{ "HELP", S_ANY, cmd_help },
 	{ "AUTH", S_READY, cmd_auth },
 	{ "STARTTLS", S_ANY, cmd_starttls },
+	{ "ETRN", S_READY, cmd_etrn },
 };
 
 static void

@@ -25,7 +25,8 @@ enum conf_type {
 	CT_DURATION, /* seconds, or with an s, m, h or d suffix */
 	CT_SERVERS,  /* ip, ip:port, [ip6]:port, comma-separated */
 	CT_HOSTPORT, /* host, host:port, [ip6]:port */
-	CT_ROUTE     /* "domain host[:port]", may be given many times */
+	CT_ROUTE,    /* "domain host[:port]", may be given many times */
+	CT_DOMAINS   /* comma-separated domain names */
 };
 
 struct conf_key {
@@ -62,6 +63,7 @@ static const struct conf_key conf_keys[] = {
 	K(smarthost_user, CT_WORD, 0, 0),
 	K(smarthost_password_file, CT_FILE, 0, 0),
 	{ "route", CT_ROUTE, 0, 0, 0, 0 },
+	K(hold_domains, CT_DOMAINS, 0, 0),
 };
 
 void
@@ -83,6 +85,20 @@ conf_defaults(struct conf *c, const char *dir)
 	c->remote_port = 25;
 	c->remote_concurrency = 10;
 	c->queue_lifetime = 5 * 86400;
+}
+
+int
+conf_domain_held(const struct conf *c, const char *domain)
+{
+	const char *p = c->hold_domains;
+	size_t n, len = strlen(domain);
+
+	for (; *p; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == len && strncasecmp(p, domain, n) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 int
@@ -302,6 +318,21 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		break;
 	case CT_ROUTE:
 		return conf_route(c, v);
+	case CT_DOMAINS: {
+		char one[256];
+		size_t n;
+
+		for (const char *p = v; *p; p += n + (p[n] == ',')) {
+			n = strcspn(p, ",");
+			if (n == 0 || n >= sizeof(one))
+				return "must be domains, comma-separated";
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (!conf_hostname_ok(one))
+				return "must be domains, comma-separated";
+		}
+		break;
+	}
 	case CT_SERVERS:
 		if (!conf_servers_ok(v))
 			return "must be ip, ip:port or [ipv6]:port, "

@@ -43,12 +43,15 @@ struct conf {
 	char smarthost_password_file[PATH_MAX];
 	char route[CONF_ROUTES_MAX][320]; /* "domain host[:port]" */
 	int nroute;
+	char hold_domains[1024]; /* comma-separated: wait for ETRN */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */
 void conf_defaults(struct conf *c, const char *dir);
 /* Defaults, then DIR/yubin.conf. */
 int conf_load(struct conf *c, const char *dir, char *err, size_t errlen);
+/* 1 if domain is listed in hold_domains. */
+int conf_domain_held(const struct conf *c, const char *domain);
 /* Builds DIR/name into buf; -1 if it does not fit. */
 int conf_path(const struct conf *c, const char *name, char *buf, size_t size);
 

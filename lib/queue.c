@@ -136,7 +136,7 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 }
 
 void
-queue_start_runner(const char *confdir)
+queue_start_runner(const char *confdir, const char *etrn_domain)
 {
 	char self[PATH_MAX], prog[PATH_MAX + 16], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -159,7 +159,12 @@ queue_start_runner(const char *confdir)
 			dup2(fd, 0);
 			dup2(fd, 1);
 			dup2(fd, 2);
-			execl(prog, "remote-send", "-C", confdir, (char *)NULL);
+			if (etrn_domain != NULL)
+				execl(prog, "remote-send", "-C", confdir,
+				    "--release", etrn_domain, (char *)NULL);
+			else
+				execl(prog, "remote-send", "-C", confdir,
+				    (char *)NULL);
 			_exit(111);
 		}
 		_exit(0);

@@ -335,3 +335,40 @@ class Relays(RemoteBase):
         self.remote_send()
         self.assertEqual(self.entries(), [])
         self.assertEqual(len(self.box(self.remote, "friend")), 1)
+
+
+class Etrn(RemoteBase):
+    def test_held_until_etrn(self):
+        import smtplib
+        self.site.settings["hold_domains"] = "remote.example"
+        self.site.write_conf()
+        port = self.site.start({"smtp": ["smtp-in"]})["smtp"]
+        self.inject(["friend@remote.example", "friend@amx.example"],
+                    "Subject: held\n\nx\n")
+        self.remote_send()
+        self.assertEqual(len(self.entries()), 1)
+        self.assertIn("held until an ETRN", self.remote_send("-l").stdout)
+        self.assertEqual(len(self.box(self.remote, "friend")), 1)  # amx
+        c = smtplib.SMTP("127.0.0.1", port, timeout=20)
+        self.assertIn(b"ETRN", c.ehlo("dialup.example")[1])
+        code, text = c.docmd("ETRN", "other.example")
+        self.assertEqual(code, 459)
+        code, text = c.docmd("ETRN", "remote.example")
+        self.assertEqual(code, 250)
+        c.quit()
+        self.wait_queue_empty()
+        self.assertEqual(self.entries(), [])
+        self.assertEqual(len(self.box(self.remote, "friend")), 2)
+        self.assertIn("smtp etrn client=127.0.0.1 domain=remote.example "
+                      "result=started", self.site.log())
+
+    def test_etrn_client(self):
+        self.site.settings["hold_domains"] = "remote.example"
+        self.site.write_conf()
+        port = self.site.start({"smtp": ["smtp-in"]})["smtp"]
+        r = self.remote_send("--etrn", f"127.0.0.1:{port}", "remote.example")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("250 2.0.0 Queuing for node remote.example", r.stdout)
+        r = self.remote_send("--etrn", f"127.0.0.1:{port}", "other.example")
+        self.assertEqual(r.returncode, 111)
+        self.assertIn("459", r.stdout)

@@ -54,7 +54,8 @@ test_every_type_parses(void **state)
 	    "smarthost_user = taro\n"
 	    "smarthost_password_file = /etc/yubin/smarthost.pw\n"
 	    "route = example.org mx.example.org\n"
-	    "route = lan.example [2001:db8::25]:2525\n");
+	    "route = lan.example [2001:db8::25]:2525\n"
+	    "hold_domains = dialup.example,Club.Example\n");
 	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), 0);
 	assert_string_equal(c.hostname, "mail.example.com");
 	assert_string_equal(c.spool, "/srv/yubin");
@@ -75,6 +76,9 @@ test_every_type_parses(void **state)
 	assert_string_equal(c.smarthost_user, "taro");
 	assert_int_equal(c.nroute, 2);
 	assert_string_equal(c.route[1], "lan.example [2001:db8::25]:2525");
+	assert_true(conf_domain_held(&c, "club.example"));
+	assert_true(conf_domain_held(&c, "dialup.example"));
+	assert_false(conf_domain_held(&c, "example"));
 	test_rmdir();
 }
 
