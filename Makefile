@@ -131,6 +131,7 @@ install: all
 # program under the name they call.
 install-sendmail: install
 	ln -sf queue-inject $(DESTDIR)$(SBINDIR)/sendmail
+	ln -sf remote-send $(DESTDIR)$(SBINDIR)/mailq
 
 lint:
 	mandoc -Tlint -W warning $(MAN5) $(MAN8)

@@ -61,6 +61,7 @@ struct reply {
 
 static struct conf conf;
 static char confdir[PATH_MAX] = CONFDIR;
+static int eightbit;	     /* the message being sent has octets over 127 */
 static const char *released; /* --release: the held domain to send now */
 
 /* ---- SMTP client ---- */
@@ -291,6 +292,8 @@ transaction(int fd, const char *host, const struct queue_entry *e,
 	buf_printf(&b, "MAIL FROM:<%s>", e->sender);
 	if (strstr(r.text, "SIZE") != NULL)
 		buf_printf(&b, " SIZE=%lld", (long long)size);
+	if (eightbit && strstr(r.text, "8BITMIME") != NULL)
+		buf_puts(&b, " BODY=8BITMIME"); /* RFC 6152 */
 	buf_puts(&b, "\r\n");
 	if (!pipelining && (c = reply_read(&b, &r)) / 100 != 2) {
 		set_all(res, idx, n, c < 0 ? O_DEFERRED : outcome_of(c), host,
@@ -797,6 +800,22 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 		    strerror(errno));
 }
 
+static int
+has_8bit(int fd)
+{
+	unsigned char buf[65536];
+	off_t off = 0;
+	ssize_t n, i;
+
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (i = 0; i < n; i++)
+			if (buf[i] & 0x80)
+				return 1;
+		off += n;
+	}
+	return 0;
+}
+
 static void
 process(const struct deliver_ctx *ctx, const char *id)
 {
@@ -818,6 +837,7 @@ process(const struct deliver_ctx *ctx, const char *id)
 		queue_entry_free(&e);
 		return;
 	}
+	eightbit = has_8bit(mess);
 	if ((res = calloc(e.n, sizeof(*res))) != NULL) {
 		attempt(&e, mess, st.st_size, res);
 		settle(ctx, &e, res, mess);
@@ -1093,6 +1113,9 @@ main(int argc, char **argv)
 	char err[CONF_ERR_MAX];
 	int ch, listing = 0, flush = 0;
 
+	/* installed as mailq: list the queue, as sendmail's mailq does */
+	if (strcmp(getprogname(), "mailq") == 0)
+		listing = 1;
 	while ((ch = getopt_long(argc, argv, "C:m:l", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':

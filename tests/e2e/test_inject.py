@@ -145,6 +145,11 @@ class QueueInject(SiteTest):
                        check=True, capture_output=True, timeout=300)
         sendmail = os.path.join(dest, "usr/sbin/sendmail")
         self.assertEqual(os.readlink(sendmail), "queue-inject")
+        mailq = os.path.join(dest, "usr/sbin/mailq")
+        self.assertEqual(os.readlink(mailq), "remote-send")
+        r = subprocess.run([mailq, "-C", self.site.conf], capture_output=True,
+                           text=True, timeout=30, env=self.site.env())
+        self.assertIn("0 entries in the queue", r.stdout)
         r = self.inject(["-t", "-i"], "To: taro@example.com\nSubject: cgi"
                         "\n\nform\n", binary=sendmail)
         self.assertEqual(r.returncode, 0, r.stderr)

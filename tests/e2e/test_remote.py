@@ -127,6 +127,19 @@ class Delivery(RemoteBase):
         self.assertNotIn("mx2.remote.example", log)
         self.assertEqual(log.count("decision=delivered"), 3)
 
+    def test_8bit_message_arrives_intact(self):
+        body = "Subject: 8bit\n\ncaf\u00e9 \u90f5\u4fbf\n"
+        r = subprocess.run([f"{BIN}/queue-inject", "-C", self.site.conf,
+                            "friend@remote.example"],
+                           input=body.encode("utf-8"), capture_output=True,
+                           timeout=30, env=self.site.env())
+        self.assertEqual(r.returncode, 0)
+        self.wait_queue_empty()
+        self.remote_send()
+        [m] = self.box(self.remote, "friend")
+        self.assertTrue(m.as_bytes().endswith(
+            "caf\u00e9 \u90f5\u4fbf\n".encode("utf-8")))
+
     def test_unknown_remote_user_bounces_in_rfc3464_form(self):
         self.inject(["nobody@remote.example"],
                     "Subject: lost\n\nsecret body\n",
