@@ -6,6 +6,9 @@ smtp-in: Postfix's smtp-source against smtp-in under xinetd, 4 KiB
 messages to a local account, until every one is in the Maildir: (a) 10
 sessions x 200 messages, (b) one message per connection, (c) one message:
 time to the 250 after DATA. Also CPU per message and one smtp-in's RSS.
+remote-send: 1,000 queued messages of 4 KiB to 10 domains (MX from
+dnsmasq) served by Postfix's smtp-sink: messages per second until the
+queue is empty.
 pop3-in: Maildirs of 1,000 and 10,000 messages of 4 KiB under xinetd,
 Python's poplib as the client: (a) login + STAT on a mailbox never opened
 (everything in new/), (b) the same again, (c) LIST + RETR all + QUIT, and
@@ -370,12 +373,141 @@ def bench_smtp():
           flush=True)
 
 
+def start_world(dns_port, sink_port):
+    """dnsmasq with 10 domains whose MX is sink.example (127.0.0.2), and
+    smtp-sink there."""
+    args = ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+            "--no-resolv", "--no-hosts", "--bind-interfaces",
+            "--listen-address=127.0.0.1", "--pid-file=",
+            f"--port={dns_port}", "--local=/example/",
+            "--host-record=sink.example,127.0.0.2"]
+    args += [f"--mx-host=d{i}.example,sink.example,10" for i in range(10)]
+    dns = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    sink = subprocess.Popen(["smtp-sink", "-u", "nobody",
+                             f"127.0.0.2:{sink_port}", "1024"],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return dns, sink
+
+
+def stop_world(procs):
+    for p in procs:
+        p.terminate()
+        p.wait(10)
+
+
+BODY = ("Subject: bench\n\n" + ("x" * 63 + "\n") * 63).encode()
+
+
+def bench_remote():
+    import fcntl
+    import yubintest
+    in_ns = os.environ.get("YUBIN_BENCH_NS") == "1"
+    dport = 53 if in_ns else yubintest.free_port()
+    sport = 25 if in_ns else yubintest.free_port()
+    world = start_world(dport, sport)
+    site = yubintest.Site(users="taro::\npostmaster::taro\nabuse::taro\n",
+                          settings={"dns_servers": f"127.0.0.1:{dport}",
+                                    "remote_port": str(sport)})
+    try:
+        site.cdbmake()
+        qdir = os.path.join(site.spool, "queue")
+        os.makedirs(qdir, exist_ok=True)
+        with open(os.path.join(qdir, "lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # queue everything first
+            for i in range(1000):
+                subprocess.run([f"{BIN}/queue-inject", "-C", site.conf,
+                                f"user{i}@d{i % 10}.example"], input=BODY,
+                               check=True)
+            # the runners queue-inject started find the lock taken and
+            # leave; wait until the last of them has
+            end = time.monotonic() + 30
+            while time.monotonic() < end and subprocess.run(
+                    ["pgrep", "-x", "remote-send"],
+                    capture_output=True).returncode == 0:
+                time.sleep(0.1)
+        t0 = time.monotonic()
+        subprocess.run([f"{BIN}/remote-send", "-C", site.conf], check=True,
+                       timeout=900)
+        elapsed = time.monotonic() - t0
+        left = len(os.listdir(os.path.join(qdir, "info")))
+        ours = (1000 - left) / elapsed
+        print(f"remote-send: 1000 messages to 10 domains via smtp-sink in "
+              f"{elapsed:.2f} s: {ours:.0f} msgs/s ({left} left in the "
+              "queue)", flush=True)
+    finally:
+        site.close()
+    if in_ns and shutil.which("postfix") and os.getuid() == 0:
+        try:
+            theirs = postfix_remote()
+            print(f"Postfix (same run): {theirs:.0f} msgs/s; remote-send "
+                  f"{ours / theirs:.2f}x (target >= 1)", flush=True)
+        except Exception as e:
+            print(f"Postfix comparison not run: {e}", flush=True)
+    stop_world(world)
+
+
+def postfix_queue_size(pf):
+    n = 0
+    for d in ("incoming", "active", "deferred", "maildrop"):
+        for _, _, files in os.walk(os.path.join(pf.dir, "spool", d)):
+            n += len(files)
+    return n
+
+
+def postfix_remote():
+    """The same load through Postfix's smtp client: its resolver reads a
+    resolv.conf (bind-mounted here) naming the dnsmasq on port 53."""
+    resolv = tempfile.NamedTemporaryFile("w", delete=False)
+    resolv.write("nameserver 127.0.0.1\n")
+    resolv.close()
+    subprocess.run(["mount", "--bind", resolv.name, "/etc/resolv.conf"],
+                   check=True)
+    pf = PostfixInstance()
+    try:
+        subprocess.run(["postconf", "-e", "defer_transports=smtp",
+                        "smtp_tls_security_level=none",
+                        "default_destination_concurrency_limit=20"],
+                       check=True)
+        subprocess.run(["postfix", "reload"], capture_output=True)
+        for i in range(1000):
+            subprocess.run(["/usr/sbin/sendmail", "-f", "bench@example.net",
+                            f"user{i}@d{i % 10}.example"], input=BODY,
+                           check=True)
+        end = time.monotonic() + 60
+        while time.monotonic() < end and postfix_queue_size(pf) < 1000:
+            time.sleep(0.1)
+        time.sleep(1)
+        subprocess.run(["postconf", "-e", "defer_transports="], check=True)
+        t0 = time.monotonic()
+        subprocess.run(["postfix", "reload"], capture_output=True)
+        subprocess.run(["postqueue", "-f"], capture_output=True)
+        end = t0 + 600
+        while postfix_queue_size(pf) > 0 and time.monotonic() < end:
+            time.sleep(0.05)
+        elapsed = time.monotonic() - t0
+        pf.log.flush()
+        with open(os.path.join(pf.dir, "maillog")) as f:
+            sent = sum("status=sent" in line and "d" in line for line in f)
+        if sent < 1000:
+            raise RuntimeError(f"Postfix delivered only {sent} of 1000")
+        return 1000 / elapsed
+    finally:
+        pf.close()
+        subprocess.run(["umount", "-l", "/etc/resolv.conf"],
+                       capture_output=True)
+        os.unlink(resolv.name)
+
+
 def main():
     print(f"yubin benchmarks ({os.cpu_count()} cores)")
     sys.path.insert(0, os.path.join(top, "tests", "e2e"))
     os.environ["YUBIN_BIN"] = BIN
     bench_cdbmake()
     bench_smtp()
+    bench_remote()
     bench_pop3()
 
 
