@@ -340,10 +340,7 @@ become_spool_owner(const char *spool)
 static void
 open_db(struct inject *in, struct db *d, const char *name)
 {
-	char path[PATH_MAX];
-
-	if (conf_path(&in->conf, name, path, sizeof(path)) == -1 ||
-	    db_open(d, path) == -1)
+	if (db_open_at(d, in->conf.dir, name) == -1)
 		die(EX_TEMPFAIL, "cannot open %s/%s: %s", in->conf.dir, name,
 		    strerror(errno));
 }

@@ -909,15 +909,10 @@ pass(const struct deliver_ctx *ctx, const char *only, int flush)
 static int
 open_db(struct db *d, const char *name)
 {
-	char path[PATH_MAX];
-
-	if (conf_path(&conf, name, path, sizeof(path)) == -1 ||
-	    db_open(d, path) == -1) {
-		log_error(
-		    "cannot open %s/%s: %s", conf.dir, name, strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (db_open_at(d, conf.dir, name) == 0)
+		return 0;
+	log_error("cannot open %s/%s: %s", conf.dir, name, strerror(errno));
+	return -1;
 }
 
 /*

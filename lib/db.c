@@ -26,6 +26,19 @@ db_open(struct db *d, const char *path)
 	return 0;
 }
 
+int
+db_open_at(struct db *d, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return db_open(d, path);
+}
+
 void
 db_close(struct db *d)
 {
