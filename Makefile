@@ -16,7 +16,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # and no shared libc pages in each process. `make STATIC=` links
 # dynamically; the sanitizer build always does.
 STATIC ?= -static
-LIBS_USED = libbsd-overlay libcares
+LIBS_USED = libbsd-overlay libcares libtls
 PKG_LIBS := $(shell pkg-config $(if $(STATIC),--static) --libs \
 	$(LIBS_USED) 2>/dev/null) -lcdb -lcrypt -lresolv
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \

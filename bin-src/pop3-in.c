@@ -23,9 +23,10 @@
 #include "peer.h"
 #include "popbsmtp.h"
 #include "sasl.h"
+#include "tlsio.h"
 #include "users.h"
 
-#define USAGE "usage: pop3-in [-C dir]\n"
+#define USAGE "usage: pop3-in [-s] [-C dir]\n"
 #define POP3_LINE_MAX 255 /* RFC 2449 section 4: a command line */
 #define POP3_BAD_MAX 20	  /* bad commands before we hang up */
 #define POP3_UIDL_MAX 70  /* RFC 1939 section 7 */
@@ -39,6 +40,7 @@ struct session {
 	struct peer peer;
 	struct db users;
 	int cleartext_ok;
+	int tls;
 	char user[POP3_LINE_MAX + 1];
 	int failures, bad;
 	struct account acct;
@@ -434,6 +436,35 @@ cmd_auth(struct session *s, char *arg)
 }
 
 static void
+start_tls(struct session *s)
+{
+	char err[256];
+
+	if (tlsio_server(&io, conf.tls_cert, conf.tls_key, err, sizeof(err)) ==
+	    -1) {
+		log_warn("pop3 tls client=%s failed: %s", s->peer.text, err);
+		finish(s, "tls-failed", 0);
+	}
+	s->tls = 1;
+	s->cleartext_ok = 1;
+}
+
+/* RFC 2595 4: STLS, then the session starts over (USER forgotten). */
+static void
+cmd_stls(struct session *s, char *arg)
+{
+	(void)arg;
+	if (!tlsio_configured(conf.tls_cert, conf.tls_key) || s->tls) {
+		fail("STLS not available");
+		return;
+	}
+	ok("Begin TLS negotiation");
+	buf_flush(&io);
+	start_tls(s); /* anything pipelined behind STLS is thrown away */
+	s->user[0] = '\0';
+}
+
+static void
 cmd_capa(struct session *s, char *arg)
 {
 	(void)arg;
@@ -443,6 +474,9 @@ cmd_capa(struct session *s, char *arg)
 	    "PIPELINING\r\n");
 	if (s->state == POP3_AUTHORIZATION && s->cleartext_ok)
 		buf_puts(&io, "USER\r\nSASL PLAIN\r\n");
+	if (s->state == POP3_AUTHORIZATION && !s->tls &&
+	    tlsio_configured(conf.tls_cert, conf.tls_key))
+		buf_puts(&io, "STLS\r\n");
 	buf_puts(&io, "IMPLEMENTATION yubin\r\n.\r\n");
 }
 
@@ -627,6 +661,7 @@ static const struct command commands[] = {
 	{ "USER", POP3_AUTHORIZATION, cmd_user },
 	{ "PASS", POP3_AUTHORIZATION, cmd_pass },
 	{ "AUTH", POP3_AUTHORIZATION, cmd_auth },
+	{ "STLS", POP3_AUTHORIZATION, cmd_stls },
 	{ "CAPA", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_capa },
 	{ "QUIT", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_quit },
 	{ "NOOP", POP3_TRANSACTION, cmd_noop },
@@ -713,16 +748,24 @@ main(int argc, char **argv)
 	const char *dir = CONFDIR;
 	struct session s;
 	size_t len;
-	int ch, r;
+	int ch, r, implicit_tls = 0;
 
-	while ((ch = getopt(argc, argv, "C:")) != -1) {
-		if (ch != 'C')
+	while ((ch = getopt(argc, argv, "C:s")) != -1) {
+		if (ch == 's')
+			implicit_tls = 1;
+		else if (ch == 'C')
+			dir = optarg;
+		else
 			return EXIT_PERM; /* stderr may be the socket */
-		dir = optarg;
 	}
 	buf_init(&io, 0, 1, 300);
 	peer_nodelay();
 	start(&s, dir);
+	if (implicit_tls) { /* port 995, RFC 8314 */
+		if (!tlsio_configured(conf.tls_cert, conf.tls_key))
+			finish(&s, "no-tls-config", EXIT_TEMP);
+		start_tls(&s);
+	}
 	ok("%s POP3 server ready", conf.hostname);
 	for (;;) {
 		r = buf_getline(&io, line, sizeof(line), &len);

@@ -26,9 +26,10 @@
 #include "queue.h"
 #include "relay.h"
 #include "sasl.h"
+#include "tlsio.h"
 #include "users.h"
 
-#define USAGE "usage: smtp-in [-m] [-C dir]\n"
+#define USAGE "usage: smtp-in [-ms] [-C dir]\n"
 #define SMTP_LINE_MAX 512 /* RFC 5321 4.5.3.1.4, CRLF included */
 #define SMTP_BAD_MAX 20	  /* protocol errors before we hang up */
 #define SMTP_HOPS_MAX 100 /* Received: lines (RFC 5321 6.3) */
@@ -48,6 +49,7 @@ enum smtp_state {
 struct session {
 	int state;
 	int submission;
+	int tls; /* the connection is encrypted */
 	struct peer peer;
 	char helo[256];
 	int esmtp;
@@ -197,6 +199,8 @@ cmd_ehlo(struct session *s, char *arg)
 	    "250-%s\r\n250-PIPELINING\r\n250-SIZE %lld\r\n"
 	    "250-8BITMIME\r\n",
 	    conf.hostname, conf.max_message_size);
+	if (!s->tls && tlsio_configured(conf.tls_cert, conf.tls_key))
+		buf_puts(&io, "250-STARTTLS\r\n");
 	if (s->cleartext_ok && s->auth_user[0] == '\0')
 		buf_puts(&io, "250-AUTH PLAIN LOGIN\r\n");
 	buf_puts(&io, "250-ETRN\r\n250 ENHANCEDSTATUSCODES\r\n");
@@ -629,24 +633,27 @@ data_chunk(struct session *s, struct data_state *d, struct deliver_msg *m,
 static void
 received_header(struct session *s, const char *id, char *buf, size_t size)
 {
-	char date[64];
+	char date[64], proto[200];
 	time_t now = time(NULL);
 	struct tm tm;
+	const char *rcpt = s->nrcpt != 1 ? ""
+	    : s->nlocal == 1		 ? s->locals[0]
+					 : s->plan.t[0].where;
 
+	/* RFC 3848: ESMTP, ESMTPA, ESMTPS, ESMTPSA; the TLS details after */
+	snprintf(proto, sizeof(proto), "%s%s%s%s%s%s",
+	    s->esmtp ? "ESMTP" : "SMTP", s->tls ? "S" : "",
+	    s->auth_user[0] ? "A" : "", s->tls ? " (" : "", tlsio_info(&io),
+	    s->tls ? ")" : "");
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	snprintf(buf, size,
 	    "Received: from %s ([%s])\n\tby %s (yubin) with %s id %s%s%s%s"
 	    "%s%s%s;\n\t%s\n",
-	    s->helo, s->peer.text, conf.hostname,
-	    !s->esmtp		  ? "SMTP"
-		: s->auth_user[0] ? "ESMTPA"
-				  : "ESMTP",
-	    id, s->auth_user[0] ? "\n\t(authenticated as " : "", s->auth_user,
-	    s->auth_user[0] ? ")" : "", s->nrcpt == 1 ? "\n\tfor <" : "",
-	    s->nrcpt == 1 ? (s->nlocal == 1 ? s->locals[0] : s->plan.t[0].where)
-			  : "",
-	    s->nrcpt == 1 ? ">" : "", date);
+	    s->helo, s->peer.text, conf.hostname, proto, id,
+	    s->auth_user[0] ? "\n\t(authenticated as " : "", s->auth_user,
+	    s->auth_user[0] ? ")" : "", rcpt[0] ? "\n\tfor <" : "", rcpt,
+	    rcpt[0] ? ">" : "", date);
 }
 
 static void
@@ -847,11 +854,47 @@ cmd_etrn(struct session *s, char *arg)
 	reply(250, "2.0.0 Queuing for node %s started", domain);
 }
 
+/* Turns TLS on: a failure leaves nothing to say (the state is unknown). */
+static void
+start_tls(struct session *s)
+{
+	char err[256];
+
+	if (tlsio_server(&io, conf.tls_cert, conf.tls_key, err, sizeof(err)) ==
+	    -1) {
+		log_warn("smtp tls client=%s failed: %s", s->peer.text, err);
+		finish(s, "tls-failed", 0);
+	}
+	s->tls = 1;
+	s->cleartext_ok = 1;
+	log_info("smtp tls client=%s %s", s->peer.text, tlsio_info(&io));
+}
+
+/* RFC 3207: everything from before is forgotten, EHLO comes again. */
 static void
 cmd_starttls(struct session *s, char *arg)
 {
-	(void)arg;
-	bad_command(s, 502, "5.5.1 STARTTLS is not available");
+	if (!tlsio_configured(conf.tls_cert, conf.tls_key)) {
+		bad_command(s, 502, "5.5.1 STARTTLS is not available");
+		return;
+	}
+	if (s->tls) {
+		bad_command(s, 503, "5.5.1 TLS is already on");
+		return;
+	}
+	if (*arg != '\0') {
+		bad_command(s, 501, "5.5.4 STARTTLS takes no arguments");
+		return;
+	}
+	reply(220, "2.0.0 Ready to start TLS");
+	buf_flush(&io);
+	start_tls(s); /* throws away whatever was pipelined behind it */
+	reset_transaction(s);
+	s->state = S_GREETED;
+	s->helo[0] = '\0';
+	s->esmtp = 0;
+	s->auth_user[0] = '\0';
+	s->relay_client = -1;
 }
 
 static const struct command commands[] = {
@@ -959,14 +1002,16 @@ main(int argc, char **argv)
 	char line[SMTP_LINE_MAX + 1], sid[32];
 	struct session s;
 	size_t len;
-	int ch, r;
+	int ch, r, implicit_tls = 0;
 
 	memset(&s, 0, sizeof(s));
-	while ((ch = getopt(argc, argv, "C:m")) != -1) {
+	while ((ch = getopt(argc, argv, "C:ms")) != -1) {
 		if (ch == 'C')
 			strlcpy(confdir, optarg, sizeof(confdir));
 		else if (ch == 'm')
 			s.submission = 1;
+		else if (ch == 's')
+			implicit_tls = 1;
 		else
 			return EXIT_PERM; /* stderr may be the socket */
 	}
@@ -976,6 +1021,13 @@ main(int argc, char **argv)
 	snprintf(sid, sizeof(sid), "sid=%08x", arc4random());
 	log_session(sid);
 	start(&s);
+	if (implicit_tls) { /* port 465, RFC 8314: TLS from the first byte */
+		if (!tlsio_configured(conf.tls_cert, conf.tls_key)) {
+			log_error("-s needs tls_cert and tls_key");
+			finish(&s, "no-tls-config", EXIT_TEMP);
+		}
+		start_tls(&s);
+	}
 	reply(220, "%s ESMTP yubin", conf.hostname);
 	for (;;) {
 		r = buf_getline(&io, line, sizeof(line), &len);

@@ -33,6 +33,10 @@ buf_init(struct buf *b, int rfd, int wfd, int timeout_seconds)
 	b->deadline.tv_nsec = 0;
 	b->ops = &buf_fd_ops;
 	b->ctx = b;
+	b->want = 0;
+	b->tls = NULL;
+	b->tls_server = NULL;
+	b->tls_info[0] = '\0';
 	b->failed = 0;
 	b->rpos = b->rlen = b->wlen = 0;
 	/* Non-blocking, so that every wait goes through poll() and its
@@ -108,8 +112,10 @@ buf_flush(struct buf *b)
 		if (w == -1 && (errno == EINTR))
 			continue;
 		if (w == -1 && errno == EAGAIN &&
-		    buf_poll(b, b->wfd, POLLOUT) == 0)
+		    buf_poll(b, b->wfd, b->want ? b->want : POLLOUT) == 0) {
+			b->want = 0;
 			continue;
+		}
 		b->failed = 1;
 		return -1;
 	}
@@ -184,8 +190,11 @@ buf_fill(struct buf *b)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && buf_poll(b, b->rfd, POLLIN) == 0)
+		if (errno == EAGAIN &&
+		    buf_poll(b, b->rfd, b->want ? b->want : POLLIN) == 0) {
+			b->want = 0;
 			continue;
+		}
 		/* A timeout leaves the connection usable for a last reply. */
 		if (errno != ETIMEDOUT)
 			b->failed = 1;

@@ -22,8 +22,9 @@
 
 enum { BUF_ERR = -1, BUF_EOF = 0, BUF_LINE = 1, BUF_LONG = 2 };
 
-/* A transport under the buffers (plain fds, later TLS). Returns as
- * read(2)/write(2); may set errno EAGAIN to ask for another poll. */
+/* A transport under the buffers (plain fds, TLS). Returns as
+ * read(2)/write(2); errno EAGAIN asks for another poll, in the direction
+ * the transport put in buf->want (0: the natural one). */
 struct buf_ops {
 	ssize_t (*read)(void *ctx, void *p, size_t n);
 	ssize_t (*write)(void *ctx, const void *p, size_t n);
@@ -35,6 +36,10 @@ struct buf {
 	struct timespec deadline; /* 0: none */
 	const struct buf_ops *ops;
 	void *ctx;
+	short want;	  /* POLLIN or POLLOUT, set by a transport on EAGAIN */
+	void *tls;	  /* the libtls connection once encrypted (lib/tlsio) */
+	void *tls_server; /* and the server context it came from */
+	char tls_info[128];
 	int failed;
 	size_t rpos, rlen, wlen;
 	unsigned char rbuf[BUF_SIZE];

@@ -64,6 +64,8 @@ static const struct conf_key conf_keys[] = {
 	K(smarthost_password_file, CT_FILE, 0, 0),
 	{ "route", CT_ROUTE, 0, 0, 0, 0 },
 	K(hold_domains, CT_DOMAINS, 0, 0),
+	K(tls_cert, CT_FILE, 0, 0),
+	K(tls_key, CT_FILE, 0, 0),
 };
 
 void

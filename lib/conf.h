@@ -44,6 +44,8 @@ struct conf {
 	char route[CONF_ROUTES_MAX][320]; /* "domain host[:port]" */
 	int nroute;
 	char hold_domains[1024]; /* comma-separated: wait for ETRN */
+	char tls_cert[PATH_MAX]; /* PEM certificate chain; with tls_key */
+	char tls_key[PATH_MAX];	 /* PEM private key: TLS is offered */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -21,7 +21,8 @@ bindir = os.path.abspath(os.path.join(top, sys.argv[1] if len(sys.argv) > 1
 demo = os.path.abspath(os.environ.get("DEMO_DIR", os.path.join(top, "demo")))
 conf, spool = os.path.join(demo, "conf"), os.path.join(demo, "spool")
 SERVICES = [("smtp", 2525, "smtp-in", []), ("submission", 2587, "smtp-in",
-            ["-m"]), ("pop3", 2110, "pop3-in", []),
+            ["-m"]), ("submissions", 2465, "smtp-in", ["-m", "-s"]),
+            ("pop3", 2110, "pop3-in", []), ("pop3s", 2995, "pop3-in", ["-s"]),
             ("finger", 2079, "finger-in", [])]
 
 
@@ -32,10 +33,18 @@ def setup():
         os.makedirs(os.path.join(spool, d), exist_ok=True)
     for name in ("users", "domains", "relay"):
         shutil.copy(os.path.join(top, "cdb", "demo", name), conf)
+    # a self-signed certificate, so STARTTLS, STLS, 465 and 995 work
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                    f"{conf}/key.pem", "-out", f"{conf}/cert.pem", "-days",
+                    "30", "-subj", "/CN=mail.example.com"], check=True,
+                   capture_output=True)
     with open(os.path.join(conf, "yubin.conf"), "w") as f:
         f.write(f"hostname = mail.example.com\nspool = {spool}\n"
                 f"log = {demo}/yubin.log\nfinger = list\n"
-                "relay_after_pop_minutes = 10\n")
+                "relay_after_pop_minutes = 10\n"
+                f"tls_cert = {conf}/cert.pem\ntls_key = {conf}/key.pem\n"
+                "dns_servers = 127.0.0.1:53\n")
     subprocess.run(["make", "-s", "-f", os.path.join(top, "cdb", "rules.mk"),
                     f"CONFDIR={conf}",
                     f"CDBMAKE={bindir}/cdbmake-users"], check=True)
@@ -76,6 +85,11 @@ def instructions(started):
     if "smtp" in ports:
         print(f"Send:   swaks --server 127.0.0.1:{ports['smtp']} "
               "--to taro@example.com --from you@example.com")
+    if "submissions" in ports:
+        print(f"TLS:    swaks --server 127.0.0.1:{ports['submission']} --tls "
+              "--auth-user taro --auth-password demo --to taro@example.com"
+              f"   (and openssl s_client -connect 127.0.0.1:"
+              f"{ports['pop3s']})")
     if "pop3" in ports:
         print(f"Read:   /usr/bin/python3 -c \"import poplib; p=poplib.POP3("
               f"'127.0.0.1',{ports['pop3']}); p.user('taro'); "

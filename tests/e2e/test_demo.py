@@ -30,7 +30,8 @@ class Demo(SiteTest):
             self.assertTrue(line, "demo ended early: " + out)
             out += line
         for line in ("smtp       127.0.0.1:2525", "pop3       127.0.0.1:2110",
-                     "finger     127.0.0.1:2079", "Send:   swaks", "Read:"):
+                     "finger     127.0.0.1:2079", "submissions 127.0.0.1:2465",
+                     "pop3s      127.0.0.1:2995", "Send:   swaks", "Read:"):
             self.assertIn(line, out)
         with connect(2079) as s:
             s.sendall(b"taro\r\n")
@@ -47,6 +48,14 @@ class Demo(SiteTest):
                              if l.startswith(b"Subject"))
                     for i in range(1, p3.stat()[0] + 1)]
         p3.quit()
+        import ssl
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # the demo's self-signed one
+        p3s = poplib.POP3_SSL("127.0.0.1", 2995, timeout=20, context=ctx)
+        p3s.user("taro")
+        p3s.pass_("demo")
+        p3s.quit()
         self.assertIn(b"Subject: hello from the demo test", subjects)
         self.assertIn(b"Subject: Welcome to yubin", subjects)
         self.assertTrue(os.path.exists(os.path.join(d, "conf", "users.cdb")))

@@ -1,0 +1,101 @@
+/* tlsio: libtls as a lib/buf transport; see tlsio.h. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <tls.h>
+
+#include "tlsio.h"
+
+static ssize_t
+tlsio_read(void *ctx, void *p, size_t n)
+{
+	struct buf *b = ctx;
+	ssize_t r = tls_read(b->tls, p, n);
+
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		b->want = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (r < 0)
+		errno = EIO;
+	return r;
+}
+
+static ssize_t
+tlsio_write(void *ctx, const void *p, size_t n)
+{
+	struct buf *b = ctx;
+	ssize_t r = tls_write(b->tls, p, n);
+
+	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+		b->want = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (r < 0)
+		errno = EIO;
+	return r;
+}
+
+static const struct buf_ops tlsio_ops = { tlsio_read, tlsio_write };
+
+int
+tlsio_configured(const char *cert, const char *key)
+{
+	return cert[0] != '\0' && key[0] != '\0';
+}
+
+static int
+tlsio_fail(char *err, size_t errlen, const char *what, const char *why)
+{
+	snprintf(err, errlen, "%s: %s", what, why ? why : "unknown error");
+	return -1;
+}
+
+int
+tlsio_server(
+    struct buf *b, const char *cert, const char *key, char *err, size_t errlen)
+{
+	struct tls_config *cfg;
+	struct tls *srv, *conn = NULL;
+	struct pollfd pfd;
+	int r;
+
+	buf_discard(b);
+	if (tls_init() == -1 || (cfg = tls_config_new()) == NULL)
+		return tlsio_fail(err, errlen, "tls", "cannot initialize");
+	if (tls_config_set_cert_file(cfg, cert) == -1 ||
+	    tls_config_set_key_file(cfg, key) == -1)
+		return tlsio_fail(
+		    err, errlen, "certificate or key", tls_config_error(cfg));
+	/* kept in b: it lives as long as the connection, to the exit */
+	if ((srv = b->tls_server = tls_server()) == NULL ||
+	    tls_configure(srv, cfg) == -1 ||
+	    tls_accept_fds(srv, &conn, b->rfd, b->wfd) == -1)
+		return tlsio_fail(
+		    err, errlen, "tls", srv ? tls_error(srv) : NULL);
+	b->tls = conn;
+	tls_config_free(cfg);
+	while ((r = tls_handshake(conn)) != 0) {
+		if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT)
+			return tlsio_fail(
+			    err, errlen, "handshake", tls_error(conn));
+		pfd.fd = r == TLS_WANT_POLLIN ? b->rfd : b->wfd;
+		pfd.events = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+		if (poll(&pfd, 1, b->timeout_ms) != 1)
+			return tlsio_fail(
+			    err, errlen, "handshake", "timed out");
+	}
+	snprintf(b->tls_info, sizeof(b->tls_info), "%s %s",
+	    tls_conn_version(conn), tls_conn_cipher(conn));
+	buf_set_ops(b, &tlsio_ops, b);
+	return 0;
+}
+
+const char *
+tlsio_info(const struct buf *b)
+{
+	return b->tls ? b->tls_info : "";
+}
