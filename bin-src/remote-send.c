@@ -28,6 +28,7 @@
 #include "log.h"
 #include "queue.h"
 #include "sasl.h"
+#include "tlsio.h"
 #include "users.h"
 
 #define USAGE                                                                  \
@@ -264,61 +265,132 @@ smarthost_auth(struct buf *b, const char *caps, struct reply *r)
 	return r->code == 235 ? 0 : -1;
 }
 
+#define TX_PLAIN_AGAIN (-2) /* STARTTLS failed: redial without it */
+
 static int
-transaction(int fd, const char *host, const struct queue_entry *e,
-    const size_t *idx, size_t n, const char *via, int mess, off_t size,
-    int auth, struct result *res)
+ehlo(struct buf *b, struct reply *r)
+{
+	return command(b, r, "EHLO %s\r\n", conf.hostname) / 100 == 2 ||
+	    command(b, r, "HELO %s\r\n", conf.hostname) / 100 == 2;
+}
+
+/*
+ * STARTTLS when offered and wanted. Returns 0 (go on, maybe encrypted),
+ * -1 (result set: a required TLS did not work) or TX_PLAIN_AGAIN.
+ */
+static int
+starttls(struct buf *b, struct reply *r, const char *name, int smarthost,
+    int plain, const char *host, const size_t *idx, size_t n,
+    struct result *res)
+{
+	int must = conf.tls_outbound == TLS_OUT_ENCRYPT ||
+	    (smarthost && conf.smarthost_tls);
+	char err[256];
+
+	if (plain || (conf.tls_outbound == TLS_OUT_NO && !must))
+		return 0;
+	if (strstr(r->text, "STARTTLS") == NULL) {
+		if (!must)
+			return 0;
+		set_all(res, idx, n, O_DEFERRED, host,
+		    "TLS is required but the server offers no STARTTLS");
+		return -1;
+	}
+	if (command(b, r, "STARTTLS\r\n", NULL) == 220 &&
+	    tlsio_client(b, name, smarthost && conf.smarthost_tls, err,
+		sizeof(err)) == 0 &&
+	    ehlo(b, r))
+		return 0;
+	if (r->code != 220)
+		snprintf(err, sizeof(err), "STARTTLS refused: %.200s", r->text);
+	log_warn("remote host=%s tls failed: %s", host, err);
+	if (!must)
+		return TX_PLAIN_AGAIN; /* tls_outbound = may: plain text */
+	/* a smarthost that fails verification: later, never a bounce */
+	set_all(res, idx, n, O_DEFERRED, host, err);
+	return -1;
+}
+
+static int transaction_in(struct buf *b, const char *caps, const char *host,
+    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
+    int mess, off_t size, int auth, struct result *res);
+
+/*
+ * One SMTP transaction on a new connection: see transaction_in. name is
+ * the server's host name (for TLS), host a label for logs and bounces.
+ */
+static int
+transaction(int fd, const char *host, const char *name, int plain,
+    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
+    int mess, off_t size, int auth, struct result *res)
 {
 	struct buf b;
 	struct reply r;
-	size_t i, accepted = 0;
-	int pipelining, c;
+	int c;
 
 	buf_init(&b, fd, fd, SMTP_TIMEOUT);
-	if (reply_read(&b, &r) / 100 != 2 ||
-	    (command(&b, &r, "EHLO %s\r\n", conf.hostname) / 100 != 2 &&
-		command(&b, &r, "HELO %s\r\n", conf.hostname) / 100 != 2)) {
+	if (reply_read(&b, &r) / 100 != 2 || !ehlo(&b, &r)) {
 		set_all(res, idx, n, O_DEFERRED, host,
 		    r.code > 0 ? r.text : "connection lost");
 		return -1;
 	}
+	c = starttls(&b, &r, name, auth, plain, host, idx, n, res);
+	if (c == 0)
+		c = transaction_in(
+		    &b, r.text, host, e, idx, n, via, mess, size, auth, res);
+	else if (c == -1)
+		c = 0; /* the results are set: no other host */
+	tlsio_end(&b);
+	return c;
+}
+
+static int
+transaction_in(struct buf *b, const char *caps, const char *host,
+    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
+    int mess, off_t size, int auth, struct result *res)
+{
+	struct reply r;
+	size_t i, accepted = 0;
+	int pipelining, c;
+
+	strlcpy(r.text, caps, sizeof(r.text));
 	pipelining = strstr(r.text, "PIPELINING") != NULL;
-	if (auth && smarthost_auth(&b, r.text, &r) == -1) {
+	if (auth && smarthost_auth(b, r.text, &r) == -1) {
 		/* a refused login is our configuration: retry, never bounce */
 		set_all(res, idx, n, O_DEFERRED, host, r.text);
-		command(&b, &r, "QUIT\r\n", NULL);
+		command(b, &r, "QUIT\r\n", NULL);
 		return 0;
 	}
-	buf_printf(&b, "MAIL FROM:<%s>", e->sender);
+	buf_printf(b, "MAIL FROM:<%s>", e->sender);
 	if (strstr(r.text, "SIZE") != NULL)
-		buf_printf(&b, " SIZE=%lld", (long long)size);
+		buf_printf(b, " SIZE=%lld", (long long)size);
 	if (eightbit && strstr(r.text, "8BITMIME") != NULL)
-		buf_puts(&b, " BODY=8BITMIME"); /* RFC 6152 */
-	buf_puts(&b, "\r\n");
-	if (!pipelining && (c = reply_read(&b, &r)) / 100 != 2) {
+		buf_puts(b, " BODY=8BITMIME"); /* RFC 6152 */
+	buf_puts(b, "\r\n");
+	if (!pipelining && (c = reply_read(b, &r)) / 100 != 2) {
 		set_all(res, idx, n, c < 0 ? O_DEFERRED : outcome_of(c), host,
 		    c < 0 ? "connection lost" : r.text);
 		return c < 0 ? -1 : 0;
 	}
 	for (i = 0; i < n; i++) {
-		buf_printf(&b, "RCPT TO:<%s>\r\n", e->rcpt[idx[i]].addr);
-		if (!pipelining && (c = reply_read(&b, &r)) < 0)
+		buf_printf(b, "RCPT TO:<%s>\r\n", e->rcpt[idx[i]].addr);
+		if (!pipelining && (c = reply_read(b, &r)) < 0)
 			return -1;
 		if (!pipelining)
 			set_result(&res[idx[i]], outcome_of(c), host, r.text);
 	}
 	if (pipelining) { /* RFC 2920: the replies come in order */
-		if ((c = reply_read(&b, &r)) < 0)
+		if ((c = reply_read(b, &r)) < 0)
 			return -1;
 		if (c / 100 != 2) {
 			set_all(res, idx, n, outcome_of(c), host, r.text);
 			for (i = 0; i < n; i++)
-				reply_read(&b, &r);
-			command(&b, &r, "QUIT\r\n", NULL);
+				reply_read(b, &r);
+			command(b, &r, "QUIT\r\n", NULL);
 			return 0;
 		}
 		for (i = 0; i < n; i++) {
-			if ((c = reply_read(&b, &r)) < 0)
+			if ((c = reply_read(b, &r)) < 0)
 				return -1;
 			set_result(&res[idx[i]], outcome_of(c), host, r.text);
 		}
@@ -326,10 +398,10 @@ transaction(int fd, const char *host, const struct queue_entry *e,
 	for (i = 0; i < n; i++)
 		accepted += res[idx[i]].o == O_DONE;
 	if (accepted == 0) {
-		command(&b, &r, "QUIT\r\n", NULL);
+		command(b, &r, "QUIT\r\n", NULL);
 		return 0;
 	}
-	if ((c = command(&b, &r, "DATA\r\n", NULL)) != 354) {
+	if ((c = command(b, &r, "DATA\r\n", NULL)) != 354) {
 		for (i = 0; i < n; i++)
 			if (res[idx[i]].o == O_DONE)
 				set_result(&res[idx[i]],
@@ -337,8 +409,8 @@ transaction(int fd, const char *host, const struct queue_entry *e,
 				    c < 0 ? "connection lost" : r.text);
 		return 0;
 	}
-	send_body(&b, mess, via);
-	c = reply_read(&b, &r);
+	send_body(b, mess, via);
+	c = reply_read(b, &r);
 	for (i = 0; i < n; i++)
 		if (res[idx[i]].o == O_DONE)
 			/* no answer after the data: maybe delivered; at
@@ -346,8 +418,47 @@ transaction(int fd, const char *host, const struct queue_entry *e,
 			set_result(&res[idx[i]],
 			    c < 0 ? O_DEFERRED : outcome_of(c), host,
 			    c < 0 ? "connection lost after the data" : r.text);
-	command(&b, &r, "QUIT\r\n", NULL);
+	command(b, &r, "QUIT\r\n", NULL);
 	return 0;
+}
+
+/* What one transaction needs besides the address. */
+struct hop {
+	const struct queue_entry *e;
+	const size_t *idx;
+	size_t n;
+	const char *via;
+	int mess;
+	off_t size;
+	struct result *res;
+};
+
+/*
+ * Dials one address and runs the transaction there, again in plain text
+ * when STARTTLS failed and tls_outbound allows it. 0 when the host
+ * answered for the recipients, -1 to try the next address.
+ */
+static int
+try_address(const struct hop *h, const struct sockaddr_storage *addr, int port,
+    const char *name, int auth)
+{
+	char where[DNS_NAME_MAX + 96], ip[64];
+	struct cidr c;
+	int fd, r, plain;
+
+	cidr_from_sockaddr((const struct sockaddr *)addr, &c);
+	cidr_format(&c, ip, sizeof(ip));
+	snprintf(where, sizeof(where), "%s[%s]", name, ip);
+	for (plain = 0; plain < 2; plain++) {
+		if ((fd = dial(addr, port)) == -1)
+			return -1;
+		r = transaction(fd, where, name, plain, h->e, h->idx, h->n,
+		    h->via, h->mess, h->size, auth, h->res);
+		close(fd);
+		if (r != TX_PLAIN_AGAIN)
+			return r;
+	}
+	return -1;
 }
 
 /* An IP address as text into a one-address list: 1, or 0 if not one. */
@@ -381,11 +492,10 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
     const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
     int mess, off_t size, struct result *res)
 {
+	const struct hop hop = { e, idx, n, via, mess, size, res };
 	struct dns_addrs a;
-	char where[DNS_NAME_MAX + 64], ip[64];
+	char ip[64];
 	size_t h, k;
-	struct cidr c;
-	int fd;
 
 	if (domain[0] == '[') {
 		/* user@[192.0.2.1]: that host, no DNS (RFC 5321 4.1.3) */
@@ -399,12 +509,9 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 			return;
 		}
 		for (k = 0; k < a.n; k++)
-			if ((fd = dial(&a.addr[k], conf.remote_port)) != -1) {
-				transaction(fd, domain, e, idx, n, via, mess,
-				    size, 0, res);
-				close(fd);
+			if (try_address(
+				&hop, &a.addr[k], conf.remote_port, ip, 0) == 0)
 				return;
-			}
 		set_all(res, idx, n, O_DEFERRED, domain, "cannot connect");
 		return;
 	}
@@ -424,20 +531,10 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 	for (h = 0; h < mx->n; h++) {
 		dns_addrs(d, mx->mx[h].host, conf.ipv4_only, &a);
 		dns_wait(d);
-		for (k = 0; k < a.n; k++) {
-			if ((fd = dial(&a.addr[k], conf.remote_port)) == -1)
-				continue;
-			cidr_from_sockaddr((struct sockaddr *)&a.addr[k], &c);
-			cidr_format(&c, ip, sizeof(ip));
-			snprintf(
-			    where, sizeof(where), "%s[%s]", mx->mx[h].host, ip);
-			if (transaction(fd, where, e, idx, n, via, mess, size,
-				0, res) == 0) {
-				close(fd);
+		for (k = 0; k < a.n; k++)
+			if (try_address(&hop, &a.addr[k], conf.remote_port,
+				mx->mx[h].host, 0) == 0)
 				return;
-			}
-			close(fd);
-		}
 	}
 	set_all(res, idx, n, O_DEFERRED, domain,
 	    "no mail exchanger could be reached");
@@ -488,29 +585,17 @@ relay_via(struct dns *d, const char *host, int port, int auth,
     const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
     int mess, off_t size, struct result *res)
 {
+	const struct hop hop = { e, idx, n, via, mess, size, res };
 	struct dns_addrs a;
-	char where[DNS_NAME_MAX + 128], ip[64];
-	struct cidr c;
 	size_t k;
-	int fd;
 
 	if (!literal_addrs(host, &a)) {
 		dns_addrs(d, host, conf.ipv4_only, &a);
 		dns_wait(d);
 	}
-	for (k = 0; k < a.n; k++) {
-		if ((fd = dial(&a.addr[k], port)) == -1)
-			continue;
-		cidr_from_sockaddr((struct sockaddr *)&a.addr[k], &c);
-		cidr_format(&c, ip, sizeof(ip));
-		snprintf(where, sizeof(where), "%s[%s]:%d", host, ip, port);
-		if (transaction(fd, where, e, idx, n, via, mess, size, auth,
-			res) == 0) {
-			close(fd);
+	for (k = 0; k < a.n; k++)
+		if (try_address(&hop, &a.addr[k], port, host, auth) == 0)
 			return;
-		}
-		close(fd);
-	}
 	/* a relay we were told to use is never a reason to bounce */
 	set_all(res, idx, n, O_DEFERRED, host,
 	    a.status == DNS_OK ? "cannot connect" : "cannot resolve");

@@ -26,7 +26,8 @@ enum conf_type {
 	CT_SERVERS,  /* ip, ip:port, [ip6]:port, comma-separated */
 	CT_HOSTPORT, /* host, host:port, [ip6]:port */
 	CT_ROUTE,    /* "domain host[:port]", may be given many times */
-	CT_DOMAINS   /* comma-separated domain names */
+	CT_DOMAINS,  /* comma-separated domain names */
+	CT_TLSOUT    /* may, no or encrypt */
 };
 
 struct conf_key {
@@ -66,6 +67,8 @@ static const struct conf_key conf_keys[] = {
 	K(hold_domains, CT_DOMAINS, 0, 0),
 	K(tls_cert, CT_FILE, 0, 0),
 	K(tls_key, CT_FILE, 0, 0),
+	K(tls_outbound, CT_TLSOUT, 0, 0),
+	K(smarthost_tls, CT_BOOL, 0, 1),
 };
 
 void
@@ -320,6 +323,16 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		break;
 	case CT_ROUTE:
 		return conf_route(c, v);
+	case CT_TLSOUT:
+		if (strcmp(v, "may") == 0)
+			c->tls_outbound = TLS_OUT_MAY;
+		else if (strcmp(v, "no") == 0)
+			c->tls_outbound = TLS_OUT_NO;
+		else if (strcmp(v, "encrypt") == 0)
+			c->tls_outbound = TLS_OUT_ENCRYPT;
+		else
+			return "must be may, no or encrypt";
+		return NULL;
 	case CT_DOMAINS: {
 		char one[256];
 		size_t n;

@@ -21,6 +21,12 @@
 
 enum conf_finger { FINGER_STATUS, FINGER_OFF, FINGER_LIST };
 
+enum conf_tls_outbound {
+	TLS_OUT_MAY,	/* STARTTLS when offered; plain if it fails */
+	TLS_OUT_NO,	/* never */
+	TLS_OUT_ENCRYPT /* required: no plain text, ever */
+};
+
 struct conf {
 	char dir[PATH_MAX];	    /* the configuration directory (-C) */
 	char hostname[256];	    /* names this host in greetings, headers */
@@ -46,6 +52,8 @@ struct conf {
 	char hold_domains[1024]; /* comma-separated: wait for ETRN */
 	char tls_cert[PATH_MAX]; /* PEM certificate chain; with tls_key */
 	char tls_key[PATH_MAX];	 /* PEM private key: TLS is offered */
+	int tls_outbound;	 /* enum conf_tls_outbound */
+	int smarthost_tls;	 /* STARTTLS to the smarthost, verified */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

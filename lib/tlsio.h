@@ -19,6 +19,15 @@ int tlsio_configured(const char *cert, const char *key);
  */
 int tlsio_server(
     struct buf *b, const char *cert, const char *key, char *err, size_t errlen);
+/*
+ * Client side (remote-send after STARTTLS): verify says whether the
+ * server's certificate and name must check out against the system's CA
+ * store. Buffered input is thrown away first, as for the server.
+ */
+int tlsio_client(struct buf *b, const char *servername, int verify, char *err,
+    size_t errlen);
+/* Ends TLS on b and frees it (for programs that open many connections). */
+void tlsio_end(struct buf *b);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" for Received: and logs; "" if none. */
 const char *tlsio_info(const struct buf *b);
 

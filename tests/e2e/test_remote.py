@@ -385,3 +385,68 @@ class Etrn(RemoteBase):
         r = self.remote_send("--etrn", f"127.0.0.1:{port}", "other.example")
         self.assertEqual(r.returncode, 111)
         self.assertIn("459", r.stdout)
+
+
+def make_cert(directory):
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj",
+                    "/CN=mx1.remote.example"], check=True,
+                   capture_output=True, timeout=60)
+    return cert, key
+
+
+class OutboundTls(RemoteBase):
+    def remote_tls(self, broken=False):
+        cert, key = make_cert(self.remote.conf)
+        if broken:  # offered, but the handshake cannot work
+            cert = os.path.join(self.remote.conf, "missing.pem")
+        self.remote.settings.update({"tls_cert": cert, "tls_key": key})
+        self.remote.write_conf()
+
+    def deliver_one(self):
+        self.inject_held(["friend@remote.example"], "Subject: t\n\nx\n")
+        self.remote_send()
+        return self.box(self.remote, "friend")
+
+    def test_opportunistic_starttls(self):
+        self.remote_tls()
+        [m] = self.deliver_one()
+        self.assertRegex(m["Received"], r"with ESMTPS \(TLSv1\.[23] ")
+
+    def test_failed_handshake_retries_in_plain_text(self):
+        self.remote_tls(broken=True)
+        [m] = self.deliver_one()
+        self.assertIn("with ESMTP id", m["Received"])
+        self.assertIn("tls failed", self.site.log())
+
+    def test_tls_outbound_no(self):
+        self.remote_tls()
+        self.site.settings["tls_outbound"] = "no"
+        self.site.write_conf()
+        [m] = self.deliver_one()
+        self.assertIn("with ESMTP id", m["Received"])
+
+    def test_encrypt_without_starttls_waits(self):
+        self.site.settings["tls_outbound"] = "encrypt"
+        self.site.write_conf()
+        self.assertEqual(self.deliver_one(), [])
+        self.assertEqual(len(self.entries()), 1)
+        self.assertIn("offers no STARTTLS", self.remote_send("-l").stdout)
+
+    def test_smarthost_certificate_is_verified(self):
+        self.remote_tls()  # self-signed: not in the system's CA store
+        pw = os.path.join(self.site.dir, "pw")
+        with open(pw, "w") as f:
+            f.write("x\n")
+        os.chmod(pw, 0o600)
+        self.site.settings.update({
+            "smarthost": f"127.0.0.2:{self.port}", "smarthost_tls": "yes",
+            "smarthost_user": "friend", "smarthost_password_file": pw})
+        self.site.write_conf()
+        self.assertEqual(self.deliver_one(), [])
+        self.assertEqual(len(self.entries()), 1)  # deferred, not bounced
+        self.assertIn("handshake", self.remote_send("-l").stdout)
+        self.assertEqual(self.box(self.site, "taro"), [])
