@@ -266,6 +266,8 @@ smarthost_auth(struct buf *b, const char *caps, struct reply *r)
 }
 
 #define TX_PLAIN_AGAIN (-2) /* STARTTLS failed: redial without it */
+#define HOP_AUTH 1	    /* log in (smarthost_user) */
+#define HOP_SMARTHOST 2	    /* the smarthost: smarthost_tls applies */
 
 static int
 ehlo(struct buf *b, struct reply *r)
@@ -279,10 +281,10 @@ ehlo(struct buf *b, struct reply *r)
  * -1 (result set: a required TLS did not work) or TX_PLAIN_AGAIN.
  */
 static int
-starttls(struct buf *b, struct reply *r, const char *name, int smarthost,
-    int plain, const char *host, const size_t *idx, size_t n,
-    struct result *res)
+starttls(struct buf *b, struct reply *r, const char *name, int flags, int plain,
+    const char *host, const size_t *idx, size_t n, struct result *res)
 {
+	int smarthost = (flags & HOP_SMARTHOST) != 0;
 	int must = conf.tls_outbound == TLS_OUT_ENCRYPT ||
 	    (smarthost && conf.smarthost_tls);
 	char err[256];
@@ -322,7 +324,7 @@ static int transaction_in(struct buf *b, const char *caps, const char *host,
 static int
 transaction(int fd, const char *host, const char *name, int plain,
     const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
-    int mess, off_t size, int auth, struct result *res)
+    int mess, off_t size, int flags, struct result *res)
 {
 	struct buf b;
 	struct reply r;
@@ -334,10 +336,10 @@ transaction(int fd, const char *host, const char *name, int plain,
 		    r.code > 0 ? r.text : "connection lost");
 		return -1;
 	}
-	c = starttls(&b, &r, name, auth, plain, host, idx, n, res);
+	c = starttls(&b, &r, name, flags, plain, host, idx, n, res);
 	if (c == 0)
-		c = transaction_in(
-		    &b, r.text, host, e, idx, n, via, mess, size, auth, res);
+		c = transaction_in(&b, r.text, host, e, idx, n, via, mess, size,
+		    flags & HOP_AUTH, res);
 	else if (c == -1)
 		c = 0; /* the results are set: no other host */
 	tlsio_end(&b);
@@ -562,7 +564,8 @@ relay_host(const char *domain, char *host, size_t size, int *port, int *auth)
 	if (hp == NULL && conf.smarthost[0] != '\0') {
 		hp = conf.smarthost;
 		*port = 587; /* the provider's submission port (OP25B) */
-		*auth = conf.smarthost_user[0] != '\0';
+		*auth = HOP_SMARTHOST |
+		    (conf.smarthost_user[0] != '\0' ? HOP_AUTH : 0);
 	}
 	if (hp == NULL)
 		return 0;

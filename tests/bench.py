@@ -6,6 +6,9 @@ smtp-in: Postfix's smtp-source against smtp-in under xinetd, 4 KiB
 messages to a local account, until every one is in the Maildir: (a) 10
 sessions x 200 messages, (b) one message per connection, (c) one message:
 time to the 250 after DATA. Also CPU per message and one smtp-in's RSS.
+TLS: smtp-in over STARTTLS vs plain, the same smtplib client for both
+(smtp-source speaks no TLS): 10 sessions x 50 messages, and 200 sessions
+of one message each (a handshake per message).
 remote-send: 1,000 queued messages of 4 KiB to 10 domains (MX from
 dnsmasq) served by Postfix's smtp-sink: messages per second until the
 queue is empty.
@@ -401,6 +404,62 @@ def stop_world(procs):
 BODY = ("Subject: bench\n\n" + ("x" * 63 + "\n") * 63).encode()
 
 
+def bench_tls():
+    import smtplib
+    import ssl
+    import threading
+    import yubintest
+    site = yubintest.Site(users="taro::\npostmaster::taro\nabuse::taro\n",
+                          relay="127.0.0.0/8\n", settings={"timeout": "60"})
+    try:
+        cert, key = (os.path.join(site.conf, n) for n in ("c.pem", "k.pem"))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "2", "-subj",
+                        "/CN=mail.example.com"], check=True,
+                       capture_output=True)
+        site.settings.update({"tls_cert": cert, "tls_key": key})
+        site.write_conf()
+        site.cdbmake()
+        port = site.start({"smtp": ["smtp-in"]}, wrap=False)["smtp"]
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        body = b"Subject: bench\r\n\r\n" + (b"x" * 62 + b"\r\n") * 64
+
+        def session(tls, count):
+            c = smtplib.SMTP("127.0.0.1", port, timeout=60)
+            c.ehlo("client.example.net")
+            if tls:
+                c.starttls(context=ctx)
+                c.ehlo("client.example.net")
+            for _ in range(count):
+                c.sendmail("bench@example.net", ["taro@example.com"], body)
+            c.quit()
+
+        def load(tls, sessions, per_session):
+            t0 = time.monotonic()
+            for wave in range(0, sessions, 10):
+                ts = [threading.Thread(target=session,
+                                       args=(tls, per_session))
+                      for _ in range(min(10, sessions - wave))]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+            return sessions * per_session / (time.monotonic() - t0)
+        figures = {}
+        for tls in (False, True):
+            figures[tls] = (load(tls, 10, 50), load(tls, 200, 1))
+        p, t = figures[False], figures[True]
+        print(f"smtp-in TLS: 10 sessions x 50 msgs: {t[0]:.0f} msgs/s over "
+              f"STARTTLS vs {p[0]:.0f} plain ({t[0] / p[0]:.2f}x); one "
+              f"message per session: {t[1]:.0f} vs {p[1]:.0f} "
+              f"({t[1] / p[1]:.2f}x)", flush=True)
+    finally:
+        site.close()
+
+
 def bench_remote():
     import fcntl
     import yubintest
@@ -507,6 +566,7 @@ def main():
     os.environ["YUBIN_BIN"] = BIN
     bench_cdbmake()
     bench_smtp()
+    bench_tls()
     bench_remote()
     bench_pop3()
 

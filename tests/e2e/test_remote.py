@@ -450,3 +450,42 @@ class OutboundTls(RemoteBase):
         self.assertEqual(len(self.entries()), 1)  # deferred, not bounced
         self.assertIn("handshake", self.remote_send("-l").stdout)
         self.assertEqual(self.box(self.site, "taro"), [])
+
+
+class VerifiedSmarthost(RemoteBase):
+    """smarthost_tls with a certificate that does verify: a test CA,
+    bind-mounted over the system's CA bundle inside this test's own mount
+    namespace (tests/check.sh runs under unshare --mount)."""
+
+    def test_smarthost_with_a_valid_certificate(self):
+        bundle = "/etc/ssl/certs/ca-certificates.crt"
+        if os.getuid() != 0 or not os.environ.get("YUBIN_NETNS"):
+            self.skipTest("needs root in tests/check.sh's mount namespace")
+        d = self.remote.conf
+        run = lambda *a: subprocess.run(a, check=True, capture_output=True,
+                                        timeout=60)
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes"]
+        run("openssl", "req", "-x509", *ec, "-keyout", f"{d}/ca.key",
+            "-out", f"{d}/ca.pem", "-days", "2", "-subj", "/CN=yubin test CA")
+        run("openssl", "req", *ec, "-keyout", f"{d}/key.pem", "-out",
+            f"{d}/req.pem", "-subj", "/CN=mx1.remote.example")
+        with open(f"{d}/ext", "w") as f:
+            f.write("subjectAltName=DNS:mx1.remote.example\n")
+        run("openssl", "x509", "-req", "-in", f"{d}/req.pem", "-CA",
+            f"{d}/ca.pem", "-CAkey", f"{d}/ca.key", "-CAcreateserial",
+            "-out", f"{d}/cert.pem", "-days", "2", "-extfile", f"{d}/ext")
+        run("mount", "--bind", f"{d}/ca.pem", bundle)
+        self.addCleanup(subprocess.run, ["umount", bundle])
+        self.remote.settings.update({"tls_cert": f"{d}/cert.pem",
+                                     "tls_key": f"{d}/key.pem"})
+        self.remote.write_conf()
+        self.site.settings.update({
+            "smarthost": f"mx1.remote.example:{self.port}",
+            "smarthost_tls": "yes"})
+        self.site.write_conf()
+        self.inject_held(["friend@remote.example"], "Subject: v\n\nx\n")
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        [m] = self.box(self.remote, "friend")
+        self.assertRegex(m["Received"], r"with ESMTPS \(TLSv1\.[23] ")

@@ -109,6 +109,17 @@ class Smtp(TlsBase):
             self.assertEqual(self.read_to_close(raw.makefile("rb")), b"")
         self.assertIn("result=tls-failed", self.site.log())
 
+    def test_openssl_s_client_starttls_smtp(self):
+        r = subprocess.run(
+            ["openssl", "s_client", "-quiet", "-starttls", "smtp",
+             "-connect", f"127.0.0.1:{self.ports['smtp']}"],
+            input="EHLO x\r\nQUIT\r\n", capture_output=True, text=True,
+            timeout=60)
+        self.assertIn("250-mail.example.com", r.stdout)
+        self.assertIn("250-AUTH PLAIN LOGIN", r.stdout)
+        self.assertNotIn("STARTTLS", r.stdout)
+        self.assertIn("221 2.0.0", r.stdout)
+
     def test_swaks_tls(self):
         r = subprocess.run(
             ["swaks", "--server", f"127.0.0.1:{self.ports['smtp']}", "--tls",
