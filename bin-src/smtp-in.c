@@ -847,10 +847,16 @@ cmd_etrn(struct session *s, char *arg)
 		    domain);
 		return;
 	}
+	buf_flush(&io);
+	if (queue_start_runner(confdir, domain) == -1) {
+		log_warn("smtp etrn client=%s domain=%s result=no-runner",
+		    s->peer.text, domain);
+		reply(
+		    458, "4.7.1 Unable to queue messages for node %s", domain);
+		return;
+	}
 	log_info("smtp etrn client=%s domain=%s result=started", s->peer.text,
 	    domain);
-	buf_flush(&io);
-	queue_start_runner(confdir, domain);
 	reply(250, "2.0.0 Queuing for node %s started", domain);
 }
 

@@ -135,7 +135,7 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 	return r;
 }
 
-void
+int
 queue_start_runner(const char *confdir, const char *etrn_domain)
 {
 	char self[PATH_MAX], prog[PATH_MAX + 16], *slash;
@@ -144,14 +144,14 @@ queue_start_runner(const char *confdir, const char *etrn_domain)
 	int fd;
 
 	if (n <= 0)
-		return;
+		return -1;
 	self[n] = '\0';
 	if ((slash = strrchr(self, '/')) == NULL)
-		return;
+		return -1;
 	*slash = '\0';
 	snprintf(prog, sizeof(prog), "%s/remote-send", self);
 	if (access(prog, X_OK) == -1)
-		return;
+		return -1;
 	if ((pid = fork()) == 0) {
 		setsid();
 		if (fork() == 0) {
@@ -171,6 +171,7 @@ queue_start_runner(const char *confdir, const char *etrn_domain)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+	return pid > 0 ? 0 : -1;
 }
 
 void

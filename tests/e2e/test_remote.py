@@ -489,3 +489,28 @@ class VerifiedSmarthost(RemoteBase):
         self.assertEqual(self.entries(), [])
         [m] = self.box(self.remote, "friend")
         self.assertRegex(m["Received"], r"with ESMTPS \(TLSv1\.[23] ")
+
+
+class EtrnWithoutRunner(RemoteBase):
+    def test_458_when_remote_send_is_missing(self):
+        import shutil
+        import smtplib
+        lonely = os.path.join(self.site.dir, "lonely")
+        os.makedirs(lonely)
+        shutil.copy(f"{BIN}/smtp-in", lonely)  # no remote-send beside it
+        self.site.settings["hold_domains"] = "remote.example"
+        self.site.write_conf()
+        mine, theirs = socket.socketpair()
+        p = subprocess.Popen([f"{lonely}/smtp-in", "-C", self.site.conf],
+                             stdin=theirs, stdout=theirs,
+                             env=dict(self.site.env(),
+                                      TCPREMOTEIP="127.0.0.1"))
+        theirs.close()
+        self.addCleanup(p.wait, 10)
+        self.addCleanup(mine.close)
+        c = smtplib.SMTP()
+        c.sock = mine
+        c.getreply()
+        c.ehlo("x")
+        self.assertEqual(c.docmd("ETRN", "remote.example")[0], 458)
+        c.quit()
