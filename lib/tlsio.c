@@ -7,12 +7,10 @@
 
 #include "tlsio.h"
 
+/* A libtls result as read(2) and write(2) give theirs, for lib/buf. */
 static ssize_t
-tlsio_read(void *ctx, void *p, size_t n)
+tlsio_result(struct buf *b, ssize_t r)
 {
-	struct buf *b = ctx;
-	ssize_t r = tls_read(b->tls, p, n);
-
 	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
 		b->want = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
 		errno = EAGAIN;
@@ -24,19 +22,19 @@ tlsio_read(void *ctx, void *p, size_t n)
 }
 
 static ssize_t
+tlsio_read(void *ctx, void *p, size_t n)
+{
+	struct buf *b = ctx;
+
+	return tlsio_result(b, tls_read(b->tls, p, n));
+}
+
+static ssize_t
 tlsio_write(void *ctx, const void *p, size_t n)
 {
 	struct buf *b = ctx;
-	ssize_t r = tls_write(b->tls, p, n);
 
-	if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
-		b->want = r == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
-		errno = EAGAIN;
-		return -1;
-	}
-	if (r < 0)
-		errno = EIO;
-	return r;
+	return tlsio_result(b, tls_write(b->tls, p, n));
 }
 
 static const struct buf_ops tlsio_ops = { tlsio_read, tlsio_write };
