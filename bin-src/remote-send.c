@@ -1028,6 +1028,8 @@ run(const char *only, int flush)
 		return EXIT_TEMP;
 	ctx = (struct deliver_ctx) { &users, &domains, conf.spool,
 		conf.hostname };
+	if ((done = queue_remove_orphans(conf.spool, 86400)) > 0)
+		log_warn("removed %d message files left by a crash", done);
 	for (round = 0; round < ROUNDS_MAX; round++) {
 		if ((done = pass(&ctx, only, flush)) <= 0 || only != NULL)
 			break;

@@ -129,7 +129,7 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 		int saved = errno;
 
 		unlink(tmp);
-		/* the message file stays: remote-send removes orphans */
+		/* mess/ID stays: queue_remove_orphans (remote-send) takes it */
 		errno = saved;
 	}
 	return r;
@@ -408,6 +408,39 @@ queue_list(const char *spool, char ***ids, size_t *n)
 		qsort(v, *n, sizeof(*v), queue_id_cmp);
 	*ids = v;
 	return 0;
+}
+
+int
+queue_remove_orphans(const char *spool, time_t max_age)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	int dfd, ifd, removed = 0;
+	DIR *d;
+
+	if (queue_path(path, sizeof(path), spool, "info", "", "") == -1 ||
+	    (ifd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (queue_path(path, sizeof(path), spool, "mess", "", "") == -1 ||
+	    (d = opendir(path)) == NULL) {
+		close(ifd);
+		return -1;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(ifd, de->d_name, &st, 0) == 0 || errno != ENOENT ||
+		    fstatat(dfd, de->d_name, &st, 0) == -1 ||
+		    now - st.st_mtime < max_age)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	close(ifd);
+	return removed;
 }
 
 int

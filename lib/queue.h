@@ -68,6 +68,12 @@ void queue_entry_free(struct queue_entry *e);
 int queue_list(const char *spool, char ***ids, size_t *n);
 /* Removes an entry: info/ID first (it ends the entry), then mess/ID. */
 int queue_remove(const char *spool, const char *id);
+/*
+ * Removes mess/ID files that have no info/ID and are older than
+ * max_age seconds: left by a crash between the two renames of
+ * queue_commit, never acknowledged. Returns how many, or -1.
+ */
+int queue_remove_orphans(const char *spool, time_t max_age);
 /* Removes whatever tmp/ID.* files exist (for error paths). */
 void queue_abort(const char *spool, const char *id);
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <utime.h>
 
 #include "queue.h"
 #include "testutil.h"
@@ -122,6 +123,35 @@ test_malformed_envelopes(void **state)
 	}
 }
 
+static void
+test_orphans_removed_when_old(void **state)
+{
+	struct utimbuf old = { 1000000000, 1000000000 };
+	char path[512];
+
+	(void)state;
+	test_mkdir();
+	make_entry("1700000000.000001.7", "a@example.net"); /* has info */
+	assert_int_equal(queue_init(testdir), 0);
+	test_write("queue/mess/1700000000.000002.7", "orphan, old\n");
+	test_write("queue/mess/1700000000.000003.7", "orphan, new\n");
+	snprintf(
+	    path, sizeof(path), "%s/queue/mess/1700000000.000002.7", testdir);
+	assert_int_equal(utime(path, &old), 0);
+	snprintf(
+	    path, sizeof(path), "%s/queue/mess/1700000000.000001.7", testdir);
+	assert_int_equal(utime(path, &old), 0);
+	assert_int_equal(queue_remove_orphans(testdir, 86400), 1);
+	assert_int_equal(access(path, F_OK), 0); /* its entry is there */
+	snprintf(
+	    path, sizeof(path), "%s/queue/mess/1700000000.000003.7", testdir);
+	assert_int_equal(access(path, F_OK), 0); /* maybe being committed */
+	snprintf(
+	    path, sizeof(path), "%s/queue/mess/1700000000.000002.7", testdir);
+	assert_int_equal(access(path, F_OK), -1);
+	test_rmdir();
+}
+
 int
 main(void)
 {
@@ -129,6 +159,7 @@ main(void)
 		cmocka_unit_test(test_commit_read_rewrite),
 		cmocka_unit_test(test_list_and_remove),
 		cmocka_unit_test(test_malformed_envelopes),
+		cmocka_unit_test(test_orphans_removed_when_old),
 	};
 
 	return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
