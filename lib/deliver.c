@@ -449,7 +449,8 @@ deliver_commit(struct deliver_msg *m, const char *sender)
 	char name[512];
 	int saved;
 
-	if (deliver_flush(m) == -1 || fsync(m->fd) == -1)
+	/* a message only for the queue is fsync'd by queue_commit */
+	if (deliver_flush(m) == -1 || (!m->to_queue_only && fsync(m->fd) == -1))
 		goto fail;
 	if (!m->to_queue_only && commit_maildirs(m, name, sizeof(name)) == -1)
 		goto fail;
@@ -460,8 +461,8 @@ deliver_commit(struct deliver_msg *m, const char *sender)
 		errno = saved;
 		goto fail;
 	}
-	if (m->fd != -1 && close(m->fd) == -1 && m->to_queue_only)
-		goto fail;
+	if (m->fd != -1)
+		close(m->fd); /* the Maildir copy: fsync'd and linked above */
 	m->fd = -1;
 	if (m->tmp[0] != '\0')
 		unlink(m->tmp);
