@@ -23,6 +23,7 @@
 #include "peer.h"
 #include "popbsmtp.h"
 #include "sasl.h"
+#include "smtpdata.h"
 #include "tlsio.h"
 #include "users.h"
 
@@ -108,73 +109,80 @@ finish(struct session *s, const char *result, int code)
 
 /* ---- message access ---- */
 
+/* Where TOP is in a message: the header, then counted body lines. */
+struct top {
+	long body_lines; /* < 0: the whole message */
+	int in_body;
+	long lines;
+	off_t linelen; /* octets of the current line before its LF */
+	int last_cr;   /* the current line's last octet so far is a CR */
+};
+
+/* Notes the line piece p[0..n), which ends at an LF or not at all. */
+static void
+top_track(struct top *t, const unsigned char *p, size_t n)
+{
+	int ends = n > 0 && p[n - 1] == '\n';
+	size_t text = n - (size_t)ends;
+
+	if (text > 0) {
+		t->linelen += (off_t)text;
+		t->last_cr = p[text - 1] == '\r';
+	}
+	if (!ends)
+		return;
+	if (t->in_body)
+		t->lines++;
+	else if (t->linelen - t->last_cr == 0)
+		t->in_body = 1; /* the empty line ends the header */
+	t->linelen = 0;
+	t->last_cr = 0;
+}
+
 /*
- * Sends (out != NULL) or counts a message as POP3 carries it: LF made
- * CRLF, a final CRLF added if the file lacks one, and, when sending, lines
- * starting with '.' byte-stuffed. body_lines < 0 means the whole message;
- * otherwise the header and that many body lines (TOP). Returns the octets
- * before stuffing (what LIST counts), or -1 if the file cannot be read.
+ * Sends (out != NULL) or counts a message as POP3 carries it, encoded by
+ * lib/smtpdata: CRLF line ends, a final CRLF added if the file lacks one,
+ * lines starting with '.' byte-stuffed, no bare CR. body_lines < 0 means
+ * the whole message; otherwise the header and that many body lines (TOP).
+ * Returns the octets before stuffing (what LIST counts), or -1 if the
+ * file cannot be read.
  */
 static off_t
 transform(int fd, long body_lines, struct buf *out)
 {
-	unsigned char in[65536];
-	int bol = 1, prev_cr = 0, in_body = 0, done = 0;
-	off_t total = 0, linelen = 0;
-	long lines = 0;
-	ssize_t n;
+	static unsigned char in[16384];
+	static char enc[SMTPDATA_ENC_ROOM(sizeof(in)) + SMTPDATA_END_ROOM];
+	struct top t = { body_lines, 0, 0, 0, 0 };
+	struct smtpdata_enc e;
+	off_t total = 0;
+	size_t i, end, w;
+	ssize_t n = 0;
+	int done = 0;
 
+	smtpdata_enc_init(&e);
 	while (!done && (n = read(fd, in, sizeof(in))) > 0) {
-		size_t i = 0;
+		for (i = 0; i < (size_t)n; i = end) {
+			unsigned char *nl = memchr(in + i, '\n', (size_t)n - i);
 
-		while (i < (size_t)n) {
-			unsigned char *nl;
-			size_t end;
-
-			if (bol && in_body && body_lines >= 0 &&
-			    lines >= body_lines) {
+			if (e.bol && t.in_body && body_lines >= 0 &&
+			    t.lines >= body_lines) {
 				done = 1;
 				break;
 			}
-			if (bol && in[i] == '.' && out != NULL)
-				buf_put(out, ".", 1);
-			bol = 0;
-			nl = memchr(in + i, '\n', (size_t)n - i);
-			end = nl ? (size_t)(nl - in) : (size_t)n;
-			if (end > i) {
-				if (out != NULL)
-					buf_put(out, in + i, end - i);
-				total += (off_t)(end - i);
-				linelen += (off_t)(end - i);
-				prev_cr = in[end - 1] == '\r';
-			}
-			i = end;
-			if (nl == NULL)
-				break;
-			/* at the LF: complete the line as CRLF */
+			end = nl ? (size_t)(nl - in) + 1 : (size_t)n;
+			top_track(&t, in + i, end - i);
+			w = smtpdata_encode(&e, (char *)in + i, end - i, enc);
+			total += (off_t)w;
 			if (out != NULL)
-				buf_put(out, prev_cr ? "\n" : "\r\n",
-				    prev_cr ? 1 : 2);
-			total += prev_cr ? 1 : 2;
-			if (in_body)
-				lines++;
-			else if (linelen - prev_cr == 0)
-				in_body =
-				    1; /* the empty line ends the header */
-			linelen = 0;
-			prev_cr = 0;
-			bol = 1;
-			i++;
+				buf_put(out, enc, w);
 		}
 	}
 	if (n < 0)
 		return -1;
-	if (!bol) {
-		if (out != NULL)
-			buf_put(out, "\r\n", 2);
-		total += 2;
-	}
-	return total;
+	w = smtpdata_encode_end(&e, enc, 0);
+	if (out != NULL)
+		buf_put(out, enc, w);
+	return total + (off_t)w - (off_t)e.stuffed;
 }
 
 static int

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "queue.h"
+#include "sasl.h"
 #include "users.h"
 
 #define USAGE                                                                  \
@@ -163,6 +164,7 @@ read_header(struct inject *in)
 			if (next != '\n') {
 				if (next != EOF)
 					ungetc(next, stdin);
+				c = ' '; /* a bare CR never starts a field */
 			} else
 				c = '\n';
 		}
@@ -247,11 +249,56 @@ write_or_die(struct deliver_msg *m, const char *p, size_t n)
 	}
 }
 
+/*
+ * The -F name as a display name: a quoted string (RFC 5322 3.2.4) when it
+ * is ASCII, else UTF-8 encoded-words (RFC 2047), each of whole characters.
+ * Control characters, CR and LF among them, become spaces: no argument
+ * can add a header field.
+ */
+static void
+display_name(const char *in, char *out, size_t size)
+{
+	char clean[256], b64[80];
+	size_t i, n = strlcpy(clean, in, sizeof(clean)), len = 0, take;
+	int ascii = 1;
+
+	if (n >= sizeof(clean))
+		n = sizeof(clean) - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)clean[i];
+
+		if (c < 0x20 || c == 0x7f)
+			clean[i] = ' ';
+		ascii &= c < 0x80;
+	}
+	if (ascii) {
+		out[len++] = '"';
+		for (i = 0; i < n && len + 4 < size; i++) {
+			if (clean[i] == '"' || clean[i] == '\\')
+				out[len++] = '\\';
+			out[len++] = clean[i];
+		}
+		out[len++] = '"';
+		out[len] = '\0';
+		return;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n; i += take) {
+		take = n - i < 45 ? n - i : 45; /* 60 base64 octets a word */
+		while (i + take < n && take > 1 &&
+		    ((unsigned char)clean[i + take] & 0xc0) == 0x80)
+			take--; /* not inside a UTF-8 character */
+		sasl_b64_encode(clean + i, take, b64, sizeof(b64));
+		snprintf(out + strlen(out), size - strlen(out),
+		    "%s=?UTF-8?B?%s?=", i ? "\n " : "", b64);
+	}
+}
+
 /* The fields we add (RFC 5322 3.6: Date and From are required). */
 static void
 added_fields(struct inject *in, struct deliver_msg *m, const char *user)
 {
-	char buf[2048], date[64];
+	char buf[2048], date[64], name[1024];
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
@@ -273,10 +320,11 @@ added_fields(struct inject *in, struct deliver_msg *m, const char *user)
 		write_or_die(m, buf, (size_t)n);
 	}
 	if (!in->has_from) {
-		if (in->fullname != NULL)
-			n = snprintf(buf, sizeof(buf), "From: \"%s\" <%s>\n",
-			    in->fullname, in->sender);
-		else
+		if (in->fullname != NULL) {
+			display_name(in->fullname, name, sizeof(name));
+			n = snprintf(buf, sizeof(buf), "From: %s <%s>\n", name,
+			    in->sender);
+		} else
 			n = snprintf(buf, sizeof(buf), "From: %s\n",
 			    in->sender[0] ? in->sender : "MAILER-DAEMON");
 		write_or_die(m, buf, (size_t)n);
@@ -296,6 +344,9 @@ copy_body(struct inject *in, struct deliver_msg *m, long long *size)
 
 		if (whole && n >= 2 && line[n - 2] == '\r')
 			line[--n - 1] = '\n';
+		for (char *cr = line;
+		     (cr = memchr(cr, '\r', n - (size_t)(cr - line)));)
+			*cr = ' '; /* CR only in CRLF (see queue-inject(8)) */
 		if (bol && !in->iflag && strcmp(line, ".\n") == 0)
 			break;
 		*size += (long long)n;

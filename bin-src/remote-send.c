@@ -28,6 +28,7 @@
 #include "log.h"
 #include "queue.h"
 #include "sasl.h"
+#include "smtpdata.h"
 #include "tlsio.h"
 #include "users.h"
 
@@ -137,38 +138,27 @@ dial(const struct sockaddr_storage *ss, int port)
 	return fd;
 }
 
-/* The message as SMTP carries it: CRLF line ends, dot-stuffed. */
+/* The message as SMTP carries it (lib/smtpdata), and the final dot. */
 static int
 send_body(struct buf *b, int mess, const char *via)
 {
-	char chunk[65536];
-	int bol = 1;
+	static char chunk[16384];
+	static char enc[SMTPDATA_ENC_ROOM(sizeof(chunk)) + SMTPDATA_END_ROOM];
+	struct smtpdata_enc e;
 	ssize_t n;
 	off_t off = 0;
 
 	if (via != NULL)
 		buf_printf(b, "Delivered-To: %s\r\n", via);
+	smtpdata_enc_init(&e);
 	while ((n = pread(mess, chunk, sizeof(chunk), off)) > 0) {
-		char *p = chunk, *end = chunk + n;
-
 		off += n;
-		while (p < end) {
-			char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-			if (bol && *p == '.')
-				buf_put(b, ".", 1);
-			buf_put(b, p, len);
-			if (nl != NULL)
-				buf_put(b, "\r\n", 2);
-			bol = nl != NULL;
-			p += len + (nl != NULL);
-		}
+		buf_put(b, enc, smtpdata_encode(&e, chunk, (size_t)n, enc));
 	}
-	if (!bol)
-		buf_put(b, "\r\n", 2);
-	buf_put(b, ".\r\n", 3);
-	return n < 0 ? -1 : 0;
+	if (n < 0)
+		return -1; /* no final dot: the server keeps nothing */
+	buf_put(b, enc, smtpdata_encode_end(&e, enc, 1));
+	return 0;
 }
 
 static void
@@ -411,7 +401,15 @@ transaction_in(struct buf *b, const char *caps, const char *host,
 				    c < 0 ? "connection lost" : r.text);
 		return 0;
 	}
-	send_body(b, mess, via);
+	if (send_body(b, mess, via) == -1) {
+		log_error("id=%s: cannot read the message: %s", e->id,
+		    strerror(errno));
+		for (i = 0; i < n; i++)
+			if (res[idx[i]].o == O_DONE)
+				set_result(&res[idx[i]], O_DEFERRED, host,
+				    "local error reading the message");
+		return 0; /* the connection closes without the final dot */
+	}
 	c = reply_read(b, &r);
 	for (i = 0; i < n; i++)
 		if (res[idx[i]].o == O_DONE)

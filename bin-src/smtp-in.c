@@ -26,6 +26,7 @@
 #include "queue.h"
 #include "relay.h"
 #include "sasl.h"
+#include "smtpdata.h"
 #include "tlsio.h"
 #include "users.h"
 
@@ -534,15 +535,17 @@ cmd_rcpt(struct session *s, char *arg)
 
 /* ---- DATA ---- */
 
+#define HEADER_LINE_MAX 1024 /* of a header line, what is looked at */
+
 struct data_state {
-	int bol;     /* at the start of a line (after CRLF) */
-	int held_cr; /* a chunk ended in CR: is LF next? */
-	int bad_eol; /* a bare CR or LF was seen (RFC 5321 2.3.8) */
+	struct smtpdata_dec dec;
 	int in_header;
 	int hops;
 	int too_big;
-	char loop[ADDR_MAX]; /* a Delivered-To naming a recipient */
-	long long octets;    /* as received */
+	char loop[ADDR_MAX];	    /* a Delivered-To naming a recipient */
+	long long octets;	    /* as received */
+	char line[HEADER_LINE_MAX]; /* the header line being collected */
+	size_t linelen;
 };
 
 /* Looks at one whole header line for Received: and Delivered-To:. */
@@ -557,9 +560,9 @@ data_header(
 		d->in_header = 0;
 		return;
 	}
-	if (strncasecmp(line, "Received:", 9) == 0)
+	if (len >= 9 && strncasecmp(line, "Received:", 9) == 0)
 		d->hops++;
-	if (strncasecmp(line, "Delivered-To:", 13) != 0)
+	if (len < 13 || strncasecmp(line, "Delivered-To:", 13) != 0)
 		return;
 	line += 13;
 	len -= 13;
@@ -575,58 +578,46 @@ data_header(
 			strlcpy(d->loop, value, sizeof(d->loop));
 }
 
+/* Collects the header's lines from decoded text, however it is cut. */
+static void
+data_scan_header(
+    struct session *s, struct data_state *d, const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && d->in_header; i++) {
+		if (p[i] != '\n') {
+			if (d->linelen < sizeof(d->line))
+				d->line[d->linelen++] = p[i];
+			continue;
+		}
+		data_header(s, d, d->line, d->linelen);
+		d->linelen = 0;
+	}
+}
+
 /*
- * One piece of DATA (a whole line, or part of a long one). Returns 1 at
- * the end of data, 0 to go on, -1 if the message could not be written.
+ * One piece of DATA as it came from the client. Returns 1 at the end of
+ * data, 0 to go on, -1 if the message could not be written.
  */
 static int
 data_chunk(struct session *s, struct data_state *d, struct deliver_msg *m,
-    char *p, size_t len)
+    const char *p, size_t len)
 {
-	int whole = len > 0 && p[len - 1] == '\n';
-	size_t i, body;
-	char *cr;
+	char out[SMTP_CHUNK + 2];
+	size_t used, n;
+	int end = smtpdata_decode(&d->dec, p, len, &used, out, &n);
 
-	if (d->held_cr) { /* the CR that ended the last piece */
-		d->held_cr = 0;
-		if (p[0] != '\n')
-			d->bad_eol = 1;
-		else if (len == 1) {
-			d->bol = 1;
-			return d->too_big ? 0 : deliver_write(m, "\n", 1);
-		}
-	}
-	if (d->bol && len == 3 && memcmp(p, ".\r\n", 3) == 0)
-		return 1; /* <CRLF>.<CRLF>: the only end of data */
-	d->octets += (long long)len;
+	d->octets += (long long)used;
 	if (d->octets > conf.max_message_size)
 		d->too_big = 1;
-	/* every CR must be followed by LF, every LF preceded by CR */
-	for (cr = p; (cr = memchr(cr, '\r', (size_t)(p + len - cr))) != NULL;
-	     cr++)
-		if (cr + 1 < p + len && cr[1] != '\n')
-			d->bad_eol = 1;
-	if (whole && (len < 2 || p[len - 2] != '\r'))
-		d->bad_eol = 1;
-	i = (d->bol && p[0] == '.') ? 1 : 0; /* undo dot-stuffing */
-	body = len - i;
-	if (whole)
-		body -= (len >= 2 && p[len - 2] == '\r') ? 2 : 1;
-	else if (len > 0 && p[len - 1] == '\r') {
-		d->held_cr = 1;
-		body--;
-	}
-	if (d->in_header && d->bol && whole)
-		data_header(s, d, p + i, body);
-	/* Only CRLF starts a line that can end the data: after a bare LF,
-	 * "\n.\r\n" is not the end (SMTP smuggling). */
-	d->bol = whole && len >= 2 && p[len - 2] == '\r';
-	if (d->too_big || d->bad_eol)
-		return 0; /* keep reading to the end, write nothing more */
-	if (deliver_write(m, p + i, body) == -1 ||
-	    (whole && deliver_write(m, "\n", 1) == -1))
+	if (d->in_header)
+		data_scan_header(s, d, out, n);
+	if (d->too_big || d->dec.bad_eol)
+		return end; /* keep reading to the end, write nothing more */
+	if (m != NULL && deliver_write(m, out, n) == -1)
 		return -1;
-	return 0;
+	return end;
 }
 
 /* The trace header (RFC 5321 4.4, RFC 3848 protocol names). */
@@ -662,7 +653,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 	const char *result = "delivered";
 	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n;
 
-	if (d->bad_eol) {
+	if (d->dec.bad_eol) {
 		deliver_abort(m);
 		reply(554,
 		    "5.6.0 Message contains a bare CR or LF; lines must "
@@ -706,7 +697,7 @@ static void
 cmd_data(struct session *s, char *arg)
 {
 	char received[2048], chunk[SMTP_CHUNK];
-	struct data_state d = { .bol = 1, .in_header = 1 };
+	struct data_state d = { .in_header = 1 };
 	struct deliver_msg m;
 	int r, w, failed = 0;
 	size_t len;
@@ -728,6 +719,7 @@ cmd_data(struct session *s, char *arg)
 		reset_transaction(s);
 		return;
 	}
+	smtpdata_dec_init(&d.dec);
 	reply(354, "End data with <CR><LF>.<CR><LF>");
 	for (;;) {
 		r = buf_getchunk(&io, chunk, sizeof(chunk), &len);
@@ -744,16 +736,9 @@ cmd_data(struct session *s, char *arg)
 					  : "io-error-in-data",
 			    0);
 		}
-		if (failed) {
-			/* after a write error (a full disk, say): read up to
-			 * the end so the session stays in step */
-			if (d.bol && len == 3 && memcmp(chunk, ".\r\n", 3) == 0)
-				break;
-			d.bol = len >= 2 && chunk[len - 2] == '\r' &&
-			    chunk[len - 1] == '\n';
-			continue;
-		}
-		w = data_chunk(s, &d, &m, chunk, len);
+		/* after a write error (a full disk, say), read up to the end
+		 * so the session stays in step */
+		w = data_chunk(s, &d, failed ? NULL : &m, chunk, len);
 		if (w == 1)
 			break;
 		if (w == -1) {

@@ -2,6 +2,7 @@
 standard input, sendmail's options, exit codes. Mailboxes are read with
 mailbox.Maildir, headers with Python's email parser."""
 import email
+import email.header
 import mailbox
 import os
 import shutil
@@ -73,6 +74,45 @@ class QueueInject(SiteTest):
         [m] = self.box("taro")
         self.assertEqual(m["From"], '"The Robot" <robot@example.com>')
         self.assertEqual(m["Return-Path"], "<robot@example.com>")
+
+    def test_full_name_cannot_add_a_header(self):
+        # a form-mail script passing a visitor's name to -F
+        r = subprocess.run([f"{BIN}/queue-inject", "-C", self.site.conf,
+                            "-f", "form@example.com", "-F",
+                            "Eve\nBcc: victim@example.net\r\nX-Evil: 1",
+                            "taro@example.com"], input=b"Subject: x\n\nb\n",
+                           capture_output=True, timeout=30,
+                           env=self.site.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [m] = self.box("taro")
+        self.assertIsNone(m["Bcc"])
+        self.assertIsNone(m["X-Evil"])
+        self.assertEqual(m["From"], '"Eve Bcc: victim@example.net  X-Evil: 1"'
+                         ' <form@example.com>')
+        self.assertEqual(self.queued(), [])
+
+    def test_non_ascii_full_name_is_encoded(self):
+        name = "山田 太郎 \"Taro\" " + "郵便" * 20
+        r = subprocess.run([f"{BIN}/queue-inject", "-C", self.site.conf,
+                            "-f", "taro@example.com", "-F", name,
+                            "taro@example.com"], input=b"Subject: x\n\nb\n",
+                           capture_output=True, timeout=30,
+                           env=self.site.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [m] = self.box("taro")
+        raw = m["From"]
+        self.assertTrue(all(ord(ch) < 128 for ch in raw), raw)
+        decoded = str(email.header.make_header(
+            email.header.decode_header(raw)))
+        self.assertEqual(decoded, name + " <taro@example.com>")
+
+    def test_bare_cr_becomes_a_space(self):
+        r = self.inject(["taro"], "Subject: a\rBcc: x@example.net\n\n"
+                        "one\rtwo\r\nthree\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [m] = self.box("taro")
+        self.assertEqual(m["Subject"], "a Bcc: x@example.net")
+        self.assertEqual(m.get_payload(), "one two\nthree\n")
 
     def test_dot_line_ends_input_unless_dash_i(self):
         text = "Subject: dots\n\nbefore\n.\nafter\n"

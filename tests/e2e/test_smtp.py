@@ -355,6 +355,53 @@ class Smuggling(SmtpBase):
         self.assertEqual(messages(self.site, "taro"), [])
 
 
+class SplitTerminator(SmtpBase):
+    """<CRLF>.<CRLF> cut across two TCP segments, and across smtp-in's
+    16 KiB read buffer on a pipe: the end of DATA is seen either way."""
+
+    def test_terminator_in_two_writes_with_a_pause(self):
+        for first, second in ((b"\r\n.", b"\r\n"), (b"\r", b"\n.\r\n"),
+                              (b"\r\n.\r", b"\n"), (b"\r\n", b".\r\n")):
+            r = self.raw()
+            r.cmd("EHLO x")
+            r.cmd("MAIL FROM:<a@example.net>")
+            r.cmd("RCPT TO:<taro@example.com>")
+            self.assertRegex(r.cmd("DATA"), r"^354")
+            r.send(b"Subject: split\r\n\r\nbody" + first)
+            time.sleep(0.3)   # two segments, and smtp-in reads the first
+            r.send(second)
+            r.s.settimeout(5)  # the 250 comes now, not at the timeout
+            self.assertRegex(r.line(), r"^250 2\.0\.0", repr(first))
+            self.assertRegex(r.cmd("QUIT"), r"^221")
+        got = messages(self.site, "taro")
+        self.assertEqual(len(got), 4)
+        for m in got:
+            self.assertEqual(m.get_payload(), "body\n")
+
+    def test_terminator_at_the_read_buffer_edge_on_a_pipe(self):
+        from yubintest import BIN
+        for dot_at in (16381, 16382, 16383, 16384):
+            head = (b"EHLO x\r\nMAIL FROM:<a@example.net>\r\n"
+                    b"RCPT TO:<taro@example.com>\r\nDATA\r\n"
+                    b"Subject: edge\r\n\r\n")
+            fill = dot_at - len(head) - 2
+            body = b"".join(b"x" * 70 + b"\r\n"
+                            for _ in range(fill // 72))
+            body += b"y" * (fill - len(body))
+            stream = head + body + b"\r\n.\r\nQUIT\r\n"
+            self.assertEqual(stream.index(b"\r\n.\r\n") + 2, dot_at)
+            p = subprocess.run([f"{BIN}/smtp-in", "-C", self.site.conf],
+                               input=stream, capture_output=True,
+                               timeout=20, env=self.site.env())
+            out = p.stdout.decode()
+            self.assertEqual(p.stderr, b"")
+            self.assertEqual(p.returncode, 0)
+            self.assertRegex(out, r"\n250 2\.0\.0 Ok: delivered",
+                             f"dot at {dot_at}")
+            self.assertIn("\n221 ", out)
+        self.assertEqual(len(messages(self.site, "taro")), 4)
+
+
 class RelayDenied(SmtpBase):
     relay = ""   # nobody is exempt, not even loopback
 

@@ -1,0 +1,153 @@
+/* smtpdata: the DATA codec as two state machines; see smtpdata.h. */
+#include <string.h>
+
+#include "smtpdata.h"
+
+enum {
+	DEC_BOL,   /* a line start after CRLF: may end the data */
+	DEC_MID,   /* inside a line (or after a bare LF) */
+	DEC_CR,	   /* a CR inside a line: is LF next? */
+	DEC_DOT,   /* "." at a line start */
+	DEC_DOTCR, /* ".\r" at a line start: the end if LF is next */
+	DEC_END	   /* the terminator was seen */
+};
+
+void
+smtpdata_dec_init(struct smtpdata_dec *d)
+{
+	d->state = DEC_BOL;
+	d->bad_eol = 0;
+}
+
+/* One octet inside a line; returns the octets written to out. */
+static size_t
+dec_mid(struct smtpdata_dec *d, char c, char *out)
+{
+	if (c == '\r') {
+		d->state = DEC_CR;
+		return 0;
+	}
+	if (c == '\n')
+		d->bad_eol = 1; /* and what follows is no line start */
+	d->state = DEC_MID;
+	out[0] = c;
+	return 1;
+}
+
+/* A CR that was not followed by LF: keep it, note it, go on with c. */
+static size_t
+dec_bare_cr(struct smtpdata_dec *d, char c, char *out)
+{
+	d->bad_eol = 1;
+	out[0] = '\r';
+	return 1 + dec_mid(d, c, out + 1);
+}
+
+int
+smtpdata_decode(struct smtpdata_dec *d, const char *in, size_t len,
+    size_t *used, char *out, size_t *outlen)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && d->state != DEC_END; i++) {
+		char c = in[i];
+
+		switch (d->state) {
+		case DEC_BOL:
+			if (c == '.')
+				d->state = DEC_DOT;
+			else
+				n += dec_mid(d, c, out + n);
+			break;
+		case DEC_MID:
+			n += dec_mid(d, c, out + n);
+			break;
+		case DEC_CR:
+			if (c == '\n') {
+				out[n++] = '\n';
+				d->state = DEC_BOL;
+			} else
+				n += dec_bare_cr(d, c, out + n);
+			break;
+		case DEC_DOT: /* the stuffed dot goes (RFC 5321 4.5.2) */
+			if (c == '\r')
+				d->state = DEC_DOTCR;
+			else
+				n += dec_mid(d, c, out + n);
+			break;
+		case DEC_DOTCR:
+			if (c == '\n')
+				d->state = DEC_END;
+			else
+				n += dec_bare_cr(d, c, out + n);
+			break;
+		}
+	}
+	*used = i;
+	*outlen = n;
+	return d->state == DEC_END;
+}
+
+void
+smtpdata_enc_init(struct smtpdata_enc *e)
+{
+	e->bol = 1;
+	e->pending_cr = 0;
+	e->stuffed = 0;
+}
+
+size_t
+smtpdata_encode(struct smtpdata_enc *e, const char *in, size_t len, char *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+
+		if (e->pending_cr) {
+			e->pending_cr = 0;
+			if (c == '\n') {
+				out[n++] = '\r';
+				out[n++] = '\n';
+				e->bol = 1;
+				continue;
+			}
+			out[n++] = ' '; /* a bare CR never reaches the wire */
+			e->bol = 0;
+		}
+		if (c == '\r') {
+			e->pending_cr = 1;
+			continue;
+		}
+		if (e->bol && c == '.') {
+			out[n++] = '.';
+			e->stuffed++;
+		}
+		if (c == '\n') {
+			out[n++] = '\r';
+			e->bol = 1;
+		} else
+			e->bol = 0;
+		out[n++] = c;
+	}
+	return n;
+}
+
+size_t
+smtpdata_encode_end(struct smtpdata_enc *e, char *out, int terminator)
+{
+	size_t n = 0;
+
+	/* a CR at the very end, or a last line without LF, is ended */
+	if (e->pending_cr || !e->bol) {
+		out[n++] = '\r';
+		out[n++] = '\n';
+	}
+	e->pending_cr = 0;
+	e->bol = 1;
+	if (terminator) {
+		memcpy(out + n, ".\r\n", 3);
+		n += 3;
+	}
+	return n;
+}
