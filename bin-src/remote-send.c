@@ -28,6 +28,7 @@
 #include "log.h"
 #include "queue.h"
 #include "sasl.h"
+#include "smtpc.h"
 #include "smtpdata.h"
 #include "tlsio.h"
 #include "users.h"
@@ -37,11 +38,10 @@
 	"       remote-send [-C dir] -l | --show id | --remove id | --flush\n"
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
-#define REPLY_MAX 2048	 /* a remote reply, all its lines */
-#define SMTP_TIMEOUT 300 /* seconds for each read (RFC 5321 4.5.3.2) */
-#define CONNECT_TIMEOUT 30
-#define DNS_TIMEOUT 30000 /* ms for all look-ups of one entry */
-#define ROUNDS_MAX 100	  /* passes over the queue in one run */
+#define REPLY_MAX SMTPC_TEXT_MAX
+#define SESSION_DEADLINE 3600 /* seconds for one whole connection */
+#define DNS_TIMEOUT 30000     /* ms for all look-ups of one entry */
+#define ROUNDS_MAX 100	      /* passes over the queue in one run */
 
 enum outcome {
 	O_PENDING, /* not tried yet / no host reached */
@@ -56,86 +56,25 @@ struct result {
 	char text[REPLY_MAX];	     /* its reply, or what went wrong */
 };
 
-struct reply {
-	int code;
-	char text[REPLY_MAX]; /* every line, joined by LF */
-};
+#define reply smtpc_reply
 
 static struct conf conf;
 static char confdir[PATH_MAX] = CONFDIR;
 static int eightbit;	     /* the message being sent has octets over 127 */
 static const char *released; /* --release: the held domain to send now */
 
-/* ---- SMTP client ---- */
+/* ---- SMTP client (lib/smtpc underneath) ---- */
 
 static int
-reply_read(struct buf *b, struct reply *r)
+reply_read(struct buf *b, struct reply *r, int timeout)
 {
-	char line[1024];
-	size_t len, used = 0;
-	int rc;
-
-	r->code = -1;
-	r->text[0] = '\0';
-	for (;;) {
-		rc = buf_getline(b, line, sizeof(line), &len);
-		if (rc != BUF_LINE && rc != BUF_LONG)
-			return -1;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (len < 3 || line[0] < '2' || line[0] > '5')
-			return -1;
-		if (used < sizeof(r->text) - 1)
-			used += (size_t)snprintf(r->text + used,
-			    sizeof(r->text) - used, "%s%s", used ? "\n" : "",
-			    line);
-		if (line[3] != '-') {
-			r->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
-			    (line[2] - '0');
-			return r->code;
-		}
-	}
+	return smtpc_read(b, r, timeout);
 }
 
 static int
 command(struct buf *b, struct reply *r, const char *fmt, const char *arg)
 {
-	buf_printf(b, fmt, arg);
-	return reply_read(b, r);
-}
-
-/* Connects with a timeout; returns the fd or -1. */
-static int
-dial(const struct sockaddr_storage *ss, int port)
-{
-	struct sockaddr_storage sa = *ss;
-	struct pollfd pfd;
-	socklen_t len = sa.ss_family == AF_INET ? sizeof(struct sockaddr_in)
-						: sizeof(struct sockaddr_in6);
-	int fd, err = 0;
-
-	if (sa.ss_family == AF_INET)
-		((struct sockaddr_in *)&sa)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)&sa)->sin6_port = htons((uint16_t)port);
-	fd =
-	    socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, len) == -1 &&
-	    errno != EINPROGRESS) {
-		close(fd);
-		return -1;
-	}
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	if (poll(&pfd, 1, CONNECT_TIMEOUT * 1000) != 1 ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-		&(socklen_t) { sizeof(err) }) == -1 ||
-	    err != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return smtpc_command(b, r, SMTPC_T_OTHER, fmt, arg);
 }
 
 /* The message as SMTP carries it (lib/smtpdata), and the final dot. */
@@ -320,10 +259,10 @@ transaction(int fd, const char *host, const char *name, int plain,
 	struct reply r;
 	int c;
 
-	buf_init(&b, fd, fd, SMTP_TIMEOUT);
-	if (reply_read(&b, &r) / 100 != 2 || !ehlo(&b, &r)) {
-		set_all(res, idx, n, O_DEFERRED, host,
-		    r.code > 0 ? r.text : "connection lost");
+	buf_init(&b, fd, fd, SMTPC_T_GREETING);
+	buf_set_deadline(&b, SESSION_DEADLINE);
+	if (reply_read(&b, &r, SMTPC_T_GREETING) / 100 != 2 || !ehlo(&b, &r)) {
+		set_all(res, idx, n, O_DEFERRED, host, r.text);
 		return -1;
 	}
 	c = starttls(&b, &r, name, flags, plain, host, idx, n, res);
@@ -347,6 +286,15 @@ transaction_in(struct buf *b, const char *caps, const char *host,
 
 	strlcpy(r.text, caps, sizeof(r.text));
 	pipelining = strstr(r.text, "PIPELINING") != NULL;
+	if (auth && b->tls == NULL && !conf.smarthost_insecure_cleartext_auth) {
+		/* the password never crosses the network in clear text */
+		set_all(res, idx, n, O_DEFERRED, host,
+		    "no TLS to the smarthost (no STARTTLS, or it failed): "
+		    "AUTH is not sent in clear text "
+		    "(smarthost_insecure_cleartext_auth)");
+		command(b, &r, "QUIT\r\n", NULL);
+		return 0;
+	}
 	if (auth && smarthost_auth(b, r.text, &r) == -1) {
 		/* a refused login is our configuration: retry, never bounce */
 		set_all(res, idx, n, O_DEFERRED, host, r.text);
@@ -359,30 +307,30 @@ transaction_in(struct buf *b, const char *caps, const char *host,
 	if (eightbit && strstr(r.text, "8BITMIME") != NULL)
 		buf_puts(b, " BODY=8BITMIME"); /* RFC 6152 */
 	buf_puts(b, "\r\n");
-	if (!pipelining && (c = reply_read(b, &r)) / 100 != 2) {
+	if (!pipelining && (c = reply_read(b, &r, SMTPC_T_MAIL)) / 100 != 2) {
 		set_all(res, idx, n, c < 0 ? O_DEFERRED : outcome_of(c), host,
-		    c < 0 ? "connection lost" : r.text);
+		    r.text);
 		return c < 0 ? -1 : 0;
 	}
 	for (i = 0; i < n; i++) {
 		buf_printf(b, "RCPT TO:<%s>\r\n", e->rcpt[idx[i]].addr);
-		if (!pipelining && (c = reply_read(b, &r)) < 0)
+		if (!pipelining && (c = reply_read(b, &r, SMTPC_T_RCPT)) < 0)
 			return -1;
 		if (!pipelining)
 			set_result(&res[idx[i]], outcome_of(c), host, r.text);
 	}
 	if (pipelining) { /* RFC 2920: the replies come in order */
-		if ((c = reply_read(b, &r)) < 0)
+		if ((c = reply_read(b, &r, SMTPC_T_MAIL)) < 0)
 			return -1;
 		if (c / 100 != 2) {
 			set_all(res, idx, n, outcome_of(c), host, r.text);
 			for (i = 0; i < n; i++)
-				reply_read(b, &r);
+				reply_read(b, &r, SMTPC_T_RCPT);
 			command(b, &r, "QUIT\r\n", NULL);
 			return 0;
 		}
 		for (i = 0; i < n; i++) {
-			if ((c = reply_read(b, &r)) < 0)
+			if ((c = reply_read(b, &r, SMTPC_T_RCPT)) < 0)
 				return -1;
 			set_result(&res[idx[i]], outcome_of(c), host, r.text);
 		}
@@ -393,14 +341,15 @@ transaction_in(struct buf *b, const char *caps, const char *host,
 		command(b, &r, "QUIT\r\n", NULL);
 		return 0;
 	}
-	if ((c = command(b, &r, "DATA\r\n", NULL)) != 354) {
+	if ((c = smtpc_command(b, &r, SMTPC_T_DATA, "DATA\r\n", NULL)) != 354) {
 		for (i = 0; i < n; i++)
 			if (res[idx[i]].o == O_DONE)
 				set_result(&res[idx[i]],
 				    c < 0 ? O_DEFERRED : outcome_of(c), host,
-				    c < 0 ? "connection lost" : r.text);
+				    r.text);
 		return 0;
 	}
+	b->timeout_ms = SMTPC_T_BLOCK * 1000; /* for each write */
 	if (send_body(b, mess, via) == -1) {
 		log_error("id=%s: cannot read the message: %s", e->id,
 		    strerror(errno));
@@ -410,7 +359,7 @@ transaction_in(struct buf *b, const char *caps, const char *host,
 				    "local error reading the message");
 		return 0; /* the connection closes without the final dot */
 	}
-	c = reply_read(b, &r);
+	c = reply_read(b, &r, SMTPC_T_DOT);
 	for (i = 0; i < n; i++)
 		if (res[idx[i]].o == O_DONE)
 			/* no answer after the data: maybe delivered; at
@@ -450,7 +399,7 @@ try_address(const struct hop *h, const struct sockaddr_storage *addr, int port,
 	cidr_format(&c, ip, sizeof(ip));
 	snprintf(where, sizeof(where), "%s[%s]", name, ip);
 	for (plain = 0; plain < 2; plain++) {
-		if ((fd = dial(addr, port)) == -1)
+		if ((fd = smtpc_dial(addr, port)) == -1)
 			return -1;
 		r = transaction(fd, where, name, plain, h->e, h->idx, h->n,
 		    h->via, h->mess, h->size, auth, h->res);
@@ -1160,10 +1109,11 @@ etrn(const char *hostport, const char *domain)
 		dns_close(&d);
 	}
 	for (k = 0; k < a.n && c < 0; k++) {
-		if ((fd = dial(&a.addr[k], port)) == -1)
+		if ((fd = smtpc_dial(&a.addr[k], port)) == -1)
 			continue;
-		buf_init(&b, fd, fd, SMTP_TIMEOUT);
-		if (reply_read(&b, &r) / 100 == 2 &&
+		buf_init(&b, fd, fd, SMTPC_T_GREETING);
+		buf_set_deadline(&b, SESSION_DEADLINE);
+		if (reply_read(&b, &r, SMTPC_T_GREETING) / 100 == 2 &&
 		    (command(&b, &r, "EHLO %s\r\n", conf.hostname) / 100 == 2 ||
 			command(&b, &r, "HELO %s\r\n", conf.hostname) / 100 ==
 			    2)) {

@@ -202,8 +202,9 @@ buf_fill(struct buf *b)
 	}
 }
 
-int
-buf_getline(struct buf *b, char *line, size_t size, size_t *len)
+/* buf_getline and buf_getline_bounded; discard: read a long line's rest */
+static int
+buf_readline(struct buf *b, char *line, size_t size, size_t *len, int discard)
 {
 	size_t n = 0;
 	int toolong = 0, r;
@@ -229,6 +230,10 @@ buf_getline(struct buf *b, char *line, size_t size, size_t *len)
 		take = nl ? (size_t)(nl - start) + 1 : avail;
 		if (n + take > size - 1) {
 			toolong = 1;
+			if (!discard) {
+				take = size - 1 - n;
+				nl = NULL;
+			}
 			memcpy(line + n, start, size - 1 - n);
 			n = size - 1;
 		} else {
@@ -236,12 +241,24 @@ buf_getline(struct buf *b, char *line, size_t size, size_t *len)
 			n += take;
 		}
 		b->rpos += take;
-		if (nl != NULL)
+		if (nl != NULL || (toolong && !discard))
 			break;
 	}
 	line[n] = '\0';
 	*len = n;
 	return toolong ? BUF_LONG : BUF_LINE;
+}
+
+int
+buf_getline(struct buf *b, char *line, size_t size, size_t *len)
+{
+	return buf_readline(b, line, size, len, 1);
+}
+
+int
+buf_getline_bounded(struct buf *b, char *line, size_t size, size_t *len)
+{
+	return buf_readline(b, line, size, len, 0);
 }
 
 int

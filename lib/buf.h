@@ -54,6 +54,12 @@ void buf_set_ops(struct buf *b, const struct buf_ops *ops, void *ctx);
 /* Reads one line including its LF into line (NUL-terminated), *len bytes. */
 int buf_getline(struct buf *b, char *line, size_t size, size_t *len);
 /*
+ * Like buf_getline, but a line that does not fit is not read to its end:
+ * BUF_LONG comes as soon as size - 1 octets without LF are in (for peers
+ * that might send an endless line; the connection is then given up).
+ */
+int buf_getline_bounded(struct buf *b, char *line, size_t size, size_t *len);
+/*
  * Reads up to and including the next LF, or size - 1 bytes of a longer
  * line (BUF_LONG: the rest follows in the next calls; nothing is lost).
  * For message bodies, whose lines may be long.

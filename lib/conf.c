@@ -69,6 +69,7 @@ static const struct conf_key conf_keys[] = {
 	K(tls_key, CT_FILE, 0, 0),
 	K(tls_outbound, CT_TLSOUT, 0, 0),
 	K(smarthost_tls, CT_BOOL, 0, 1),
+	K(smarthost_insecure_cleartext_auth, CT_BOOL, 0, 1),
 };
 
 void

@@ -54,6 +54,8 @@ struct conf {
 	char tls_key[PATH_MAX];	 /* PEM private key: TLS is offered */
 	int tls_outbound;	 /* enum conf_tls_outbound */
 	int smarthost_tls;	 /* STARTTLS to the smarthost, verified */
+	/* AUTH to the smarthost even without TLS: the password in clear */
+	int smarthost_insecure_cleartext_auth;
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

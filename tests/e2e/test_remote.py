@@ -283,12 +283,16 @@ class Retries(RemoteBase):
 
 
 class Relays(RemoteBase):
-    def smarthost(self, password="relay pw", mode=0o600):
+    def smarthost(self, password="relay pw", mode=0o600, tls=True):
         from yubintest import make_hash
         self.relay = self.make_site(
             users=f"relayuser:{make_hash('relay pw')}:\npostmaster::"
                   "relayuser\nabuse::relayuser\n",
             domains="relay.example\n", relay="")
+        if tls:  # STARTTLS offered (self-signed: smarthost_tls is off)
+            cert, key = make_cert(self.relay.conf)
+            self.relay.settings.update({"tls_cert": cert, "tls_key": key})
+            self.relay.write_conf()
         self.relay.cdbmake()
         port = free_port()
         self.relay.start({"smtp": ["smtp-in"]}, bind="127.0.0.3",
@@ -318,8 +322,29 @@ class Relays(RemoteBase):
         self.assertIn("rcpt someone@elsewhere.example\n", info)
         self.assertIn("smtp auth client=", self.relay.log())
         self.assertIn("user=relayuser result=ok", self.relay.log())
+        self.assertIn("smtp tls client=", self.relay.log())
         self.assertIn(f"remote id={qid} rcpt=<someone@elsewhere.example> "
                       "host=127.0.0.3[127.0.0.3]", self.site.log())
+
+    def test_no_auth_in_clear_text(self):
+        self.smarthost(tls=False)
+        qid = self.inject_held(["someone@elsewhere.example"],
+                               "Subject: c\n\nx\n")
+        r = self.remote_send()
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(self.entries(), [qid])  # waits, never bounces
+        self.assertIn("AUTH is not sent in clear text",
+                      self.remote_send("-l").stdout)
+        self.assertNotIn("smtp auth", self.relay.log())
+        self.assertEqual(self.relay_queue(), [])
+        # the admin says so explicitly: then it goes
+        self.site.settings["smarthost_insecure_cleartext_auth"] = "yes"
+        self.site.write_conf()
+        r = self.remote_send("--flush")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(self.entries(), [])
+        self.assertIn("user=relayuser result=ok", self.relay.log())
+        self.assertEqual(len(self.relay_queue()), 1)
 
     def test_wrong_password_defers_never_bounces(self):
         self.smarthost(password="wrong")
