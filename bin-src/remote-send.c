@@ -8,10 +8,12 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,6 +42,10 @@
 #define EXIT_TEMP 111
 #define REPLY_MAX SMTPC_TEXT_MAX
 #define SESSION_DEADLINE 3600 /* seconds for one whole connection */
+#define ERROR_KEPT_MAX 200    /* octets of a reply kept in the envelope */
+#define EXIT_STOP 75	      /* a child's word to stop the run */
+#define RUN_NEW_WORK_MAX 600  /* seconds a run takes up new entries */
+#define WAIT_STEP_MS 1000     /* the runner looks at the queue again */
 #define DNS_TIMEOUT 30000     /* ms for all look-ups of one entry */
 #define ROUNDS_MAX 100	      /* passes over the queue in one run */
 
@@ -559,31 +565,106 @@ domain_of(const char *addr)
 	return at ? at + 1 : "";
 }
 
-/* Delivers every recipient of e, grouped by domain and Delivered-To. */
-static void
-attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
+/* 1 if recipients i and j of e go out together: same domain and via. */
+static int
+same_group(const struct queue_entry *e, size_t i, size_t j)
 {
-	struct dns d;
-	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
-	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, n;
+	const char *vi = e->rcpt[i].via, *vj = e->rcpt[j].via;
+
+	return strcasecmp(domain_of(e->rcpt[i].addr),
+		   domain_of(e->rcpt[j].addr)) == 0 &&
+	    ((vi == NULL && vj == NULL) ||
+		(vi != NULL && vj != NULL && strcmp(vi, vj) == 0));
+}
+
+/* One group's delivery, with a resolver of its own (one per process). */
+static void
+deliver_group(const struct queue_entry *e, const size_t *idx, size_t n,
+    const struct dns_mxset *mx, int mess, off_t size, struct result *res)
+{
+	const char *dom = domain_of(e->rcpt[idx[0]].addr);
 	char host[DNS_NAME_MAX + 1];
+	struct dns d;
+	size_t j;
 	int port, auth;
 
-	if (mx == NULL || idx == NULL ||
-	    dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1) {
-		for (i = 0; i < e->n; i++)
-			set_result(&res[i], O_DEFERRED, "-",
-			    "local trouble (memory or DNS set-up)");
-		free(mx);
-		free(idx);
+	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1) {
+		set_all(
+		    res, idx, n, O_DEFERRED, "-", "local trouble (DNS set-up)");
 		return;
 	}
-	for (i = 0; i < e->n; i++) /* every look-up at once */
+	if (relay_host(dom, host, sizeof(host), &port, &auth))
+		relay_via(&d, host, port, auth, e, idx, n, e->rcpt[idx[0]].via,
+		    mess, size, res);
+	else
+		route(&d, mx, dom, e, idx, n, e->rcpt[idx[0]].via, mess, size,
+		    res);
+	for (j = 0; j < n; j++)
+		if (res[idx[j]].o == O_PENDING)
+			set_result(&res[idx[j]], O_DEFERRED, dom, "no answer");
+	dns_close(&d);
+}
+
+/* The MX look-ups of every recipient's domain, all at once. */
+static int
+lookup_mx(const struct queue_entry *e, struct dns_mxset *mx)
+{
+	char host[DNS_NAME_MAX + 1];
+	struct dns d;
+	size_t i;
+	int port, auth;
+
+	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1)
+		return -1;
+	for (i = 0; i < e->n; i++)
 		if (domain_of(e->rcpt[i].addr)[0] != '[' &&
 		    !relay_host(domain_of(e->rcpt[i].addr), host, sizeof(host),
 			&port, &auth))
 			dns_mx(&d, domain_of(e->rcpt[i].addr), &mx[i]);
 	dns_wait(&d);
+	dns_close(&d);
+	return 0;
+}
+
+/* Waits for whichever group's process ends first. */
+static void
+reap_group(pid_t *kids, size_t *running)
+{
+	pid_t pid = waitpid(-1, NULL, 0);
+	size_t k;
+
+	if (pid == -1 && errno != EINTR) {
+		*running = 0; /* none left to wait for */
+		return;
+	}
+	for (k = 0; k < *running; k++)
+		if (kids[k] == pid) {
+			kids[k] = kids[--*running];
+			return;
+		}
+}
+
+/*
+ * Delivers every recipient of e, grouped by domain and Delivered-To; the
+ * groups go out in parallel (remote_concurrency at a time), so one slow
+ * or hostile destination holds only its own recipients. res is shared
+ * with the children that write into it.
+ */
+static void
+attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
+{
+	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
+	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, n, running = 0;
+	char *claimed = calloc(e->n, 1);
+	pid_t *kids = calloc(e->n, sizeof(*kids)), pid;
+
+	if (mx == NULL || idx == NULL || claimed == NULL || kids == NULL ||
+	    lookup_mx(e, mx) == -1) {
+		for (i = 0; i < e->n; i++)
+			set_result(&res[i], O_DEFERRED, "-",
+			    "local trouble (memory or DNS set-up)");
+		goto out;
+	}
 	for (i = 0; i < e->n; i++) { /* hold_domains: until ETRN */
 		const char *dom = domain_of(e->rcpt[i].addr);
 
@@ -591,34 +672,41 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 		    (released == NULL || strcasecmp(released, dom) != 0))
 			set_result(&res[i], O_DEFERRED, dom,
 			    "held until an ETRN for the domain (hold_domains)");
+		claimed[i] = res[i].o != O_PENDING;
 	}
 	for (i = 0; i < e->n; i++) {
-		if (res[i].o != O_PENDING)
+		if (claimed[i])
 			continue;
 		for (n = 0, j = i; j < e->n; j++)
-			if (res[j].o == O_PENDING &&
-			    strcasecmp(domain_of(e->rcpt[j].addr),
-				domain_of(e->rcpt[i].addr)) == 0 &&
-			    ((!e->rcpt[i].via && !e->rcpt[j].via) ||
-				(e->rcpt[i].via && e->rcpt[j].via &&
-				    strcmp(e->rcpt[i].via, e->rcpt[j].via) ==
-					0)))
+			if (!claimed[j] && same_group(e, i, j)) {
 				idx[n++] = j;
-		if (relay_host(domain_of(e->rcpt[i].addr), host, sizeof(host),
-			&port, &auth))
-			relay_via(&d, host, port, auth, e, idx, n,
-			    e->rcpt[i].via, mess, size, res);
-		else
-			route(&d, &mx[i], domain_of(e->rcpt[i].addr), e, idx, n,
-			    e->rcpt[i].via, mess, size, res);
-		for (j = 0; j < n; j++)
-			if (res[idx[j]].o == O_PENDING)
-				set_result(&res[idx[j]], O_DEFERRED,
-				    domain_of(e->rcpt[i].addr), "no answer");
+				claimed[j] = 1;
+			}
+		if (running >= (size_t)conf.remote_concurrency)
+			reap_group(kids, &running);
+		switch ((pid = fork())) {
+		case 0:
+			deliver_group(e, idx, n, &mx[i], mess, size, res);
+			_exit(0);
+		case -1: /* no process for it: here, one after the other */
+			deliver_group(e, idx, n, &mx[i], mess, size, res);
+			break;
+		default:
+			kids[running++] = pid;
+		}
 	}
-	dns_close(&d);
+	while (running > 0)
+		reap_group(kids, &running);
+	for (i = 0; i < e->n; i++) /* a group's process that died early */
+		if (res[i].o == O_PENDING)
+			set_result(&res[i], O_DEFERRED,
+			    domain_of(e->rcpt[i].addr),
+			    "the delivery process ended early");
+out:
 	free(mx);
 	free(idx);
+	free(claimed);
+	free(kids);
 }
 
 /* ---- bounces (RFC 3464) ---- */
@@ -780,10 +868,14 @@ log_results(
 	}
 }
 
-/* Keeps what is still to do; a crash before this loses nothing. */
-static void
+/*
+ * Keeps what is still to do, in the space reserved before the delivery;
+ * a crash before this loses nothing. -1 when the entry could not be
+ * updated: the run must stop, or recipients would get a second copy.
+ */
+static int
 settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
-    int mess)
+    int mess, int reserved)
 {
 	int *bounced = calloc(e->n + 1, sizeof(int)), any = 0;
 	time_t now = time(NULL);
@@ -791,8 +883,14 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 	size_t i, kept = 0;
 	long long k;
 
-	if (bounced == NULL)
-		return; /* try again next time */
+	if (bounced == NULL) { /* keep every recipient: none is lost */
+		for (i = 0; i < e->n; i++)
+			if (res[i].o == O_DONE)
+				log_error("id=%s: out of memory after delivery",
+				    e->id);
+		queue_unreserve(conf.spool, e->id, reserved);
+		return -1;
+	}
 	for (i = 0; i < e->n; i++)
 		any |= bounced[i] =
 		    res[i].o == O_FAILED || (res[i].o != O_DONE && expired);
@@ -813,7 +911,7 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 		}
 		e->rcpt[kept] = e->rcpt[i];
 		free(e->rcpt[kept].error);
-		e->rcpt[kept].error = strdup(res[i].text);
+		e->rcpt[kept].error = strndup(res[i].text, ERROR_KEPT_MAX);
 		if (e->rcpt[kept].error)
 			e->rcpt[kept]
 			    .error[strcspn(e->rcpt[kept].error, "\n")] = '\0';
@@ -822,17 +920,22 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 	e->n = kept;
 	free(bounced);
 	if (kept == 0) {
-		queue_remove(conf.spool, e->id);
-		return;
+		queue_unreserve(conf.spool, e->id, reserved);
+		if (queue_remove(conf.spool, e->id) == 0)
+			return 0;
+		log_error("id=%s: cannot remove the finished entry: %s", e->id,
+		    strerror(errno));
+		return -1;
 	}
 	/* the k-th retry about 400 k^2 seconds after arrival */
 	k = ++e->attempts;
 	e->next = e->created + 400 * k * k;
 	if (e->next < now + 60)
 		e->next = now + 60;
-	if (queue_rewrite(conf.spool, e) == -1)
-		log_error("id=%s: cannot update the entry: %s", e->id,
-		    strerror(errno));
+	if (queue_rewrite_reserved(conf.spool, e, reserved) == 0)
+		return 0;
+	log_error("id=%s: cannot update the entry: %s", e->id, strerror(errno));
+	return -1;
 }
 
 static int
@@ -851,35 +954,80 @@ has_8bit(int fd)
 	return 0;
 }
 
+/* Disk to reserve for an entry's next envelope: it never grows more. */
+static off_t
+envelope_room(const struct queue_entry *e, off_t now)
+{
+	return now + (off_t)e->n * (ERROR_KEPT_MAX + 16) + 4096;
+}
+
+/* An envelope whose message is gone (damage, or an old race): removed. */
 static void
+drop_envelope(const char *id)
+{
+	log_error("id=%s: the envelope has no message file; removed", id);
+	if (queue_remove(conf.spool, id) == -1)
+		log_error("id=%s: cannot remove it: %s", id, strerror(errno));
+}
+
+/*
+ * Delivers entry id, holding its lock. Returns 0, or -1 when the spool
+ * cannot take the entry's new state (the run stops; nothing was sent).
+ */
+static int
 process(const struct deliver_ctx *ctx, const char *id)
 {
 	char path[PATH_MAX];
 	struct queue_entry e;
 	struct result *res;
-	struct stat st;
-	int mess;
+	struct stat st, ist;
+	int mess, lock, reserved, r = 0;
+	size_t nres;
 
+	if ((lock = queue_lock(conf.spool, id)) == -1) {
+		if (errno == ENOENT && queue_read(conf.spool, id, &e) == 1) {
+			queue_entry_free(&e);
+			drop_envelope(id);
+		}
+		return 0; /* EBUSY: an administrator's tool has it */
+	}
 	if (queue_read(conf.spool, id, &e) != 1) {
 		if (errno == EINVAL)
 			log_error("id=%s: malformed entry, left alone", id);
-		return;
+		close(lock);
+		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/queue/mess/%s", conf.spool, id);
 	if ((mess = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(mess, &st) == -1) {
 		log_error("id=%s: no message file: %s", id, strerror(errno));
 		queue_entry_free(&e);
-		return;
+		close(lock);
+		return 0;
 	}
-	eightbit = has_8bit(mess);
-	if ((res = calloc(e.n, sizeof(*res))) != NULL) {
+	nres = e.n;
+	snprintf(path, sizeof(path), "%s/queue/info/%s", conf.spool, id);
+	if (stat(path, &ist) == -1 ||
+	    (reserved = queue_reserve(
+		 conf.spool, id, envelope_room(&e, ist.st_size))) == -1) {
+		log_error("id=%s: cannot reserve spool space for the entry's "
+			  "record, not delivering now: %s",
+		    id, strerror(errno));
+		r = -1;
+	} else if ((res = mmap(NULL, nres * sizeof(*res),
+			PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+			0)) == MAP_FAILED) {
+		queue_unreserve(conf.spool, id, reserved);
+	} else {
+		eightbit = has_8bit(mess);
 		attempt(&e, mess, st.st_size, res);
-		settle(ctx, &e, res, mess);
-		free(res);
+		r = settle(ctx, &e, res, mess, reserved);
+		munmap(res, nres * sizeof(*res));
 	}
 	close(mess);
 	queue_entry_free(&e);
+	close(lock);
+	return r;
 }
 
 /* ---- the runner ---- */
@@ -905,40 +1053,158 @@ due(const char *id, int flush)
 	return r;
 }
 
-/* One pass: the due entries, remote_concurrency at a time. */
+/*
+ * One round of the runner: every due entry is started once, in a process
+ * of its own, remote_concurrency at a time; the queue is looked at again
+ * whenever one ends (and every WAIT_STEP_MS), so new mail and other
+ * destinations never wait for a slow one.
+ */
+struct round {
+	const struct deliver_ctx *ctx;
+	const char *only;  /* -m: this entry only */
+	int flush;	   /* every entry is due */
+	pid_t flight[100]; /* remote_concurrency at most */
+	size_t nflight;
+	char **tried; /* ids started in this round: once each */
+	size_t ntried;
+	int stop; /* take up nothing new */
+};
+
 static int
-pass(const struct deliver_ctx *ctx, const char *only, int flush)
+round_tried(const struct round *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntried; i++)
+		if (strcmp(r->tried[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Starts entry id in a child; -1 when no process can be had. */
+static int
+round_start(struct round *r, const char *id)
+{
+	char **t = reallocarray(r->tried, r->ntried + 1, sizeof(*t));
+	sigset_t chld;
+	pid_t pid;
+
+	if (t == NULL || (t[r->ntried] = strdup(id)) == NULL) {
+		r->tried = t ? t : r->tried;
+		return -1;
+	}
+	r->tried = t;
+	r->ntried++;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		_exit(process(r->ctx, id) == -1 ? EXIT_STOP : 0);
+	}
+	r->flight[r->nflight++] = pid;
+	return 0;
+}
+
+/* Starts what is due and not yet tried, while there is room. */
+static void
+round_start_due(struct round *r)
 {
 	char **ids;
 	size_t n, i;
-	int running = 0, done = 0;
 
-	if (queue_list(conf.spool, &ids, &n) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((only && strcmp(only, ids[i]) != 0) ||
-		    due(ids[i], flush) != 1)
-			continue;
-		if (running >= conf.remote_concurrency && wait(NULL) > 0)
-			running--;
-		switch (fork()) {
-		case 0:
-			process(ctx, ids[i]);
-			_exit(0);
-		case -1:
-			process(ctx, ids[i]); /* no fork: do it here */
-			break;
-		default:
-			running++;
-		}
-		done++;
+	if (queue_list(conf.spool, &ids, &n) == -1) {
+		log_error("cannot list the queue: %s", strerror(errno));
+		r->stop = 1;
+		return;
 	}
-	while (running > 0 && wait(NULL) > 0)
-		running--;
+	for (i = 0; i < n; i++) {
+		if (r->stop || r->nflight >= (size_t)conf.remote_concurrency)
+			break;
+		if ((r->only && strcmp(r->only, ids[i]) != 0) ||
+		    round_tried(r, ids[i]) || due(ids[i], r->flush) != 1)
+			continue;
+		if (round_start(r, ids[i]) == -1) {
+			log_error(
+			    "cannot start a delivery: %s", strerror(errno));
+			r->stop = 1;
+		}
+	}
 	for (i = 0; i < n; i++)
 		free(ids[i]);
 	free(ids);
-	return done;
+}
+
+/* Waits a little for deliveries to end, and collects those that did. */
+static void
+round_reap(struct round *r)
+{
+	struct timespec step = { WAIT_STEP_MS / 1000,
+		(WAIT_STEP_MS % 1000) * 1000000L };
+	sigset_t chld;
+	pid_t pid;
+	size_t k;
+	int status;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigtimedwait(&chld, NULL, &step);
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (k = 0; k < r->nflight; k++)
+			if (r->flight[k] == pid)
+				r->flight[k] = r->flight[--r->nflight];
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_STOP &&
+		    !r->stop) {
+			log_error("stopping the queue run: the spool cannot "
+				  "record deliveries; nothing more is sent "
+				  "until it can");
+			r->stop = 1;
+		}
+	}
+	if (pid == -1 && errno == ECHILD)
+		r->nflight = 0;
+}
+
+/* One round; returns -1 when it had to stop, else the entries tried. */
+static int
+round_run(const struct deliver_ctx *ctx, const char *only, int flush)
+{
+	struct round r = { .ctx = ctx, .only = only, .flush = flush };
+	time_t start = time(NULL);
+	size_t i;
+	int result;
+
+	for (;;) {
+		if (!r.stop && time(NULL) - start < RUN_NEW_WORK_MAX)
+			round_start_due(&r);
+		if (r.nflight == 0)
+			break;
+		round_reap(&r);
+	}
+	result = r.stop ? -1 : (int)r.ntried;
+	for (i = 0; i < r.ntried; i++)
+		free(r.tried[i]);
+	free(r.tried);
+	return result;
+}
+
+/* 1 if some entry is due now. */
+static int
+any_due(void)
+{
+	char **ids;
+	size_t n, i;
+	int found = 0;
+
+	if (queue_list(conf.spool, &ids, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		found |= !found && due(ids[i], 0) == 1;
+		free(ids[i]);
+	}
+	free(ids);
+	return found;
 }
 
 static int
@@ -961,6 +1227,7 @@ run(const char *only, int flush)
 	struct db users, domains;
 	struct deliver_ctx ctx;
 	char path[PATH_MAX];
+	sigset_t chld;
 	int lock, round, done;
 
 	if (queue_init(conf.spool) == -1)
@@ -977,10 +1244,20 @@ run(const char *only, int flush)
 		conf.hostname };
 	if ((done = queue_remove_orphans(conf.spool, 86400)) > 0)
 		log_warn("removed %d message files left by a crash", done);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL); /* for sigtimedwait */
 	for (round = 0; round < ROUNDS_MAX; round++) {
-		if ((done = pass(&ctx, only, flush)) <= 0 || only != NULL)
+		if ((done = round_run(&ctx, only, flush)) < 0 || only != NULL)
 			break;
+		/* --release and --flush: once; then the back-off counts */
+		released = NULL;
 		flush = 0;
+		/* mail queued after the last look found the lock taken and
+		 * left the work to us: look once more without the lock */
+		flock(lock, LOCK_UN);
+		if (!any_due() || flock(lock, LOCK_EX | LOCK_NB) == -1)
+			break;
 	}
 	return done < 0 ? EXIT_TEMP : 0;
 }
@@ -1060,24 +1337,86 @@ show(const char *id)
 	return 0;
 }
 
+/* --flush: every entry due now; one being delivered is left to it. */
 static int
 flush_all(void)
 {
 	struct queue_entry e;
 	char **ids;
 	size_t n, i;
+	int lock, r = 0;
 
 	if (queue_list(conf.spool, &ids, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (queue_read(conf.spool, ids[i], &e) == 1) {
-			e.next = 0;
-			queue_rewrite(conf.spool, &e);
-			queue_entry_free(&e);
+		if ((lock = queue_lock(conf.spool, ids[i])) != -1) {
+			if (queue_read(conf.spool, ids[i], &e) == 1) {
+				e.next = 0;
+				if (queue_rewrite(conf.spool, &e) == -1) {
+					fprintf(stderr,
+					    "remote-send: cannot update "
+					    "%s: %s\n",
+					    ids[i], strerror(errno));
+					r = -1;
+				}
+				queue_entry_free(&e);
+			}
+			close(lock);
 		}
 		free(ids[i]);
 	}
 	free(ids);
+	return r;
+}
+
+/* 1 if info/ID exists (an envelope, maybe without its message). */
+static int
+entry_exists(const char *id)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/queue/info/%s", conf.spool, id);
+	return access(path, F_OK) == 0;
+}
+
+/* --remove: waits for a delivery of the entry to end, then removes it. */
+static int
+remove_entry(const char *id)
+{
+	int lock, tries;
+
+	if (strchr(id, '/') != NULL || id[0] == '.' || id[0] == '\0') {
+		fprintf(stderr, "remote-send: no entry %s\n", id);
+		return EXIT_PERM;
+	}
+	for (tries = 0; (lock = queue_lock(conf.spool, id)) == -1 &&
+	     errno == EBUSY && tries < 50;
+	     tries++)
+		usleep(200000);
+	if (lock == -1 && errno == EBUSY) {
+		fprintf(stderr,
+		    "remote-send: %s is being delivered; try again\n", id);
+		return EXIT_TEMP;
+	}
+	if (lock == -1 && errno != ENOENT) {
+		fprintf(stderr, "remote-send: cannot remove %s: %s\n", id,
+		    strerror(errno));
+		return EXIT_TEMP;
+	}
+	if (lock == -1 && !entry_exists(id)) {
+		fprintf(stderr, "remote-send: no entry %s\n", id);
+		return EXIT_PERM;
+	}
+	if (queue_remove(conf.spool, id) == -1) {
+		fprintf(stderr, "remote-send: cannot remove %s: %s\n", id,
+		    strerror(errno));
+		if (lock != -1)
+			close(lock);
+		return EXIT_TEMP;
+	}
+	if (lock != -1)
+		close(lock);
+	log_info("remote id=%s removed by the administrator", id);
 	return 0;
 }
 
@@ -1195,16 +1534,8 @@ main(int argc, char **argv)
 		return list();
 	if (showid)
 		return show(showid);
-	if (removeid) {
-		if (strchr(removeid, '/') ||
-		    queue_remove(conf.spool, removeid)) {
-			fprintf(stderr, "remote-send: cannot remove %s: %s\n",
-			    removeid, strerror(errno));
-			return EXIT_TEMP;
-		}
-		log_info("remote id=%s removed by the administrator", removeid);
-		return 0;
-	}
+	if (removeid)
+		return remove_entry(removeid);
 	if (flush && flush_all() == -1)
 		return EXIT_TEMP;
 	return run(only, flush);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,10 +32,13 @@
 #include "users.h"
 
 #define USAGE "usage: smtp-in [-ms] [-C dir]\n"
-#define SMTP_LINE_MAX 512 /* RFC 5321 4.5.3.1.4, CRLF included */
-#define SMTP_BAD_MAX 20	  /* protocol errors before we hang up */
-#define SMTP_HOPS_MAX 100 /* Received: lines (RFC 5321 6.3) */
-#define SMTP_CHUNK 65536  /* DATA is read in pieces of at most this */
+#define SMTP_LINE_MAX 512  /* RFC 5321 4.5.3.1.4, CRLF included */
+#define SMTP_BAD_MAX 20	   /* protocol errors before we hang up */
+#define SMTP_HOPS_MAX 100  /* Received: lines (RFC 5321 6.3) */
+#define SMTP_SLOW_AFTER 10 /* errors before each reply to one is slowed */
+#define SMTP_ETRN_MAX 5	   /* ETRN commands per session */
+#define ETRN_INTERVAL 5	   /* seconds between two runner starts by ETRN */
+#define SMTP_CHUNK 65536   /* DATA is read in pieces of at most this */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -58,6 +62,7 @@ struct session {
 	int cleartext_ok;
 	int relay_client; /* -1: not yet looked up */
 	int bad, auth_failures;
+	int etrns;
 	unsigned messages;
 	struct db users, domains, relay;
 	struct deliver_ctx ctx;
@@ -102,14 +107,26 @@ finish(struct session *s, const char *result, int code)
 	/* logged before the last reply leaves: once a client sees it,
 	 * the log has the session */
 	buf_flush(&io);
+	if (strncmp(result, "too-many", 8) == 0)
+		buf_linger(&io, 1 << 20, 2000);
 	exit(code);
 }
 
+/*
+ * Counts a client error (a bad command, an unknown recipient): past
+ * SMTP_SLOW_AFTER each reply to one comes a little later, and at
+ * SMTP_BAD_MAX the session ends, so probing addresses or commands costs
+ * the client time and then its connection.
+ */
 static void
 bad_command(struct session *s, int code, const char *text)
 {
+	if (++s->bad > SMTP_SLOW_AFTER) {
+		buf_flush(&io);
+		usleep(50000 * (useconds_t)(s->bad - SMTP_SLOW_AFTER));
+	}
 	reply(code, "%s", text);
-	if (++s->bad >= SMTP_BAD_MAX) {
+	if (s->bad >= SMTP_BAD_MAX) {
 		reply(421, "4.7.0 %s too many errors, closing connection",
 		    conf.hostname);
 		finish(s, "too-many-errors", 0);
@@ -171,13 +188,26 @@ set_helo(struct session *s, const char *arg)
 			s->helo[i] = '?';
 }
 
+/* RFC 5321 4.1.1.1 and 4.5.3.1.2: a domain or address literal. */
+static int
+helo_ok(struct session *s, const char *arg)
+{
+	if (*arg == '\0') {
+		bad_command(s, 501, "5.5.4 HELO/EHLO needs a host name");
+		return 0;
+	}
+	if (strcspn(arg, " ") > ADDR_DOMAIN_MAX) {
+		bad_command(s, 501, "5.5.4 Host name too long");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 cmd_helo(struct session *s, char *arg)
 {
-	if (*arg == '\0') {
-		bad_command(s, 501, "5.5.4 HELO needs a host name");
+	if (!helo_ok(s, arg))
 		return;
-	}
 	reset_transaction(s);
 	set_helo(s, arg);
 	s->esmtp = 0;
@@ -188,10 +218,8 @@ cmd_helo(struct session *s, char *arg)
 static void
 cmd_ehlo(struct session *s, char *arg)
 {
-	if (*arg == '\0') {
-		bad_command(s, 501, "5.5.4 EHLO needs a host name");
+	if (!helo_ok(s, arg))
 		return;
-	}
 	reset_transaction(s);
 	set_helo(s, arg);
 	s->esmtp = 1;
@@ -462,10 +490,12 @@ rcpt_local(struct session *s, struct addr *a, const char *rcpt)
 {
 	int r = deliver_plan_rcpt(&s->plan, &s->ctx, a->local, a->domain, rcpt);
 
-	if (r == DELIVER_UNKNOWN)
-		rcpt_refused(
-		    s, rcpt, "unknown-user", 550, "5.1.1 No such user here");
-	else if (r == -1 || remember_local(s, rcpt) == -1) {
+	if (r == DELIVER_UNKNOWN) {
+		log_info("smtp rcpt client=%s from=<%s> to=<%s> "
+			 "result=refused reason=unknown-user",
+		    s->peer.text, s->sender, rcpt);
+		bad_command(s, 550, "5.1.1 No such user here");
+	} else if (r == -1 || remember_local(s, rcpt) == -1) {
 		log_error("recipient %s: %s", rcpt, strerror(errno));
 		rcpt_refused(s, rcpt, "local-error", 451,
 		    "4.3.0 Temporary local problem, try again later");
@@ -812,11 +842,43 @@ cmd_help(struct session *s, char *arg)
 	    "VRFY HELP AUTH");
 }
 
+/*
+ * ETRN starts at most one runner every ETRN_INTERVAL seconds, over all
+ * sessions: SPOOL/queue/etrn holds the last domain, its time the start.
+ * Returns 0 to start one now (and notes it), 1 when one was started for
+ * this domain moments ago, 2 when for another domain (try again soon).
+ */
+static int
+etrn_recent(const char *domain)
+{
+	char path[PATH_MAX], last[ADDR_DOMAIN_MAX + 2];
+	struct stat st;
+	time_t now = time(NULL);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/queue/etrn", conf.spool);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+		return 0;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_mtime <= now &&
+	    now - st.st_mtime < ETRN_INTERVAL) {
+		n = pread(fd, last, sizeof(last) - 1, 0);
+		last[n > 0 ? n : 0] = '\0';
+		close(fd);
+		return strcmp(last, domain) == 0 ? 1 : 2;
+	}
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, domain, strlen(domain), 0);
+	close(fd);
+	return 0;
+}
+
 /* RFC 1985: start delivery of the mail held for a domain. */
 static void
 cmd_etrn(struct session *s, char *arg)
 {
 	char domain[ADDR_DOMAIN_MAX + 1];
+	int recent;
 
 	if (*arg == '@' || *arg == '#') /* "@domain" means the same here */
 		arg++;
@@ -825,11 +887,29 @@ cmd_etrn(struct session *s, char *arg)
 		bad_command(s, 501, "5.5.4 Syntax error in parameters");
 		return;
 	}
+	if (++s->etrns > SMTP_ETRN_MAX) {
+		bad_command(
+		    s, 458, "4.7.1 Too many ETRN commands, one is enough");
+		return;
+	}
 	if (!conf_domain_held(&conf, domain)) {
 		log_info("smtp etrn client=%s domain=%s result=not-held",
 		    s->peer.text, domain);
 		reply(459, "4.7.1 %s: mail for this domain is not held here",
 		    domain);
+		return;
+	}
+	if ((recent = etrn_recent(domain)) != 0) {
+		log_info("smtp etrn client=%s domain=%s result=%s",
+		    s->peer.text, domain,
+		    recent == 1 ? "recently-started" : "too-soon");
+		if (recent == 1)
+			reply(250, "2.0.0 Queuing for node %s started", domain);
+		else
+			reply(458,
+			    "4.7.1 Unable to queue messages for node %s now, "
+			    "try again in a few seconds",
+			    domain);
 		return;
 	}
 	buf_flush(&io);

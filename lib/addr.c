@@ -196,7 +196,7 @@ addr_parse_path(
 		FAIL("missing >");
 	if (*end != '\0' && *end != ' ')
 		FAIL("junk after address");
-	if ((size_t)(end - start) > ADDR_PATH_MAX + 2)
+	if ((size_t)(end - start) > ADDR_PATH_MAX) /* brackets included */
 		FAIL("path too long");
 	*rest = end;
 	return 0;

@@ -6,14 +6,44 @@
 
 #include "auth.h"
 
+/* The hash part (after the last '$') that each accepted method makes:
+ * a shorter one is a hash cut off in copying, and never matches. */
+static const struct {
+	const char *prefix;
+	size_t hashlen;
+} auth_methods[] = {
+	{ "$y$", 43 },
+	{ "$gy$", 43 },
+	{ "$7$", 43 },
+	{ "$6$", 86 },
+	{ "$5$", 43 },
+	{ "$2b$", 53 },
+	{ "$2a$", 53 },
+	{ "$2y$", 53 },
+};
+
 int
 auth_secret_ok(const char *secret)
 {
+	const char *hash;
+	size_t i, n;
+
 	/* Every hash yubin accepts starts with "$id$"; anything else could be
 	 * a clear-text password that crypt would take for a DES salt. */
-	if (secret[0] != '$' || strpbrk(secret, ": \t") != NULL)
+	if (secret[0] != '$' || strpbrk(secret, ": \t") != NULL ||
+	    crypt_checksalt(secret) != CRYPT_SALT_OK)
 		return 0;
-	return crypt_checksalt(secret) == CRYPT_SALT_OK;
+	hash = strrchr(secret, '$') + 1;
+	n = strlen(hash);
+	if (strspn(hash,
+		"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"abcdefghijklmnopqrstuvwxyz") != n)
+		return 0;
+	for (i = 0; i < sizeof(auth_methods) / sizeof(auth_methods[0]); i++)
+		if (strncmp(secret, auth_methods[i].prefix,
+			strlen(auth_methods[i].prefix)) == 0)
+			return n == auth_methods[i].hashlen;
+	return 0;
 }
 
 /* Compares without an early exit, so timing tells nothing. (Debian's

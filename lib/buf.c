@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -297,4 +298,31 @@ void
 buf_discard(struct buf *b)
 {
 	b->rpos = b->rlen = 0;
+}
+
+void
+buf_linger(struct buf *b, size_t max, int ms)
+{
+	struct timespec end, now;
+	unsigned char junk[4096];
+	struct pollfd pfd = { .fd = b->rfd, .events = POLLIN };
+	size_t total = 0;
+	ssize_t r;
+	long left;
+
+	if (b->tls != NULL || shutdown(b->wfd, SHUT_WR) == -1)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (ms % 1000) * 1000000L;
+	while (total < max) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (end.tv_sec - now.tv_sec) * 1000 +
+		    (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return;
+		if ((r = read(b->rfd, junk, sizeof(junk))) <= 0)
+			return;
+		total += (size_t)r;
+	}
 }

@@ -75,5 +75,12 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int buf_flush(struct buf *b);
+/*
+ * Before hanging up on a client that is still sending (pipelined
+ * commands after a 421): ends our side, then reads and throws away what
+ * comes for at most ms milliseconds or max octets, so the last reply is
+ * not lost to a TCP reset. Does nothing under TLS or on a pipe.
+ */
+void buf_linger(struct buf *b, size_t max, int ms);
 
 #endif

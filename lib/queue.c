@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -324,26 +325,17 @@ queue_read(const char *spool, const char *id, struct queue_entry *e)
 	return 1;
 }
 
-int
-queue_rewrite(const char *spool, const struct queue_entry *e)
+/* The envelope's text, as queue_read reads it; NULL when out of memory. */
+static char *
+queue_format(const struct queue_entry *e, size_t *len)
 {
-	char tmp[PATH_MAX], final[PATH_MAX];
-	FILE *f;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, len);
 	size_t i;
-	int fd, r;
+	int bad;
 
-	if (queue_path(tmp, sizeof(tmp), spool, "tmp", e->id, ".info") == -1 ||
-	    queue_path(final, sizeof(final), spool, "info", e->id, "") == -1)
-		return -1;
-	unlink(tmp); /* left by a runner that died */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) ==
-	    -1)
-		return -1;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
+	if (f == NULL)
+		return NULL;
 	fprintf(f,
 	    "yubin-queue 1\nid %s\ncreated %lld\nsender %s\n"
 	    "attempts %d\nnext %lld\n",
@@ -357,14 +349,125 @@ queue_rewrite(const char *spool, const struct queue_entry *e)
 	}
 	if (e->extra)
 		fputs(e->extra, f);
-	r = (fflush(f) == 0 && !ferror(f) && fsync(fd) == 0) ? 0 : -1;
-	if (fclose(f) != 0)
-		r = -1;
-	if (r == 0)
-		r = rename(tmp, final);
-	if (r == 0)
-		return db_fsync_dir(final);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+int
+queue_reserve(const char *spool, const char *id, off_t size)
+{
+	static const char zeros[4096];
+	char tmp[PATH_MAX];
+	off_t done;
+	int fd, r;
+
+	if (queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == -1)
+		return -1;
+	unlink(tmp); /* left by a runner that died */
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1)
+		return -1;
+	r = posix_fallocate(fd, 0, size);
+	/* where the file system cannot allocate ahead, write the space */
+	for (done = 0; r == EOPNOTSUPP || r == EINVAL;) {
+		if (done >= size) {
+			r = 0;
+			break;
+		}
+		if (write(fd, zeros, sizeof(zeros)) == -1) {
+			r = errno;
+			break;
+		}
+		done += (off_t)sizeof(zeros);
+	}
+	if (r == 0 && fsync(fd) == 0)
+		return fd;
+	if (r != 0)
+		errno = r;
+	r = errno;
+	close(fd);
 	unlink(tmp);
+	errno = r;
+	return -1;
+}
+
+/* Writes text over the reserved fd, then renames it over info/ID. */
+static int
+queue_replace(
+    const char *spool, const char *id, int fd, const char *text, size_t len)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+
+	if (queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == -1 ||
+	    queue_path(final, sizeof(final), spool, "info", id, "") == -1)
+		return -1;
+	if (pwrite(fd, text, len, 0) != (ssize_t)len ||
+	    ftruncate(fd, (off_t)len) == -1 || fsync(fd) == -1)
+		return -1;
+	if (rename(tmp, final) == -1)
+		return -1;
+	return db_fsync_dir(final);
+}
+
+int
+queue_rewrite_reserved(const char *spool, const struct queue_entry *e, int fd)
+{
+	char tmp[PATH_MAX];
+	size_t len;
+	char *text = queue_format(e, &len);
+	int r = text ? queue_replace(spool, e->id, fd, text, len) : -1;
+	int saved = errno;
+
+	free(text);
+	close(fd);
+	if (r == -1 &&
+	    queue_path(tmp, sizeof(tmp), spool, "tmp", e->id, ".info") == 0)
+		unlink(tmp);
+	errno = saved;
+	return r;
+}
+
+void
+queue_unreserve(const char *spool, const char *id, int fd)
+{
+	char tmp[PATH_MAX];
+
+	close(fd);
+	if (queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == 0)
+		unlink(tmp);
+}
+
+int
+queue_rewrite(const char *spool, const struct queue_entry *e)
+{
+	size_t len;
+	char *text = queue_format(e, &len);
+	int fd;
+
+	if (text == NULL)
+		return -1;
+	fd = queue_reserve(spool, e->id, (off_t)len);
+	free(text);
+	return fd == -1 ? -1 : queue_rewrite_reserved(spool, e, fd);
+}
+
+int
+queue_lock(const char *spool, const char *id)
+{
+	char path[PATH_MAX];
+	int fd, saved;
+
+	if (queue_path(path, sizeof(path), spool, "mess", id, "") == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	saved = errno == EWOULDBLOCK ? EBUSY : errno;
+	close(fd);
+	errno = saved;
 	return -1;
 }
 

@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define QUEUE_ID_MAX 64
@@ -63,6 +64,24 @@ int queue_start_runner(const char *confdir, const char *etrn_domain);
 int queue_read(const char *spool, const char *id, struct queue_entry *e);
 /* Replaces info/ID by e, atomically (tmp, fsync, rename, fsync dir). */
 int queue_rewrite(const char *spool, const struct queue_entry *e);
+/*
+ * Reserves size octets of disk for the next rewrite of entry id before
+ * anything is delivered, so that a full disk can stop a delivery but
+ * never its record: remote-send must not send to a recipient twice
+ * because it could not write down that it was sent. Returns an fd for
+ * queue_rewrite_reserved (which closes it) or queue_unreserve.
+ */
+int queue_reserve(const char *spool, const char *id, off_t size);
+int queue_rewrite_reserved(
+    const char *spool, const struct queue_entry *e, int fd);
+void queue_unreserve(const char *spool, const char *id, int fd);
+/*
+ * Locks entry id for its delivery or an administrator's change (flock on
+ * mess/ID, which never moves while the entry lives). Returns the fd that
+ * holds the lock (close it to unlock), or -1: EBUSY when someone else has
+ * it, ENOENT when the entry has no message file.
+ */
+int queue_lock(const char *spool, const char *id);
 void queue_entry_free(struct queue_entry *e);
 /* The ids in info/, oldest first; *ids is allocated (free each, then it). */
 int queue_list(const char *spool, char ***ids, size_t *n);

@@ -24,6 +24,9 @@
 #include "users.h"
 
 #define NONE ((size_t)-1)
+/* shorter relay prefixes would make an open relay (0.0.0.0/0, ::/0) */
+#define RELAY_V4_MIN 8
+#define RELAY_V6_MIN 16
 
 struct entry {
 	char *key;	   /* users: the address; domains: the domain */
@@ -254,6 +257,15 @@ tab_parse_relay(struct tables *t, char *s, unsigned line)
 		tab_error(t, t->relay.path, line, "'%s': %s", s, why);
 		return 0;
 	}
+	if (!deny &&
+	    c.prefix < (c.family == AF_INET ? RELAY_V4_MIN : RELAY_V6_MIN)) {
+		tab_error(t, t->relay.path, line,
+		    "'%s' covers too much of the Internet: everyone there could "
+		    "send mail through this server (an open relay); list your "
+		    "own networks, and let others use AUTH",
+		    s);
+		return 0;
+	}
 	klen = relay_key(&c, key);
 	if ((e = tab_add(&t->relay, "", 0, line)) == NULL)
 		return -1;
@@ -466,7 +478,8 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 		    "a catch-all cannot log in: leave its secret empty");
 		return 0;
 	}
-	if (slen > 0 &&
+	/* "!" alone: locked, no password (the /etc/shadow form) */
+	if (slen > 0 && strcmp(secret, "!") != 0 &&
 	    (slen >= USERS_SECRET_MAX ||
 		!auth_secret_ok(secret + (secret[0] == '!')))) {
 		tab_error(t, t->users.path, line,
@@ -770,6 +783,38 @@ tab_load(struct tables *t, struct table *tb,
 	return tab_sort(t, tb, what);
 }
 
+/*
+ * RFC 5321 4.5.1: RCPT TO:<Postmaster>, without a domain, must always be
+ * accepted. Without a `postmaster` line for every domain, it goes to
+ * postmaster@ the first domain in `domains` that has one: an alias is
+ * added for it. -1 on system error.
+ */
+static int
+tab_bare_postmaster(struct tables *t)
+{
+	char key[ADDR_MAX], line[2 * ADDR_MAX];
+	size_t i;
+
+	if (tab_find(&t->users, "postmaster") != NULL)
+		return 0;
+	for (i = 0; i < t->domains.n; i++) {
+		snprintf(
+		    key, sizeof(key), "postmaster@%s", t->domains.e[i].key);
+		if (tab_find(&t->users, key) == NULL)
+			continue;
+		snprintf(line, sizeof(line), "postmaster::%s", key);
+		if (tab_parse_user(t, line, 0) == -1)
+			return -1;
+		free(t->users.sorted);
+		return tab_sort(t, &t->users, "address");
+	}
+	fprintf(t->errf,
+	    "%s: warning: Postmaster without a domain (RFC 5321 4.5.1) does "
+	    "not reach a mailbox: add a line postmaster::ACCOUNT\n",
+	    t->users.path);
+	return 0;
+}
+
 /* Reads and checks everything that `which` needs; -1 on system error. */
 static int
 tab_check(struct tables *t, unsigned which)
@@ -783,6 +828,8 @@ tab_check(struct tables *t, unsigned which)
 	if (!(which & TABLES_USERS))
 		return 0;
 	if (tab_load(t, &t->users, tab_parse_user, "address") == -1)
+		return -1;
+	if (t->errors == 0 && tab_bare_postmaster(t) == -1)
 		return -1;
 	/* Only a file whose every line is good is worth the alias walk:
 	 * a bad line would show up again as a missing target. */

@@ -45,7 +45,16 @@ class RemoteBase(SiteTest):
              "--mx-host=down.example,mx1.remote.example,20",
              "--host-record=dead.down.example,127.0.0.4",
              "--host-record=amx.example,127.0.0.2",
-             "--dns-rr=nullmx.example,15,000000"],
+             "--dns-rr=nullmx.example,15,000000",
+             # misbehaving peers (test_hostile.py)
+             "--mx-host=hostile.example,mx.hostile.example,10",
+             "--host-record=mx.hostile.example,127.0.0.5",
+             "--mx-host=stuck.example,mx.stuck.example,10",
+             "--host-record=mx.stuck.example,127.0.0.6",
+             "--mx-host=acceptor.example,mx.acceptor.example,10",
+             "--host-record=mx.acceptor.example,127.0.0.7",
+             "--mx-host=deferring.example,mx.deferring.example,10",
+             "--host-record=mx.deferring.example,127.0.0.8"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(self.dns.wait, 10)
         self.addCleanup(self.dns.terminate)
@@ -399,6 +408,33 @@ class Etrn(RemoteBase):
         self.assertEqual(len(self.box(self.remote, "friend")), 2)
         self.assertIn("smtp etrn client=127.0.0.1 domain=remote.example "
                       "result=started", self.site.log())
+
+    def test_etrn_flood_starts_one_runner(self):
+        import time as _t
+        self.site.settings["hold_domains"] = "remote.example"
+        self.site.write_conf()
+        port = self.site.start({"smtp": ["smtp-in"]})["smtp"]
+        self.inject(["friend@remote.example"], "Subject: held\n\nx\n")
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.addCleanup(s.close)
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b"EHLO x\r\n" + b"ETRN remote.example\r\n" * 2000)
+        replies = []
+        while (line := f.readline()):
+            replies.append(line.decode())
+        codes = [r[:3] for r in replies if r[3:4] == " "]
+        self.assertEqual(codes[0], "250")         # EHLO
+        self.assertEqual(codes[1:3], ["250", "250"])  # started, moments ago
+        self.assertEqual(codes[-1], "421")        # counted, then cut off
+        self.assertLess(len(codes), 40)
+        log = self.site.log()
+        self.assertEqual(log.count("result=started"), 1, log)
+        # held mail went out once
+        end = _t.monotonic() + 20
+        while self.entries() and _t.monotonic() < end:
+            _t.sleep(0.1)
+        self.assertEqual(len(self.box(self.remote, "friend")), 1)
 
     def test_etrn_client(self):
         self.site.settings["hold_domains"] = "remote.example"

@@ -192,6 +192,31 @@ class Protocol(SmtpBase):
         # 2 errors above, 18 more make 20: the 20th reply, then 421
         self.assertEqual(len(lines), 19)
 
+    def test_overlong_helo_is_refused(self):
+        r = self.raw()
+        self.assertRegex(r.cmd("EHLO " + "a" * 256), r"^501 5\.5\.4")
+        self.assertRegex(r.cmd("HELO " + "a" * 300), r"^501 5\.5\.4")
+        self.assertRegex(r.cmd("EHLO " + "a" * 255), r"^250 ")
+        self.assertRegex(r.cmd("MAIL FROM:<" + "a" * 64 + "@" + "b" * 190 +
+                               ".example>"), r"^501 ")  # path > 256
+        self.assertRegex(r.cmd("MAIL FROM:<" + "a" * 65 + "@b.example>"),
+                         r"^501 ")
+
+    def test_address_probing_costs_the_connection(self):
+        r = self.raw()
+        r.cmd("EHLO x")
+        r.cmd("MAIL FROM:<a@example.net>")
+        r.send(b"".join(b"RCPT TO:<nobody%d@example.com>\r\n" % i
+                        for i in range(5000)))
+        t0 = time.monotonic()
+        lines = []
+        while (line := r.line()):
+            lines.append(line)
+        self.assertEqual(sum(x.startswith("550 5.1.1") for x in lines), 20)
+        self.assertRegex(lines[-1], r"^421 4\.7\.0")
+        # the later refusals came slowly: 50 ms more for each past ten
+        self.assertGreater(time.monotonic() - t0, 2.0)
+
     def test_idle_client_gets_421(self):
         self.site.settings["timeout"] = "2"
         self.site.write_conf()
