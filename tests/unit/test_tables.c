@@ -19,6 +19,10 @@
 #define HASH                                                                   \
 	"$y$j9T$aif3vB9HURiRwvbdIzv6T.$Y11MCrEE58E5rZYPdvCJgSN9mCVUIdLwuFzBSPbt2A/"
 
+/* the same, with its last character lost in copying */
+#define HASH_CUT                                                               \
+	"$y$j9T$aif3vB9HURiRwvbdIzv6T.$Y11MCrEE58E5rZYPdvCJgSN9mCVUIdLwuFzBSPbt2A"
+
 static char *errtext;
 static size_t errlen;
 
@@ -212,6 +216,14 @@ static const struct bad_case bad_cases[] = {
 	    "users:2: address webmaster is already listed at line 1" },
 	{ "percent hack target", "webmaster::u%x@example.net\n",
 	    "is not an account, a Maildir or an address" },
+	{ "hash cut short", "webmaster:$y$j9T:\n",
+	    "users:1: secret is not a crypt(3) hash" },
+	{ "hash missing its end", "webmaster:" HASH_CUT ":\n",
+	    "users:1: secret is not a crypt(3) hash" },
+	{ "locked hash cut short", "webmaster:!$y$j9T$abc:\n",
+	    "users:1: secret is not a crypt(3) hash" },
+	{ "md5crypt", "webmaster:$1$abcdefgh$abcdefghijklmnopqrstuv:\n",
+	    "users:1: secret is not a crypt(3) hash" },
 };
 
 static void
@@ -245,6 +257,90 @@ test_bad_domains_and_relay_lines(void **state)
 	assert_non_null(strstr(errtext, "relay:3: 'localhost': not an IPv4"));
 	assert_non_null(
 	    strstr(errtext, "relay:4: range 10.0.0.0/8 is already"));
+	free(errtext);
+	test_rmdir();
+}
+
+static void
+test_open_relay_ranges_refused(void **state)
+{
+	static const char *const open[] = { "0.0.0.0/0", "::/0", "0.0.0.0/7",
+		"2000::/15", "128.0.0.0/1" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(open) / sizeof(open[0]); i++) {
+		test_mkdir();
+		test_write("domains", "example.com\n");
+		test_write("users", "webmaster::\npostmaster::webmaster\n");
+		test_write("relay", "127.0.0.1\n");
+		assert_int_equal(compile(TABLES_ALL), 0);
+		free(errtext);
+		test_write("relay", open[i]);
+		if (compile(TABLES_ALL) != 1 ||
+		    strstr(errtext, "relay:1: ") == NULL ||
+		    strstr(errtext, "an open relay") == NULL)
+			fail_msg("%s: got '%s'", open[i], errtext);
+		free(errtext);
+		test_rmdir();
+	}
+	test_mkdir(); /* exclusions and private /8s are fine */
+	test_write("domains", "example.com\n");
+	test_write("users", "webmaster::\npostmaster::webmaster\n");
+	test_write("relay", "!0.0.0.0/0\n10.0.0.0/8\nfd00::/16\n");
+	assert_int_equal(compile(TABLES_ALL), 0);
+	free(errtext);
+	test_rmdir();
+}
+
+static void
+test_locked_without_password_and_known_hashes(void **state)
+{
+	struct db users;
+	struct account a;
+
+	(void)state;
+	test_mkdir();
+	/* $6$ from openssl passwd -6, $2b$ from python3-bcrypt: other tools */
+	write_site(
+	    "webmaster::\npostmaster::webmaster\nabuse::webmaster\n"
+	    "gone:!:\n"
+	    "sha:$6$EPkuw9a5QSmJB4Z1$luVIDvSr3S4YZr9Zbkiw6i9y2nzW5NjjioUUsXE"
+	    "UXYFJsRK1HSNg7ghwJmNs4KXaBO.ZoiwonK1cAoSuFciDi1:\n"
+	    "bf:$2b$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui:"
+	    "\n");
+	assert_int_equal(compile(TABLES_ALL), 0);
+	free(errtext);
+	open_db(&users, "users.cdb");
+	assert_int_equal(users_find(&users, "gone", "", &a), 1);
+	assert_string_equal(a.secret, "!");
+	db_close(&users);
+	test_rmdir();
+}
+
+static void
+test_bare_postmaster_reaches_a_domain_postmaster(void **state)
+{
+	struct db users;
+	struct account a;
+
+	(void)state;
+	test_mkdir();
+	write_site("webmaster::\npostmaster@example.org::webmaster\n"
+		   "abuse::webmaster\n");
+	assert_int_equal(compile(TABLES_ALL), 0);
+	assert_null(strstr(errtext, "Postmaster without a domain"));
+	free(errtext);
+	open_db(&users, "users.cdb");
+	assert_int_equal(users_find(&users, "postmaster", "", &a), 1);
+	assert_string_equal(a.targets, "postmaster@example.org");
+	db_close(&users);
+	test_rmdir();
+
+	test_mkdir(); /* no postmaster anywhere: said plainly */
+	write_site("webmaster::\n");
+	assert_int_equal(compile(TABLES_ALL), 0);
+	assert_non_null(strstr(errtext, "Postmaster without a domain"));
 	free(errtext);
 	test_rmdir();
 }
@@ -319,6 +415,10 @@ main(void)
 		cmocka_unit_test(test_relay_longest_match),
 		cmocka_unit_test(test_bad_users_lines),
 		cmocka_unit_test(test_bad_domains_and_relay_lines),
+		cmocka_unit_test(test_open_relay_ranges_refused),
+		cmocka_unit_test(test_locked_without_password_and_known_hashes),
+		cmocka_unit_test(
+		    test_bare_postmaster_reaches_a_domain_postmaster),
 		cmocka_unit_test(test_errors_leave_old_databases),
 		cmocka_unit_test(test_missing_postmaster_warns),
 		cmocka_unit_test(test_long_chain_refused),
