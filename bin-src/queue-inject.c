@@ -5,7 +5,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "deliver.h"
 #include "queue.h"
 #include "sasl.h"
+#include "spool.h"
 #include "users.h"
 
 #define USAGE                                                                  \
@@ -374,16 +374,7 @@ copy_body(struct inject *in, struct deliver_msg *m, long long *size)
 static void
 become_spool_owner(const char *spool)
 {
-	struct stat st;
-
-	if (geteuid() != 0)
-		return;
-	if (stat(spool, &st) == -1)
-		die(EX_TEMPFAIL, "%s: %s", spool, strerror(errno));
-	if (st.st_uid == 0)
-		return;
-	if (setgroups(0, NULL) == -1 || setgid(st.st_gid) == -1 ||
-	    setuid(st.st_uid) == -1)
+	if (spool_become_owner(spool) == -1)
 		die(EX_TEMPFAIL, "cannot become the owner of %s: %s", spool,
 		    strerror(errno));
 }

@@ -32,6 +32,7 @@
 #include "sasl.h"
 #include "smtpc.h"
 #include "smtpdata.h"
+#include "spool.h"
 #include "tlsio.h"
 #include "users.h"
 
@@ -1525,6 +1526,14 @@ main(int argc, char **argv)
 	}
 	if (conf_load(&conf, confdir, err, sizeof(err)) == -1) {
 		fprintf(stderr, "remote-send: %s\n", err);
+		return EXIT_TEMP;
+	}
+	/* run by root (cron, the administrator): as the spool's owner, so
+	 * every file it writes stays readable for the servers */
+	if (spool_become_owner(conf.spool) == -1) {
+		fprintf(stderr,
+		    "remote-send: cannot become the owner of %s: %s\n",
+		    conf.spool, strerror(errno));
 		return EXIT_TEMP;
 	}
 	log_open("remote-send", conf.log);

@@ -24,8 +24,9 @@ log_open(const char *prog, const char *file)
 {
 	log_prog = prog;
 	if (file != NULL && file[0] != '\0') {
-		log_fd =
-		    open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		log_fd = open(file,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0640);
 		if (log_fd != -1)
 			return 0;
 	}

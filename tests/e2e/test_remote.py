@@ -384,6 +384,45 @@ class Relays(RemoteBase):
         self.assertEqual(len(self.box(self.remote, "friend")), 1)
 
 
+class RootRunsTheTools(RemoteBase):
+    """The site as INSTALL sets it up: spool owned by an unprivileged
+    user, the databases readable for its group; root runs the tools."""
+
+    def test_root_runner_leaves_everything_to_the_spool_owner(self):
+        import pwd
+        if os.getuid() != 0:
+            self.skipTest("needs root")
+        nobody = pwd.getpwnam("nobody")
+        for d in (self.site.dir, self.site.conf, self.site.asan):
+            os.chmod(d, 0o777 if d == self.site.asan else 0o755)
+        for name in ("users.cdb", "domains.cdb", "relay.cdb"):
+            path = os.path.join(self.site.conf, name)
+            os.chown(path, 0, nobody.pw_gid)
+            os.chmod(path, 0o640)
+        open(self.site.logfile, "a").close()
+        os.makedirs(os.path.join(self.site.spool, "queue"))
+        open(os.path.join(self.site.spool, "queue", "lock"), "a").close()
+        for root, dirs, files in os.walk(self.site.spool):
+            for n in dirs + files + [""]:
+                os.chown(os.path.join(root, n), nobody.pw_uid,
+                         nobody.pw_gid)
+        os.chown(self.site.logfile, nobody.pw_uid, nobody.pw_gid)
+        # a bounce for a local sender, from a runner started by root
+        self.inject_held(["nobody@remote.example"], "Subject: b\n\nx\n",
+                         sender="taro@example.com")
+        r = self.remote_send("--flush")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(self.entries(), [])
+        [b] = self.box(self.site, "taro")
+        self.assertEqual(b.get_content_type(), "multipart/report")
+        for root, dirs, files in os.walk(self.site.spool):
+            for n in dirs + files:
+                st = os.stat(os.path.join(root, n))
+                self.assertEqual(st.st_uid, nobody.pw_uid,
+                                 os.path.join(root, n))
+        self.assertIn("decision=bounced", self.site.log())
+
+
 class Etrn(RemoteBase):
     def test_held_until_etrn(self):
         import smtplib
