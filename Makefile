@@ -39,7 +39,7 @@ MAN8 = $(wildcard man/*.8)
 PY = /usr/bin/python3
 
 .PHONY: all deps check check-run units bench bench-run demo demo-run \
-	install install-sendmail lint clean
+	install install-sendmail lint clean fuzz fuzzers fuzz-bins
 
 all: $(BINS)
 
@@ -66,6 +66,30 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBYUBIN) $(LIB_HDR)
 
 units: $(UNITS)
 
+# libFuzzer harnesses (clang), against lib/ built with the same sanitizers.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BUILD = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 300
+
+fuzz-bins: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBYUBIN) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< -o $@ \
+		$(ALL_LDFLAGS) -fsanitize=fuzzer $(LIBYUBIN) $(PKG_LIBS)
+
+fuzzers:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang STATIC= \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+		EXTRA_LDFLAGS="$(FUZZ_SAN)" fuzz-bins
+
+# `make fuzz FUZZ_SECONDS=N`: each harness for N seconds (make check
+# runs each for a few seconds).
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzzers
+	@sh tests/fuzz.sh $(FUZZ_BUILD)/fuzz $(FUZZ_SECONDS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(LIBYUBIN) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS)
@@ -80,6 +104,7 @@ check: deps
 	@$(MAKE) --no-print-directory lint all
 	@$(MAKE) --no-print-directory BUILD=build/asan STATIC= \
 		EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" all units
+	@$(MAKE) --no-print-directory fuzzers
 	@$(MAKE) --no-print-directory check-run
 
 check-run:
@@ -136,7 +161,7 @@ install-sendmail: install
 lint:
 	mandoc -Tlint -W warning $(MAN5) $(MAN8)
 	clang-format --dry-run --Werror bin-src/*.c lib/*.c lib/*.h \
-		tests/unit/*.c
+		tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 clean:
 	rm -rf build

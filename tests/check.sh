@@ -34,6 +34,17 @@ for t in "$build"/tests/test_*; do
 	fi
 done
 
+# A short run of every fuzzer (make fuzz runs them longer).
+if [ -d build/fuzz/fuzz ]; then
+	sh tests/fuzz.sh build/fuzz/fuzz "${FUZZ_SMOKE_SECONDS:-5}" >"$log" 2>&1
+	cat "$log"
+	line=$(grep '^fuzz: [0-9]* passed' "$log" | tail -1)
+	p=$(echo "$line" | sed -n 's/^fuzz: \([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-1}))
+fi
+
 export YUBIN_BIN="$build/bin"
 /usr/bin/python3 tests/e2e/run.py "${E2E_PATTERN:-test_*.py}" >"$log" 2>&1
 rc=$?
