@@ -627,22 +627,33 @@ lookup_mx(const struct queue_entry *e, struct dns_mxset *mx)
 	return 0;
 }
 
-/* Waits for whichever group's process ends first. */
+/*
+ * Waits for whichever group's process ends first. One that did not end
+ * normally (killed, say) may have left results of a transaction half
+ * done (a RCPT accepted, the data never sent): its recipients are all
+ * tried again later.
+ */
 static void
-reap_group(pid_t *kids, size_t *running)
+reap_group(const struct queue_entry *e, pid_t *group_of, struct result *res,
+    size_t *running)
 {
-	pid_t pid = waitpid(-1, NULL, 0);
-	size_t k;
+	int status;
+	pid_t pid = waitpid(-1, &status, 0);
+	size_t i;
 
-	if (pid == -1 && errno != EINTR) {
-		*running = 0; /* none left to wait for */
+	if (pid == -1) {
+		if (errno != EINTR)
+			*running = 0; /* none left to wait for */
 		return;
 	}
-	for (k = 0; k < *running; k++)
-		if (kids[k] == pid) {
-			kids[k] = kids[--*running];
-			return;
-		}
+	(*running)--;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	for (i = 0; i < e->n; i++)
+		if (group_of[i] == pid)
+			set_result(&res[i], O_DEFERRED,
+			    domain_of(e->rcpt[i].addr),
+			    "the delivery process ended early");
 }
 
 /*
@@ -657,9 +668,9 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
 	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, n, running = 0;
 	char *claimed = calloc(e->n, 1);
-	pid_t *kids = calloc(e->n, sizeof(*kids)), pid;
+	pid_t *group_of = calloc(e->n, sizeof(*group_of)), pid;
 
-	if (mx == NULL || idx == NULL || claimed == NULL || kids == NULL ||
+	if (mx == NULL || idx == NULL || claimed == NULL || group_of == NULL ||
 	    lookup_mx(e, mx) == -1) {
 		for (i = 0; i < e->n; i++)
 			set_result(&res[i], O_DEFERRED, "-",
@@ -684,7 +695,7 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 				claimed[j] = 1;
 			}
 		if (running >= (size_t)conf.remote_concurrency)
-			reap_group(kids, &running);
+			reap_group(e, group_of, res, &running);
 		switch ((pid = fork())) {
 		case 0:
 			deliver_group(e, idx, n, &mx[i], mess, size, res);
@@ -693,11 +704,13 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 			deliver_group(e, idx, n, &mx[i], mess, size, res);
 			break;
 		default:
-			kids[running++] = pid;
+			for (j = 0; j < n; j++)
+				group_of[idx[j]] = pid;
+			running++;
 		}
 	}
 	while (running > 0)
-		reap_group(kids, &running);
+		reap_group(e, group_of, res, &running);
 	for (i = 0; i < e->n; i++) /* a group's process that died early */
 		if (res[i].o == O_PENDING)
 			set_result(&res[i], O_DEFERRED,
@@ -707,7 +720,7 @@ out:
 	free(mx);
 	free(idx);
 	free(claimed);
-	free(kids);
+	free(group_of);
 }
 
 /* ---- bounces (RFC 3464) ---- */
