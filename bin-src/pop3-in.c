@@ -776,7 +776,10 @@ main(int argc, char **argv)
 	}
 	ok("%s POP3 server ready", conf.hostname);
 	for (;;) {
+		/* a whole command within `timeout`, not a byte at a time */
+		buf_set_deadline(&io, conf.timeout);
 		r = buf_getline(&io, line, sizeof(line), &len);
+		buf_set_deadline(&io, 0); /* RETR may take longer */
 		if (r == BUF_EOF)
 			finish(&s, "dropped", 0);
 		if (r == BUF_ERR) {

@@ -38,6 +38,7 @@
 #define SMTP_SLOW_AFTER 10 /* errors before each reply to one is slowed */
 #define SMTP_ETRN_MAX 5	   /* ETRN commands per session */
 #define ETRN_INTERVAL 5	   /* seconds between two runner starts by ETRN */
+#define SMTP_DATA_MAX 3600 /* seconds for one message's DATA, at most */
 #define SMTP_CHUNK 65536   /* DATA is read in pieces of at most this */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
@@ -242,7 +243,11 @@ static char *
 auth_read(struct session *s, char *line, size_t size)
 {
 	size_t len;
-	int r = buf_getline(&io, line, size, &len);
+	int r;
+
+	buf_set_deadline(&io, conf.timeout); /* a whole line, not a byte */
+	r = buf_getline(&io, line, size, &len);
+	buf_set_deadline(&io, 0);
 
 	if (r == BUF_EOF || r == BUF_ERR)
 		finish(s, "dropped", 0);
@@ -751,6 +756,8 @@ cmd_data(struct session *s, char *arg)
 	}
 	smtpdata_dec_init(&d.dec);
 	reply(354, "End data with <CR><LF>.<CR><LF>");
+	/* each read waits at most `timeout`, the whole message this long */
+	buf_set_deadline(&io, SMTP_DATA_MAX);
 	for (;;) {
 		r = buf_getchunk(&io, chunk, sizeof(chunk), &len);
 		if (r == BUF_EOF || r == BUF_ERR) {
@@ -777,6 +784,7 @@ cmd_data(struct session *s, char *arg)
 			failed = 1;
 		}
 	}
+	buf_set_deadline(&io, 0);
 	if (failed) {
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		log_info("smtp message client=%s from=<%s> result=error",
@@ -1101,7 +1109,11 @@ main(int argc, char **argv)
 	}
 	reply(220, "%s ESMTP yubin", conf.hostname);
 	for (;;) {
+		/* every command line must be complete within `timeout`:
+		 * a client that drips a byte at a time cannot hold us */
+		buf_set_deadline(&io, conf.timeout);
 		r = buf_getline(&io, line, sizeof(line), &len);
+		buf_set_deadline(&io, 0);
 		if (r == BUF_EOF)
 			finish(&s, "dropped", 0);
 		if (r == BUF_ERR) {

@@ -46,18 +46,30 @@ if [ -d build/fuzz/fuzz ]; then
 fi
 
 export YUBIN_BIN="$build/bin"
-/usr/bin/python3 tests/e2e/run.py "${E2E_PATTERN:-test_*.py}" >"$log" 2>&1
-rc=$?
-cat "$log"
-line=$(grep '^e2e: ' "$log" | tail -1)
-p=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p')
-f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-passed=$((passed + ${p:-0}))
-failed=$((failed + ${f:-0}))
-if [ "$rc" -ne 0 ] && [ -z "$line" ]; then
-	echo "e2e: the runner itself failed (exit $rc)"
-	failed=$((failed + 1))
-fi
+# One test file at a time, each bounded: a file that hangs fails loudly
+# and the others still run.
+skipped=0
+for t in tests/e2e/${E2E_PATTERN:-test_*.py}; do
+	name=$(basename "$t")
+	timeout -k 10 "${E2E_FILE_TIMEOUT:-600}" \
+	    /usr/bin/python3 tests/e2e/run.py "$name" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep '^e2e: ' "$log" | tail -1)
+	p=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	k=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	skipped=$((skipped + ${k:-0}))
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "e2e: $name: TIMED OUT after ${E2E_FILE_TIMEOUT:-600} s"
+		failed=$((failed + 1))
+	elif [ "$rc" -ne 0 ] && [ -z "$line" ]; then
+		echo "e2e: $name: the runner itself failed (exit $rc)"
+		failed=$((failed + 1))
+	fi
+done
 echo
-echo "check: $passed passed, $failed failed"
+echo "check: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
