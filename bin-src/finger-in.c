@@ -3,6 +3,7 @@
  * me?". One query line, one answer, then the connection closes.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cmd.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -148,23 +150,6 @@ answer_list(struct db *users)
 	finish("", "list", 0);
 }
 
-/* RFC 1288 2.3: {Q1} ::= [{W}|{W}{S}{U}]{C}; strips "/W" and spaces. */
-static char *
-parse_query(char *q)
-{
-	q[strcspn(q, "\r\n")] = '\0';
-	while (*q == ' ' || *q == '\t')
-		q++;
-	if ((q[0] == '/') && (q[1] == 'W' || q[1] == 'w') &&
-	    (q[2] == '\0' || q[2] == ' ' || q[2] == '\t')) {
-		q += 2;
-		while (*q == ' ' || *q == '\t')
-			q++;
-	}
-	q[strcspn(q, " \t")] = '\0';
-	return q;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -182,6 +167,7 @@ main(int argc, char **argv)
 		}
 		dir = optarg;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a client that hangs up: an error */
 	buf_init(&out, 0, 1, FINGER_TIMEOUT);
 	peer_get(&peer);
 	if (conf_load(&conf, dir, err, sizeof(err)) == -1) {
@@ -205,7 +191,7 @@ main(int argc, char **argv)
 		reply("finger: bad query");
 		finish("(binary)", "refused", 0);
 	}
-	query = parse_query(line);
+	query = cmd_finger_query(line);
 	if (conf.finger == FINGER_OFF) {
 		reply("finger: this service is turned off");
 		finish(query, "off", 0);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "cmd.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -695,19 +697,15 @@ bad_command(struct session *s, const char *why)
 static void
 dispatch(struct session *s, char *line, size_t len)
 {
-	char *arg;
+	char *verb, *arg;
 	size_t i;
 
-	if (memchr(line, '\0', len) != NULL) {
+	if ((verb = cmd_split(line, len, &arg)) == NULL) {
 		bad_command(s, "bad command");
 		return;
 	}
-	line[strcspn(line, "\r\n")] = '\0';
-	arg = line + strcspn(line, " ");
-	if (*arg == ' ')
-		*arg++ = '\0';
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcasecmp(line, commands[i].verb) != 0)
+		if (strcasecmp(verb, commands[i].verb) != 0)
 			continue;
 		if (!(commands[i].states & s->state)) {
 			bad_command(s,
@@ -766,6 +764,7 @@ main(int argc, char **argv)
 		else
 			return EXIT_PERM; /* stderr may be the socket */
 	}
+	signal(SIGPIPE, SIG_IGN); /* a client that hangs up: an error */
 	buf_init(&io, 0, 1, 300);
 	peer_nodelay();
 	start(&s, dir);

@@ -1499,6 +1499,8 @@ main(int argc, char **argv)
 	char err[CONF_ERR_MAX];
 	int ch, listing = 0, flush = 0;
 
+	/* a peer that hangs up is an error to handle, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	/* installed as mailq: list the queue, as sendmail's mailq does */
 	if (strcmp(getprogname(), "mailq") == 0)
 		listing = 1;

@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "auth.h"
 #include "buf.h"
+#include "cmd.h"
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
@@ -398,36 +399,24 @@ after_keyword(char *arg, const char *kw)
 	return strncasecmp(arg, kw, n) == 0 ? arg + n : NULL;
 }
 
-/* MAIL parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 4954 AUTH). */
+/* MAIL parameters (lib/cmd); 0, or -1 when a reply was sent. */
 static int
 mail_params(struct session *s, char *p)
 {
-	char *tok, *save = NULL;
-	const char *errstr = NULL;
 	long long size;
 
-	for (tok = strtok_r(p, " ", &save); tok != NULL;
-	     tok = strtok_r(NULL, " ", &save)) {
-		if (strncasecmp(tok, "SIZE=", 5) == 0) {
-			size = strtonum(tok + 5, 0, LLONG_MAX, &errstr);
-			if (errstr != NULL) {
-				bad_command(s, 501, "5.5.4 Bad SIZE value");
-				return -1;
-			}
-			if (size > conf.max_message_size) {
-				reply(552,
-				    "5.3.4 Message size exceeds fixed "
-				    "maximum message size");
-				return -1;
-			}
-		} else if (strcasecmp(tok, "BODY=7BIT") == 0 ||
-		    strcasecmp(tok, "BODY=8BITMIME") == 0 ||
-		    strncasecmp(tok, "AUTH=", 5) == 0) {
-			continue;
-		} else {
-			bad_command(s, 555, "5.5.4 Unsupported MAIL parameter");
-			return -1;
-		}
+	switch (cmd_mail_params(p, &size)) {
+	case CMD_PARAM_BAD_SIZE:
+		bad_command(s, 501, "5.5.4 Bad SIZE value");
+		return -1;
+	case CMD_PARAM_UNKNOWN:
+		bad_command(s, 555, "5.5.4 Unsupported MAIL parameter");
+		return -1;
+	}
+	if (size > conf.max_message_size) {
+		reply(552,
+		    "5.3.4 Message size exceeds fixed maximum message size");
+		return -1;
 	}
 	return 0;
 }
@@ -1009,19 +998,15 @@ wrong_state(struct session *s, const char *verb)
 static void
 dispatch(struct session *s, char *line, size_t len)
 {
-	char *arg;
+	char *verb, *arg;
 	size_t i;
 
-	if (memchr(line, '\0', len) != NULL) {
+	if ((verb = cmd_split(line, len, &arg)) == NULL) {
 		bad_command(s, 500, "5.5.2 Syntax error");
 		return;
 	}
-	line[strcspn(line, "\r\n")] = '\0';
-	arg = line + strcspn(line, " ");
-	if (*arg == ' ')
-		*arg++ = '\0';
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcasecmp(line, commands[i].verb) != 0)
+		if (strcasecmp(verb, commands[i].verb) != 0)
 			continue;
 		if (!(commands[i].states & s->state))
 			wrong_state(s, commands[i].verb);
