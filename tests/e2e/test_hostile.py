@@ -177,6 +177,32 @@ class Hostile(RemoteBase):
         self.assertIn("rcpt a@stuck.example\n", info)
         self.assertNotIn("friend@remote.example", info)
 
+    def test_silence_after_data_holds_nothing_else(self):
+        release = threading.Event()
+
+        def hang_up():
+            release.wait(60)
+            raise OSError("hangs up without a reply")
+
+        def silent_after_data(conn, box):
+            smtp_dialogue(conn, box, lambda a: "250 ok", after_data=hang_up)
+
+        self.fake("127.0.0.6", silent_after_data)
+        self.addCleanup(release.set)
+        qid = self.inject_held(["a@stuck.example", "friend@remote.example"],
+                               "Subject: both\n\nx\n")
+        p = self.runner()
+        self.assertTrue(self.wait_for(
+            lambda: len(self.box(self.remote, "friend")) == 1))
+        self.assertIsNone(p.poll())  # waiting for the reply to the dot
+        # the silent host hangs up before its reply: not known to be
+        # delivered, so kept for later (at worst twice, never lost)
+        release.set()
+        out, err = p.communicate(timeout=60)
+        self.assertEqual((p.returncode, err), (0, ""))
+        self.assertEqual(self.entries(), [qid])
+        self.assertIn("a@stuck.example: ", self.remote_send("-l").stdout)
+
     def test_released_entry_is_tried_once_per_run(self):
         self.site.settings["hold_domains"] = "deferring.example"
         self.site.write_conf()
