@@ -50,20 +50,7 @@ class CrashSafety(RemoteBase):
                           text[:3000])
     def pids(self):
         """smtp-in, queue-inject and remote-send processes of our site."""
-        found = []
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
-            prog = os.path.basename(argv[0]).decode(errors="replace")
-            if prog in ("smtp-in", "queue-inject", "remote-send") and \
-                    self.site.conf.encode() in argv:
-                found.append(int(pid))
-        return found
+        return self.site.processes()
 
     def sender(self, n, port, acked, stop):
         rng = random.Random(n)

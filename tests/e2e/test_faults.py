@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 
-from yubintest import BIN, SiteTest, make_hash
+from yubintest import BIN, SiteTest, fill_disk, make_hash
 
 PW = "fault secret"
 
@@ -247,13 +247,7 @@ class Faults(SiteTest):
         for i in range(3):
             md.add(f"Subject: {i}\n\nbody {i}\n")
         filler = os.path.join(small, "filler")
-        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-        try:
-            while os.write(fd, b"\0" * 4096) > 0:
-                pass
-        except OSError:
-            pass
-        os.close(fd)
+        fill_disk(filler)
         port = self.site.start({"pop3": ["pop3-in"]})["pop3"]
         p = poplib.POP3("127.0.0.1", port, timeout=20)
         p.user("taro")

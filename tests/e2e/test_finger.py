@@ -3,6 +3,7 @@ import mailbox
 import os
 import socket
 import subprocess
+import time
 import unittest
 
 from yubintest import SiteTest, connect, recv_all
@@ -93,7 +94,11 @@ class FingerIn(SiteTest):
     def test_silent_client_is_dropped(self):
         _, port = self.start(timeout="2")
         with connect(port, timeout=15) as s:
+            t0 = time.monotonic()
             self.assertEqual(recv_all(s), b"")  # closed, no hang
+            # timeout = 2: neither before it nor long after
+            self.assertGreater(time.monotonic() - t0, 1.8)
+            self.assertLess(time.monotonic() - t0, 5)
 
     def test_debian_finger_client(self):
         site = self.make_site(users=USERS)

@@ -5,7 +5,7 @@ import random
 import socket
 import time
 
-from yubintest import SiteTest, connect, make_hash
+from yubintest import SiteTest, connect, make_hash, until_reply
 
 SERVERS = {"smtp": ["smtp-in"], "pop3": ["pop3-in"], "finger": ["finger-in"]}
 
@@ -78,8 +78,7 @@ class ServerTimeouts(SiteTest):
             f = s.makefile("rb")
             f.readline()
             s.sendall(b"EHLO x\r\n")
-            while not f.readline().startswith(b"250 "):
-                pass
+            until_reply(f, b"250 ")
             s.sendall(b"AUTH PLAIN\r\n")
             self.assertEqual(f.readline(), b"334 \r\n")
             s.sendall(base64.b64encode(b"\0taro\0pw") + b"\r\n")

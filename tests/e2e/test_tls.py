@@ -9,7 +9,7 @@ import socket
 import ssl
 import subprocess
 
-from yubintest import SiteTest, connect, make_hash
+from yubintest import SiteTest, connect, make_hash, until_reply
 
 PW = "tls secret"
 
@@ -72,8 +72,7 @@ class Smtp(TlsBase):
             f = raw.makefile("rb")
             f.readline()
             raw.sendall(b"EHLO x\r\n")
-            while not f.readline().startswith(b"250 "):
-                pass
+            until_reply(f, b"250 ")
             # the CVE-2011-0411 class: commands behind STARTTLS
             raw.sendall(b"STARTTLS\r\nMAIL FROM:<evil@example.net>\r\n")
             self.assertTrue(f.readline().startswith(b"220 "))
@@ -82,8 +81,8 @@ class Smtp(TlsBase):
             tls.sendall(b"EHLO y\r\n")
             first = tf.readline()
             self.assertEqual(first, b"250-mail.example.com\r\n")
-            while not first.startswith(b"250 "):
-                first = tf.readline()
+            if not first.startswith(b"250 "):
+                until_reply(tf, b"250 ")
             tls.sendall(b"MAIL FROM:<a@example.net>\r\n")
             # no transaction was opened by the injected MAIL
             self.assertTrue(tf.readline().startswith(b"250 2.1.0"))
@@ -100,8 +99,7 @@ class Smtp(TlsBase):
             f = raw.makefile("rb")
             f.readline()
             raw.sendall(b"EHLO x\r\nSTARTTLS\r\n")
-            while not f.readline().startswith(b"220 "):
-                pass
+            until_reply(f, b"220 ")
             raw.sendall(os.urandom(3000))
             self.assertEqual(self.read_to_close(f), b"")  # closed, no hang
         with connect(self.ports["smtps"], timeout=30) as raw:

@@ -166,6 +166,31 @@ class Site:
                 self.xinetd.wait(10)
         self.xinetd = None
 
+    def processes(self):
+        """pids of this site's programs (their argv names its conf)."""
+        found = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    zombie = f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+            except OSError:
+                continue
+            if not zombie and self.conf.encode() in argv:
+                found.append(int(pid))
+        return found
+
+    def wait_quiet(self, seconds=30):
+        """Waits until every program of the site has exited (detached
+        remote-send runners too); returns those still running then."""
+        end = time.monotonic() + seconds
+        while (left := self.processes()) and time.monotonic() < end:
+            time.sleep(0.05)
+        return left
+
     def sanitizer_reports(self, settle=2.0):
         """Reports the servers left; waits briefly for exiting children."""
         deadline = time.monotonic() + settle
@@ -197,7 +222,13 @@ class SiteTest(unittest.TestCase):
 
     def check_sanitizers(self, site):
         site.stop()
-        reports = site.sanitizer_reports(settle=0.3)
+        # reports are complete once every process has exited
+        left = site.wait_quiet()
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        if left:
+            self.fail(f"processes of the site still running: {left}")
+        reports = site.sanitizer_reports(settle=0)
         if reports:
             self.fail("sanitizer report or stderr output:\n" +
                       reports[0][:3000])
@@ -206,6 +237,29 @@ class SiteTest(unittest.TestCase):
 def connect(port, timeout=10):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     return s
+
+
+def fill_disk(path):
+    """Writes path until its file system is full."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while os.write(fd, b"\0" * 4096) > 0:
+            pass
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def until_reply(f, prefix, limit=1000):
+    """Reads reply lines from f until one starts with prefix; fails at
+    EOF (a server that died) instead of spinning."""
+    for _ in range(limit):
+        line = f.readline()
+        if not line:
+            raise AssertionError(f"connection closed before {prefix!r}")
+        if line.startswith(prefix):
+            return line
+    raise AssertionError(f"no {prefix!r} in {limit} lines")
 
 
 def recv_all(sock, limit=1 << 20):

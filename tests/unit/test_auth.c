@@ -51,6 +51,36 @@ test_sha512_hash_checks(void **state)
 	    1);
 }
 
+/* Hashes of "correct horse" made by other tools on 2026-11-30. */
+static const struct {
+	const char *tool, *hash;
+} vectors[] = {
+	{ "mkpasswd -m yescrypt (whois)",
+	    "$y$j9T$/mR0LZvS.ZaGtp7r98Nby/$DDS/ubUe.yfwe78X4aRXYAzE8sTFxH5fgmB4"
+	    "qnjzDC5" },
+	{ "openssl passwd -6",
+	    "$6$Gx7Qm2Zp$R0YHINlibpBLBatAyWsxa26zvhf7pCEXcKStvK9eY1iJOr4/0lCP5wj"
+	    "hViq1orGNY0k7EpFQvLQvvvMmkE67D/" },
+	{ "mkpasswd -m bcrypt (whois)",
+	    "$2b$05$JIhmPMIt7I8OITNBP2KB2utQwa9d.xwCS6clZqeYwEK9fRMoP8ozK" },
+	{ "htpasswd -B (Apache's own bcrypt)",
+	    "$2y$05$hwKOrmVUw8l53DznzPUhaeKe1ZOswUMxdMOks9iHEHpR.kVO1CB8y" },
+};
+
+static void
+test_hashes_made_by_other_tools(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		if (!auth_secret_ok(vectors[i].hash) ||
+		    auth_check(vectors[i].hash, "correct horse") != 1 ||
+		    auth_check(vectors[i].hash, "correct horsE") != 0)
+			fail_msg("%s: not checked right", vectors[i].tool);
+	}
+}
+
 int
 main(void)
 {
@@ -58,6 +88,7 @@ main(void)
 		cmocka_unit_test(test_hash_then_check),
 		cmocka_unit_test(test_refuses_what_is_not_a_hash),
 		cmocka_unit_test(test_sha512_hash_checks),
+		cmocka_unit_test(test_hashes_made_by_other_tools),
 	};
 
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);

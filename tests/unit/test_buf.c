@@ -5,7 +5,9 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +15,13 @@
 
 static struct buf b;
 static int peer;
+
+static long
+elapsed_ms(const struct timespec *a, const struct timespec *z)
+{
+	return (z->tv_sec - a->tv_sec) * 1000 +
+	    (z->tv_nsec - a->tv_nsec) / 1000000;
+}
 
 static int
 setup(void **state)
@@ -89,7 +98,56 @@ test_silent_peer_times_out(void **state)
 	assert_int_equal(buf_getline(&b, line, sizeof(line), &len), BUF_ERR);
 	assert_int_equal(errno, ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	assert_true(t1.tv_sec - t0.tv_sec >= 0 && t1.tv_sec - t0.tv_sec <= 3);
+	/* the timeout is 1 s: neither before it nor long after */
+	assert_in_range(elapsed_ms(&t0, &t1), 950, 2000);
+}
+
+/* A peer that sends a byte every 300 ms never lets a read idle for the
+ * 1 s timeout; the deadline ends the line anyway. */
+static void
+test_deadline_ends_a_dripping_line(void **state)
+{
+	struct timespec t0, t1;
+	char line[64];
+	size_t len;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 10; i++) {
+			if (write(peer, "x", 1) != 1)
+				_exit(1);
+			usleep(300000);
+		}
+		_exit(0);
+	}
+	buf_set_deadline(&b, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(buf_getline(&b, line, sizeof(line), &len), BUF_ERR);
+	assert_int_equal(errno, ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_in_range(elapsed_ms(&t0, &t1), 950, 1600);
+	buf_set_deadline(&b, 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* An endless line: buf_getline_bounded stops at the bound at once. */
+static void
+test_bounded_line_stops_at_its_bound(void **state)
+{
+	char line[16], big[4096];
+	size_t len;
+
+	(void)state;
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(write(peer, big, sizeof(big)), (ssize_t)sizeof(big));
+	assert_int_equal(
+	    buf_getline_bounded(&b, line, sizeof(line), &len), BUF_LONG);
+	assert_int_equal(len, 15);
+	/* the rest is still there, not thrown away */
+	assert_int_equal(buf_pending(&b), sizeof(big) - 15);
 }
 
 static void
@@ -144,6 +202,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_deadline_ends_a_dripping_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bounded_line_stops_at_its_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_lines_keep_their_endings, setup, teardown),
 		cmocka_unit_test_setup_teardown(
