@@ -82,6 +82,34 @@ class Pop3Commands(Pop3Base):
         self.assertEqual(os.listdir(self.site.maildir("taro", "new")), [])
         self.assertEqual(len(os.listdir(self.site.maildir("taro", "cur"))), 5)
 
+    def test_list_and_uidl_of_one_message(self):
+        p = self.login()
+        listing = p.list()[1]
+        for i, entry in enumerate(listing, 1):
+            self.assertEqual(p.list(i), b"+OK " + entry)
+        with self.assertRaises(poplib.error_proto):
+            p.list(6)
+        with self.assertRaises(poplib.error_proto):
+            p.list(0)
+        p.dele(2)
+        with self.assertRaises(poplib.error_proto):
+            p.list(2)  # deleted: as RFC 1939 says, no listing
+        self.assertEqual(p.uidl(3).split()[1], b"3")
+        p.rset()
+
+    def test_mail_arriving_mid_session_waits_for_the_next(self):
+        p = self.login()
+        self.assertEqual(p.stat()[0], 5)
+        self.md.add(b"Subject: late\n\narrived during the session\n")
+        self.assertEqual(p.stat()[0], 5)  # the session's snapshot
+        p.dele(1)
+        p.quit()
+        p = self.login()
+        self.assertEqual(p.stat()[0], 5)  # 5 - 1 + the late one
+        subjects = [b"\r\n".join(p.top(i, 0)[1]) for i in range(1, 6)]
+        self.assertTrue(any(b"Subject: late" in s for s in subjects))
+        p.quit()
+
     def test_bodies_round_trip_with_dot_stuffing(self):
         p = self.login()
         got = {}

@@ -71,7 +71,10 @@ class RemoteBase(SiteTest):
              "--mx-host=acceptor.example,mx.acceptor.example,10",
              "--host-record=mx.acceptor.example,127.0.0.7",
              "--mx-host=deferring.example,mx.deferring.example,10",
-             "--host-record=mx.deferring.example,127.0.0.8"],
+             "--host-record=mx.deferring.example,127.0.0.8",
+             # a mail host with an IPv6 address only
+             "--mx-host=v6.example,mx.v6.example,10",
+             "--host-record=mx.v6.example,::1"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(self.dns.wait, 10)
         self.addCleanup(self.dns.terminate)
@@ -223,7 +226,53 @@ class Delivery(RemoteBase):
         self.assertEqual(got[0].get_content_type(), "multipart/report")
 
 
+class Reach(RemoteBase):
+    def test_nxdomain_bounces_at_once(self):
+        self.inject_held(["someone@nosuchdomain.example"], "Subject: n\n\nx\n",
+                         sender="taro@example.com")
+        self.remote_send()
+        self.assertEqual(self.entries(), [])
+        [b] = self.box(self.site, "taro")
+        self.assertIn("no such domain", b.get_payload()[0].get_payload())
+
+    def test_ipv6_delivery_and_ipv4_only(self):
+        v6 = self.make_site(users="friend::\npostmaster::friend\n"
+                            "abuse::friend\n", domains="v6.example\n",
+                            relay="")
+        v6.cdbmake()
+        v6.start({"smtp": ["smtp-in"]}, bind="::1", fixed_port=self.port)
+        self.site.settings["ipv4_only"] = "yes"
+        self.site.write_conf()
+        qid = self.inject_held(["friend@v6.example"], "Subject: 6\n\nx\n")
+        self.remote_send()
+        self.assertEqual(self.entries(), [qid])  # no IPv4 address to use
+        self.assertEqual(self.box(v6, "friend"), [])
+        self.site.settings["ipv4_only"] = "no"
+        self.site.write_conf()
+        self.remote_send("--flush")
+        self.assertEqual(self.entries(), [])
+        [m] = self.box(v6, "friend")
+        self.assertIn("[::1]", self.site.log())
+        self.assertIn("client=::1", v6.log())
+
+
 class Retries(RemoteBase):
+    def test_retry_schedule(self):
+        cdb = os.path.join(self.remote.conf, "users.cdb")
+        os.rename(cdb, cdb + ".off")  # the remote host answers 421
+        qid = self.inject_held(["friend@remote.example"], "Subject: r\n\n")
+        path = os.path.join(self.site.spool, "queue", "info", qid)
+        for k in (1, 2, 3):
+            self.remote_send("--flush")
+            with open(path) as f:
+                info = dict(line.split(" ", 1) for line in
+                            f.read().splitlines() if " " in line)
+            created, nxt = int(info["created"]), int(info["next"])
+            self.assertEqual(int(info["attempts"]), k)
+            # the k-th retry 400 k^2 seconds after arrival (7 minutes,
+            # 27 minutes, an hour: each more than a minute from now)
+            self.assertEqual(nxt, created + 400 * k * k)
+
     def test_temporary_failure_then_success(self):
         cdb = os.path.join(self.remote.conf, "users.cdb")
         os.rename(cdb, cdb + ".off")  # the remote host answers 421

@@ -304,6 +304,22 @@ class Delivery(SmtpBase):
         self.assertEqual(messages(self.site, "fwd"), [])
         self.assertEqual(queued(self.site), [])
 
+    def test_too_many_hops_refused(self):
+        c = self.smtp()
+        hops = b"".join(b"Received: from hop%d.example by hop%d.example;"
+                        b" Sun, 29 Nov 2026 00:00:00 +0000\r\n" % (i, i)
+                        for i in range(101))
+        with self.assertRaises(smtplib.SMTPDataError) as e:
+            c.sendmail("a@example.net", ["taro@example.com"],
+                       hops + b"Subject: loop\r\n\r\nx\r\n")
+        self.assertEqual(e.exception.smtp_code, 554)
+        self.assertIn(b"5.4.6", e.exception.smtp_error)
+        c.sendmail("a@example.net", ["taro@example.com"],
+                   hops[:hops.index(b"Received: from hop100")] +
+                   b"Subject: fine\r\n\r\nx\r\n")  # 100 is allowed
+        self.assertEqual([m["Subject"] for m in messages(self.site, "taro")],
+                         ["fine"])
+
     def test_size_limit_on_data(self):
         self.site.settings["max_message_size"] = "2048"
         self.site.write_conf()

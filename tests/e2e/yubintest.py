@@ -148,13 +148,11 @@ class Site:
 
     @staticmethod
     def listening(port, host="127.0.0.1"):
-        with socket.socket() as s:
-            s.settimeout(1)
-            try:
-                s.connect((host, port))
-                return True
-            except OSError:
-                return False
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            return False
 
     def stop(self):
         if self.xinetd is not None and self.xinetd.poll() is None:
