@@ -100,11 +100,13 @@ class Site:
         except FileNotFoundError:
             return ""
 
-    def start(self, services, wrap=True, bind="127.0.0.1", fixed_port=None):
+    def start(self, services, wrap=True, bind="127.0.0.1", fixed_port=None,
+              user=None):
         """services: {name: [program, args...]}; returns {name: port}.
         wrap=False runs the programs without the stderr-catching wrapper
-        (benchmarks); bind and fixed_port place a single service."""
-        user = pwd.getpwuid(os.getuid()).pw_name
+        (benchmarks); bind and fixed_port place a single service; user
+        is who xinetd runs them as (default: whoever runs the tests)."""
+        user = user or pwd.getpwuid(os.getuid()).pw_name
         lines = ["defaults", "{", "\tinstances = UNLIMITED",
                  "\tper_source = UNLIMITED", "\tcps = 10000 1",
                  f"\tlog_type = FILE {self.dir}/xinetd.log", "}"]
@@ -153,6 +155,28 @@ class Site:
             return True
         except OSError:
             return False
+
+    def as_install_says(self, user):
+        """Sets the site up as INSTALL tells an administrator to: the
+        spool (and the log file) owned by the servers' user, the users
+        file and users.cdb readable for its group only, the rest of the
+        configuration readable; for servers run as user, not root."""
+        pw = pwd.getpwnam(user)
+        for d in (self.dir, self.conf):
+            os.chmod(d, 0o755)
+        os.chmod(self.asan, 0o777)  # where the servers' stderr goes
+        users = os.path.join(self.conf, "users")
+        os.chown(users, 0, pw.pw_gid)
+        os.chmod(users, 0o640)
+        self.cdbmake()  # users.cdb takes the users file's owner and mode
+        open(self.logfile, "a").close()
+        os.chown(self.logfile, pw.pw_uid, pw.pw_gid)
+        for d in ("mail", "queue", "popbsmtp"):
+            os.makedirs(os.path.join(self.spool, d), exist_ok=True)
+        for root, dirs, files in os.walk(self.spool):
+            for name in dirs + files + [""]:
+                os.chown(os.path.join(root, name), pw.pw_uid, pw.pw_gid)
+        os.chmod(self.spool, 0o750)
 
     def stop(self):
         if self.xinetd is not None and self.xinetd.poll() is None:
