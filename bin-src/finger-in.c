@@ -17,6 +17,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "peer.h"
+#include "rfc5322.h"
 #include "users.h"
 
 #define USAGE "usage: finger-in [-C dir]\n"
@@ -55,10 +56,9 @@ static void
 status_lines(const char *label, const struct maildir_status *st)
 {
 	char line[600], when[64] = "-";
-	struct tm tm;
 
-	if (st->messages > 0 && localtime_r(&st->newest, &tm) != NULL)
-		strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	if (st->messages > 0)
+		rfc5322_date(st->newest, when, sizeof(when));
 	snprintf(line, sizeof(line), "Mailbox: %s", label);
 	reply(line);
 	snprintf(line, sizeof(line), "Messages: %zu (%zu new)", st->messages,
@@ -98,16 +98,11 @@ answer_user(struct db *users, const char *query, const char *name)
 {
 	struct maildir_status st;
 	char lower[USERS_NAME_MAX + 1];
-	size_t i;
 
-	for (i = 0; name[i] && i < USERS_NAME_MAX; i++)
-		lower[i] =
-		    (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32
-							    : name[i]);
-	lower[i] = '\0';
 	/* An invalid or unknown name gets the same shape with zeros: the
 	 * answer does not tell which names exist. */
-	if (name[i] != '\0' || !users_name_ok(lower))
+	if (addr_lower(lower, name, sizeof(lower)) >= sizeof(lower) ||
+	    !users_name_ok(lower))
 		memset(&st, 0, sizeof(st));
 	else if (account_status(users, lower, &st) == -1) {
 		reply("finger: temporary failure, try again later");

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "queue.h"
+#include "rfc5322.h"
 #include "sasl.h"
 #include "spool.h"
 #include "users.h"
@@ -89,8 +90,7 @@ add_rcpt(struct inject *in, const char *text)
 			die(EX_TEMPFAIL, "out of memory");
 		return;
 	}
-	for (size_t i = 0; a.local[i]; i++)
-		a.local[i] = (char)tolower((unsigned char)a.local[i]);
+	addr_lower(a.local, a.local, sizeof(a.local));
 	addr_format(&a, rcpt, sizeof(rcpt));
 	r = deliver_plan_rcpt(&in->plan, &in->ctx, a.local, a.domain, rcpt);
 	if (r == DELIVER_UNKNOWN)
@@ -300,11 +300,9 @@ added_fields(struct inject *in, struct deliver_msg *m, const char *user)
 {
 	char buf[2048], date[64], name[1024];
 	time_t now = time(NULL);
-	struct tm tm;
 	int n;
 
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	rfc5322_date(now, date, sizeof(date));
 	n = snprintf(buf, sizeof(buf),
 	    "Received: (from %s uid %ld)\n\tby %s (yubin queue-inject) id %s;"
 	    "\n\t%s\n",

@@ -29,6 +29,7 @@
 #include "dns.h"
 #include "log.h"
 #include "queue.h"
+#include "rfc5322.h"
 #include "sasl.h"
 #include "smtpc.h"
 #include "smtpdata.h"
@@ -503,7 +504,7 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 static int
 relay_host(const char *domain, char *host, size_t size, int *port, int *auth)
 {
-	const char *hp = NULL, *colon;
+	const char *hp = NULL;
 	int i;
 
 	*auth = 0;
@@ -523,16 +524,9 @@ relay_host(const char *domain, char *host, size_t size, int *port, int *auth)
 	}
 	if (hp == NULL)
 		return 0;
-	if (hp[0] == '[') {
-		snprintf(host, size, "%.*s", (int)strcspn(hp + 1, "]"), hp + 1);
-		colon = strchr(hp, ']') + 1;
-		colon = *colon == ':' ? colon : NULL;
-	} else {
-		snprintf(host, size, "%.*s", (int)strcspn(hp, ":"), hp);
-		colon = strchr(hp, ':');
-	}
-	if (colon != NULL)
-		*port = atoi(colon + 1);
+	/* yubin.conf was checked: a bad one never loads */
+	if (smtpc_hostport(hp, host, size, port) == -1)
+		strlcpy(host, hp, size);
 	return 1;
 }
 
@@ -763,12 +757,10 @@ write_report(struct deliver_msg *m, const struct queue_entry *e,
 {
 	char buf[65536], date[64], boundary[400];
 	time_t now = time(NULL);
-	struct tm tm;
 	size_t i;
 	int n;
 
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	rfc5322_date(now, date, sizeof(date));
 	snprintf(boundary, sizeof(boundary), "%s/%s", m->id, conf.hostname);
 	n = snprintf(buf, sizeof(buf),
 	    "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
@@ -1444,16 +1436,12 @@ etrn(const char *hostport, const char *domain)
 	struct buf b;
 	struct dns d;
 	size_t k;
-	int port, auth, fd, c = -1;
+	int port = 25, fd, c = -1;
 
-	/* parsed like a smarthost, but the default port is 25 */
-	strlcpy(conf.smarthost, hostport, sizeof(conf.smarthost));
-	conf.smarthost_user[0] = '\0';
-	conf.nroute = 0;
-	relay_host("", host, sizeof(host), &port, &auth);
-	if (hostport[0] == '[' ? strstr(hostport, "]:") == NULL
-			       : strchr(hostport, ':') == NULL)
-		port = 25;
+	if (smtpc_hostport(hostport, host, sizeof(host), &port) == -1) {
+		fprintf(stderr, "remote-send: bad host[:port] %s\n", hostport);
+		return EXIT_PERM;
+	}
 	if (!literal_addrs(host, &a)) {
 		if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1)
 			return EXIT_TEMP;

@@ -24,6 +24,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "peer.h"
+#include "rfc5322.h"
 #include "popbsmtp.h"
 #include "queue.h"
 #include "relay.h"
@@ -539,9 +540,7 @@ cmd_rcpt(struct session *s, char *arg)
 	local = users_domain_is_local(&s->domains, a.domain);
 	if (local == 1) {
 		/* the account's address, for Delivered-To and the log */
-		for (size_t i = 0; a.local[i]; i++)
-			if (a.local[i] >= 'A' && a.local[i] <= 'Z')
-				a.local[i] = (char)(a.local[i] + 32);
+		addr_lower(a.local, a.local, sizeof(a.local));
 		addr_format(&a, rcpt, sizeof(rcpt));
 		rcpt_local(s, &a, rcpt);
 	} else if (local == -1)
@@ -650,7 +649,6 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 {
 	char date[64], proto[200];
 	time_t now = time(NULL);
-	struct tm tm;
 	const char *rcpt = s->nrcpt != 1 ? ""
 	    : s->nlocal == 1		 ? s->locals[0]
 					 : s->plan.t[0].where;
@@ -660,8 +658,7 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 	    s->esmtp ? "ESMTP" : "SMTP", s->tls ? "S" : "",
 	    s->auth_user[0] ? "A" : "", s->tls ? " (" : "", tlsio_info(&io),
 	    s->tls ? ")" : "");
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	rfc5322_date(now, date, sizeof(date));
 	snprintf(buf, size,
 	    "Received: from %s ([%s])\n\tby %s (yubin) with %s id %s%s%s%s"
 	    "%s%s%s;\n\t%s\n",

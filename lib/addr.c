@@ -223,6 +223,19 @@ addr_is_relay_trick(const struct addr *a)
 	    (a->quoted && strchr(a->local, '@') != NULL);
 }
 
+size_t
+addr_lower(char *dst, const char *src, size_t size)
+{
+	size_t i, n = strlen(src);
+
+	for (i = 0; i + 1 < size && i < n; i++)
+		dst[i] = src[i] >= 'A' && src[i] <= 'Z' ? (char)(src[i] + 32)
+							: src[i];
+	if (size > 0)
+		dst[i] = '\0';
+	return n;
+}
+
 void
 addr_format(const struct addr *a, char *buf, size_t size)
 {

@@ -36,6 +36,11 @@ int addr_parse(const char *s, struct addr *a, const char **why);
 int addr_domain_normalize(const char *in, char *out, size_t size);
 /* 1 if the local part tries to route mail (%, !, quoted @, source route). */
 int addr_is_relay_trick(const struct addr *a);
+/*
+ * ASCII lower case of src into dst (size octets, NUL-terminated; dst may
+ * be src). Returns strlen(src), as strlcpy does: >= size means cut.
+ */
+size_t addr_lower(char *dst, const char *src, size_t size);
 /* Writes local@domain (quoting the local part when needed). */
 void addr_format(const struct addr *a, char *buf, size_t size);
 

@@ -1,7 +1,6 @@
 /* deliver: recipient plans and durable storage of one message. */
 /* copy_file_range(2) is a GNU extension in glibc. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -159,16 +158,13 @@ deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
 {
 	struct account a;
 	char lower[USERS_NAME_MAX + 1];
-	size_t i;
 	int r, local = 0;
 	char **l;
 
-	for (i = 0; name[i] && i < USERS_NAME_MAX; i++)
-		lower[i] = (char)tolower((unsigned char)name[i]);
-	lower[i] = '\0';
 	/* A local part that cannot be an account name (quoted, '=' ...)
 	 * can still reach the domain's catch-all. */
-	if (name[i] == '\0' && users_name_ok(lower))
+	if (addr_lower(lower, name, sizeof(lower)) < sizeof(lower) &&
+	    users_name_ok(lower))
 		r = users_find_rcpt(c->users, lower, domain, &a);
 	else
 		r = users_find_catchall(c->users, domain, &a);

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -92,6 +93,36 @@ smtpc_command(struct buf *b, struct smtpc_reply *r, int timeout,
 {
 	buf_printf(b, fmt, arg);
 	return smtpc_read(b, r, timeout);
+}
+
+int
+smtpc_hostport(const char *hp, char *host, size_t size, int *port)
+{
+	const char *colon, *errstr = NULL;
+	size_t n;
+	long long p;
+
+	if (hp[0] == '[') {
+		n = strcspn(hp + 1, "]");
+		if (hp[1 + n] != ']')
+			return -1;
+		colon = hp + 2 + n;
+		hp++;
+	} else {
+		n = strcspn(hp, ":");
+		colon = hp + n;
+	}
+	if (n == 0 || n >= size || (*colon != '\0' && *colon != ':'))
+		return -1;
+	memcpy(host, hp, n);
+	host[n] = '\0';
+	if (*colon == ':') {
+		p = strtonum(colon + 1, 1, 65535, &errstr);
+		if (errstr != NULL)
+			return -1;
+		*port = (int)p;
+	}
+	return 0;
 }
 
 int

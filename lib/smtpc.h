@@ -48,6 +48,12 @@ int smtpc_read(struct buf *b, struct smtpc_reply *r, int timeout);
 /* Sends a command (fmt with one %s, arg) and reads its reply. */
 int smtpc_command(struct buf *b, struct smtpc_reply *r, int timeout,
     const char *fmt, const char *arg);
+/*
+ * Reads "host", "host:port", "[address]" or "[address]:port" (a route,
+ * the smarthost, --etrn) into host; *port is left alone when none is
+ * given. 0, or -1 when the port is not 1-65535 or host does not fit.
+ */
+int smtpc_hostport(const char *hp, char *host, size_t size, int *port);
 /* Connects to addr:port within SMTPC_CONNECT_TIMEOUT; the fd, or -1. */
 int smtpc_dial(const struct sockaddr_storage *addr, int port);
 

@@ -316,8 +316,7 @@ tab_split_user(char *s, char **addr, char **secret, char **targets)
 static void
 tab_lower(char *s)
 {
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
+	addr_lower(s, s, strlen(s) + 1);
 }
 
 /* Checks the address field; fills name and domain. 0 ok, 1 bad. */

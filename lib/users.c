@@ -89,13 +89,11 @@ users_find_login(struct db *users, const char *login, struct account *a)
 {
 	char name[USERS_NAME_MAX + 1], domain[ADDR_DOMAIN_MAX + 1];
 	const char *at = strchr(login, '@');
-	size_t i, n = at ? (size_t)(at - login) : strlen(login);
+	size_t n = at ? (size_t)(at - login) : strlen(login);
 
 	if (n == 0 || n > USERS_NAME_MAX)
 		return 0;
-	for (i = 0; i < n; i++)
-		name[i] = (char)tolower((unsigned char)login[i]);
-	name[n] = '\0';
+	addr_lower(name, login, n + 1); /* the part before '@' */
 	/* root never logs in, whatever the users file says */
 	if (!users_name_ok(name) || strcmp(name, "root") == 0)
 		return 0;

@@ -135,6 +135,45 @@ test_bounds(void **state)
 	assert_int_equal(r.code, -1);
 }
 
+static void
+test_hostport(void **state)
+{
+	static const struct {
+		const char *in;
+		int ok;
+		const char *host;
+		int port;
+	} cases[] = {
+		{ "mail.example.net", 1, "mail.example.net", 25 },
+		{ "mail.example.net:587", 1, "mail.example.net", 587 },
+		{ "[192.0.2.1]", 1, "192.0.2.1", 25 },
+		{ "[2001:db8::1]:2525", 1, "2001:db8::1", 2525 },
+		{ "192.0.2.1:26", 1, "192.0.2.1", 26 },
+		{ "host:0", 0, NULL, 0 },
+		{ "host:65536", 0, NULL, 0 },
+		{ "host:x", 0, NULL, 0 },
+		{ "[2001:db8::1", 0, NULL, 0 },
+		{ "[::1]x", 0, NULL, 0 },
+		{ ":25", 0, NULL, 0 },
+		{ "", 0, NULL, 0 },
+	};
+	char host[64];
+	size_t i;
+	int port, r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = 25;
+		r = smtpc_hostport(cases[i].in, host, sizeof(host), &port);
+		if ((r == 0) != cases[i].ok ||
+		    (r == 0 &&
+			(strcmp(host, cases[i].host) != 0 ||
+			    port != cases[i].port)))
+			fail_msg("%s: r %d host %s port %d", cases[i].in, r,
+			    r == 0 ? host : "-", port);
+	}
+}
+
 int
 main(void)
 {
@@ -142,6 +181,7 @@ main(void)
 		cmocka_unit_test(test_parse_line),
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_hostport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
