@@ -293,14 +293,20 @@ deliver_write(struct deliver_msg *m, const void *data, size_t len)
 	const char *p = data, *end = p + len;
 	size_t room;
 
+	if (m->write_failed)
+		return -1;
 	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		m->lfs++;
 		p++;
 	}
 	m->octets += (off_t)len;
 	for (p = data; p < end; p += room) {
-		if (m->blen == sizeof(m->buf) && deliver_flush(m) == -1)
+		if (m->blen == sizeof(m->buf) && deliver_flush(m) == -1) {
+			/* what is in the file now has a hole: a later write
+			 * that works must not make it look whole */
+			m->write_failed = 1;
 			return -1;
+		}
 		room = sizeof(m->buf) - m->blen;
 		if (room > (size_t)(end - p))
 			room = (size_t)(end - p);
@@ -446,7 +452,10 @@ deliver_commit(struct deliver_msg *m, const char *sender)
 	int saved;
 
 	/* a message only for the queue is fsync'd by queue_commit */
-	if (deliver_flush(m) == -1 || (!m->to_queue_only && fsync(m->fd) == -1))
+	if (m->write_failed)
+		errno = EIO;
+	if (m->write_failed || deliver_flush(m) == -1 ||
+	    (!m->to_queue_only && fsync(m->fd) == -1))
 		goto fail;
 	if (!m->to_queue_only && commit_maildirs(m, name, sizeof(name)) == -1)
 		goto fail;

@@ -64,6 +64,7 @@ struct deliver_msg {
 	off_t prefix;	   /* Maildir-only header octets at the start */
 	off_t octets, lfs; /* written so far, and how many were LF */
 	size_t blen;	   /* octets waiting in buf */
+	int write_failed;  /* a write failed: never committed then */
 	char buf[65536];   /* one write(2) per 64 KiB, not one per line */
 };
 
