@@ -401,10 +401,11 @@ cmd_pass(struct session *s, char *arg)
 static void
 cmd_auth(struct session *s, char *arg)
 {
-	char line[SASL_B64_MAX + 3], decoded[SASL_B64_MAX];
+	char line[SASL_B64_MAX + 3] = "";
 	char user[POP3_LINE_MAX + 1], pass[AUTH_PASSWORD_MAX];
 	char *mech = arg, *resp;
 	size_t len;
+	int r;
 
 	if (arg == NULL || *arg == '\0') {
 		ok("methods follow");
@@ -431,16 +432,13 @@ cmd_auth(struct session *s, char *arg)
 		fail("authentication cancelled");
 		return;
 	}
-	if (sasl_b64_decode(strcmp(resp, "=") == 0 ? "" : resp, decoded,
-		sizeof(decoded), &len) == -1 ||
-	    sasl_plain_split(
-		decoded, len, user, sizeof(user), pass, sizeof(pass)) == -1) {
-		explicit_bzero(decoded, sizeof(decoded));
+	r = sasl_plain_response(resp, user, sizeof(user), pass, sizeof(pass));
+	explicit_bzero(resp, strlen(resp)); /* the argument, or line */
+	explicit_bzero(line, sizeof(line));
+	if (r == -1) {
 		fail("malformed PLAIN response");
 		return;
 	}
-	explicit_bzero(decoded, sizeof(decoded));
-	explicit_bzero(line, sizeof(line));
 	login(s, user, pass);
 	explicit_bzero(pass, sizeof(pass));
 }

@@ -294,9 +294,9 @@ auth_login_check(struct session *s, const char *user, char *pass)
 static void
 auth_plain(struct session *s, char *resp)
 {
-	char line[SASL_B64_MAX + 3], msg[SASL_B64_MAX];
+	char line[SASL_B64_MAX + 3] = "";
 	char user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];
-	size_t len;
+	int r;
 
 	if (*resp == '\0') {
 		reply(334, "%s", "");
@@ -305,17 +305,13 @@ auth_plain(struct session *s, char *resp)
 			return;
 		}
 	}
-	if (sasl_b64_decode(strcmp(resp, "=") == 0 ? "" : resp, msg,
-		sizeof(msg), &len) == -1 ||
-	    sasl_plain_split(
-		msg, len, user, sizeof(user), pass, sizeof(pass)) == -1) {
-		explicit_bzero(msg, sizeof(msg));
-		explicit_bzero(line, sizeof(line));
+	r = sasl_plain_response(resp, user, sizeof(user), pass, sizeof(pass));
+	explicit_bzero(line, sizeof(line));
+	explicit_bzero(resp, strlen(resp));
+	if (r == -1) {
 		reply(501, "5.5.2 Malformed PLAIN response");
 		return;
 	}
-	explicit_bzero(msg, sizeof(msg));
-	explicit_bzero(line, sizeof(line));
 	auth_login_check(s, user, pass);
 	explicit_bzero(pass, sizeof(pass));
 }

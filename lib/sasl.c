@@ -28,6 +28,22 @@ sasl_b64_encode(const void *in, size_t len, char *out, size_t size)
 }
 
 int
+sasl_plain_response(
+    const char *resp, char *user, size_t usersize, char *pass, size_t passsize)
+{
+	char msg[SASL_B64_MAX];
+	size_t len;
+	int r;
+
+	/* RFC 4954 4: "=" is an empty initial response */
+	r = sasl_b64_decode(strcmp(resp, "=") == 0 ? "" : resp, msg,
+		sizeof(msg), &len) == -1 ||
+	    sasl_plain_split(msg, len, user, usersize, pass, passsize) == -1;
+	explicit_bzero(msg, sizeof(msg));
+	return r ? -1 : 0;
+}
+
+int
 sasl_plain_split(const char *msg, size_t len, char *user, size_t usersize,
     char *pass, size_t passsize)
 {

@@ -20,4 +20,12 @@ int sasl_b64_encode(const void *in, size_t len, char *out, size_t size);
 int sasl_plain_split(const char *msg, size_t len, char *user, size_t usersize,
     char *pass, size_t passsize);
 
+/*
+ * A whole PLAIN response as a client sends it (base64, "=" for an empty
+ * one) into user and pass; the decoded copy is scrubbed. The caller
+ * scrubs pass (and resp) once the password is checked.
+ */
+int sasl_plain_response(
+    const char *resp, char *user, size_t usersize, char *pass, size_t passsize);
+
 #endif

@@ -66,10 +66,39 @@ test_base64(void **state)
 	assert_string_equal(enc, "VXNlcm5hbWU6");
 }
 
+static void
+test_plain_response(void **state)
+{
+	char user[64], pass[64];
+
+	(void)state;
+	/* "\0taro\0secret" and "taro\0taro\0secret" */
+	assert_int_equal(sasl_plain_response("AHRhcm8Ac2VjcmV0", user,
+			     sizeof(user), pass, sizeof(pass)),
+	    0);
+	assert_string_equal(user, "taro");
+	assert_string_equal(pass, "secret");
+	assert_int_equal(sasl_plain_response("dGFybwB0YXJvAHNlY3JldA==", user,
+			     sizeof(user), pass, sizeof(pass)),
+	    0);
+	/* "=" is an empty response: no user, refused */
+	assert_int_equal(
+	    sasl_plain_response("=", user, sizeof(user), pass, sizeof(pass)),
+	    -1);
+	assert_int_equal(sasl_plain_response("not base64!", user, sizeof(user),
+			     pass, sizeof(pass)),
+	    -1);
+	/* "jiro\0taro\0x": acting for someone else is refused */
+	assert_int_equal(sasl_plain_response("amlybwB0YXJvAHg=", user,
+			     sizeof(user), pass, sizeof(pass)),
+	    -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_response),
 		cmocka_unit_test(test_plain_split),
 		cmocka_unit_test(test_base64),
 	};
