@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "bounce.h"
 #include "buf.h"
 #include "cidr.h"
 #include "conf.h"
@@ -29,13 +29,11 @@
 #include "dns.h"
 #include "log.h"
 #include "queue.h"
-#include "rfc5322.h"
 #include "sasl.h"
 #include "smtpc.h"
 #include "smtpdata.h"
 #include "spool.h"
 #include "tlsio.h"
-#include "users.h"
 
 #define USAGE                                                                  \
 	"usage: remote-send [-C dir] [-m id]\n"                                \
@@ -717,140 +715,27 @@ out:
 	free(group_of);
 }
 
-/* ---- bounces (RFC 3464) ---- */
+/* ---- bounces: lib/bounce ---- */
 
-/* The original's header, for the report's third part. */
-static void
-original_header(int mess, char *buf, size_t size)
-{
-	ssize_t n = pread(mess, buf, size - 1, 0);
-	char *end;
-
-	buf[n > 0 ? n : 0] = '\0';
-	if ((end = strstr(buf, "\n\n")) != NULL)
-		end[1] = '\0';
-}
-
-/* Diagnostic-Code: a multi-line reply folded into one header field. */
-static void
-write_diagnostic(struct deliver_msg *m, const char *text)
-{
-	char line[REPLY_MAX + 64];
-	size_t i, n = 0;
-
-	n = (size_t)snprintf(line, sizeof(line), "Diagnostic-Code: smtp; ");
-	for (i = 0; text[i] && n < sizeof(line) - 4; i++) {
-		if (text[i] == '\n') {
-			line[n++] = '\n';
-			line[n++] = ' ';
-		} else if ((unsigned char)text[i] >= 0x20 &&
-		    (unsigned char)text[i] < 0x7f)
-			line[n++] = text[i];
-	}
-	line[n++] = '\n';
-	deliver_write(m, line, n);
-}
-
-static void
-write_report(struct deliver_msg *m, const struct queue_entry *e,
-    const struct result *res, const int *bounce, int mess)
-{
-	char buf[65536], date[64], boundary[400];
-	time_t now = time(NULL);
-	size_t i;
-	int n;
-
-	rfc5322_date(now, date, sizeof(date));
-	snprintf(boundary, sizeof(boundary), "%s/%s", m->id, conf.hostname);
-	n = snprintf(buf, sizeof(buf),
-	    "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
-	    "To: <%s>\nSubject: Undelivered Mail Returned to Sender\n"
-	    "Date: %s\nMessage-ID: <%s.bounce@%s>\nAuto-Submitted: "
-	    "auto-replied\nMIME-Version: 1.0\nContent-Type: multipart/report; "
-	    "report-type=delivery-status;\n boundary=\"%s\"\n\n"
-	    "--%s\nContent-Type: text/plain; charset=us-ascii\n\n"
-	    "This is the mail system at %s.\n\nYour message could not be "
-	    "delivered to the recipients below.\n\n",
-	    conf.hostname, e->sender[0] ? e->sender : "postmaster", date, m->id,
-	    conf.hostname, boundary, boundary, conf.hostname);
-	deliver_write(m, buf, (size_t)n);
-	for (i = 0; i < e->n; i++)
-		if (bounce[i]) {
-			n = snprintf(buf, sizeof(buf), "<%s>: %s said:\n%s\n\n",
-			    e->rcpt[i].addr, res[i].host, res[i].text);
-			deliver_write(m, buf, (size_t)n);
-		}
-	n = snprintf(buf, sizeof(buf),
-	    "--%s\nContent-Type: message/delivery-status\n\n"
-	    "Reporting-MTA: dns; %s\nX-Queue-ID: %s\n",
-	    boundary, conf.hostname, e->id);
-	deliver_write(m, buf, (size_t)n);
-	for (i = 0; i < e->n; i++) {
-		const char *t = res[i].text;
-		int permanent = res[i].o == O_FAILED;
-
-		if (!bounce[i])
-			continue;
-		n = snprintf(buf, sizeof(buf),
-		    "\nFinal-Recipient: rfc822; %s\nAction: failed\n"
-		    "Status: %s\nRemote-MTA: dns; %s\n",
-		    e->rcpt[i].addr,
-		    permanent && t[0] == '5' ? "5.0.0" : "4.4.7", res[i].host);
-		deliver_write(m, buf, (size_t)n);
-		write_diagnostic(m, t);
-	}
-	n = snprintf(buf, sizeof(buf),
-	    "\n--%s\nContent-Type: text/rfc822-headers\n\n", boundary);
-	deliver_write(m, buf, (size_t)n);
-	original_header(mess, buf, sizeof(buf));
-	deliver_write(m, buf, strlen(buf));
-	n = snprintf(buf, sizeof(buf), "\n--%s--\n", boundary);
-	deliver_write(m, buf, (size_t)n);
-}
-
-/*
- * Sends the report to the sender, or, for a message with the null sender
- * (a bounce itself), to the local postmaster: bounces never bounce.
- * Returns 0 when it is on disk.
- */
+/* The report for the recipients marked in which. */
 static int
 bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
     const struct result *res, const int *which, int mess)
 {
-	struct deliver_plan plan;
-	struct deliver_msg *m = malloc(sizeof(*m));
-	char received[512];
-	const char *why;
-	struct addr a;
-	int r = -1, local;
+	struct bounce_rcpt *r = calloc(e->n, sizeof(*r));
+	size_t i, n = 0;
+	int rc;
 
-	if (m == NULL)
+	if (r == NULL)
 		return -1;
-	deliver_plan_init(&plan);
-	if (e->sender[0] == '\0' || addr_parse(e->sender, &a, &why) == -1)
-		r = deliver_plan_rcpt(
-		    &plan, ctx, "postmaster", "", "postmaster");
-	else if ((local = users_domain_is_local(ctx->domains, a.domain)) == 1)
-		r = deliver_plan_rcpt(&plan, ctx, a.local, a.domain, e->sender);
-	else if (local == 0)
-		r = deliver_plan_remote(&plan, e->sender);
-	if (r == DELIVER_UNKNOWN) /* a local sender that is gone */
-		r = deliver_plan_rcpt(
-		    &plan, ctx, "postmaster", "", "postmaster");
-	if (r == 0 && deliver_open(m, ctx, &plan, "", "") == 0) {
-		snprintf(received, sizeof(received),
-		    "Received: by %s (yubin remote-send) id %s\n",
-		    conf.hostname, m->id);
-		deliver_write(m, received, strlen(received));
-		write_report(m, e, res, which, mess);
-		r = deliver_commit(m, "");
-	} else {
-		deliver_abort(m);
-		r = -1;
-	}
-	deliver_plan_free(&plan);
-	free(m);
-	return r;
+	for (i = 0; i < e->n; i++)
+		if (which[i])
+			r[n++] =
+			    (struct bounce_rcpt) { e->rcpt[i].addr, res[i].host,
+				    res[i].text, res[i].o == O_FAILED };
+	rc = bounce_send(ctx, e, r, n, mess);
+	free(r);
+	return rc;
 }
 
 /* ---- one entry ---- */

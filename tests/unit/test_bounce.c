@@ -1,0 +1,169 @@
+/*
+ * Unit tests for lib/bounce: the RFC 3464 report as it lands in the
+ * sender's Maildir (its three parts, each recipient's status and folded
+ * reply, the original's header and not its body), and a report about a
+ * bounce going to the local postmaster.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "bounce.h"
+#include "tables.h"
+#include "testutil.h"
+
+static struct db users, domains;
+static struct deliver_ctx ctx;
+static char spool[512];
+
+static void
+site(void)
+{
+	char path[600];
+	FILE *devnull = fopen("/dev/null", "w");
+
+	test_mkdir();
+	test_write("domains", "example.com\n");
+	test_write("relay", "");
+	test_write("users",
+	    "postmaster::webmaster\nabuse::webmaster\n"
+	    "webmaster::\ntaro::\n");
+	test_write("mess",
+	    "Subject: lost\nFrom: taro@example.com\n\n"
+	    "the secret body\n");
+	assert_int_equal(tables_compile(testdir, TABLES_ALL, devnull), 0);
+	fclose(devnull);
+	snprintf(path, sizeof(path), "%s/users.cdb", testdir);
+	assert_int_equal(db_open(&users, path), 0);
+	snprintf(path, sizeof(path), "%s/domains.cdb", testdir);
+	assert_int_equal(db_open(&domains, path), 0);
+	snprintf(spool, sizeof(spool), "%s/spool", testdir);
+	assert_int_equal(mkdir(spool, 0700), 0);
+	ctx = (struct deliver_ctx) { &users, &domains, spool,
+		"mail.example.com" };
+}
+
+/* The text of the one message in SPOOL/mail/name/new (free it). */
+static char *
+only_message(const char *name)
+{
+	char path[1200], *text;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/mail/%s/new", spool, name);
+	assert_non_null(d = opendir(path));
+	while ((de = readdir(d)) != NULL && de->d_name[0] == '.')
+		;
+	assert_non_null(de);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s",
+	    de->d_name);
+	closedir(d);
+	assert_int_equal(stat(path, &st), 0);
+	text = calloc(1, (size_t)st.st_size + 1);
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fread(text, 1, (size_t)st.st_size, f), st.st_size);
+	fclose(f);
+	return text;
+}
+
+static int
+open_mess(void)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/mess", testdir);
+	return open(path, O_RDONLY);
+}
+
+static void
+test_report_to_the_sender(void **state)
+{
+	struct queue_entry e = { .id = "1700000000.000001.42",
+		.sender = "taro@example.com" };
+	const struct bounce_rcpt r[] = {
+		{ "nobody@example.net", "mx.example.net[192.0.2.5]",
+		    "550-5.1.1 no such user\n550 5.1.1 really", 1 },
+		{ "slow@example.org", "example.org", "451 4.3.0 try later", 0 },
+	};
+	int mess;
+	char *t;
+
+	(void)state;
+	site();
+	mess = open_mess();
+	assert_int_equal(bounce_send(&ctx, &e, r, 2, mess), 0);
+	t = only_message("taro");
+	assert_non_null(strstr(t, "Return-Path: <>\n"));
+	assert_non_null(strstr(t,
+	    "From: Mail Delivery System "
+	    "<MAILER-DAEMON@mail.example.com>\n"));
+	assert_non_null(strstr(t, "To: <taro@example.com>\n"));
+	assert_non_null(strstr(t, "Auto-Submitted: auto-replied\n"));
+	assert_non_null(strstr(t,
+	    "Content-Type: multipart/report; "
+	    "report-type=delivery-status;"));
+	assert_non_null(strstr(t, "X-Queue-ID: 1700000000.000001.42\n"));
+	assert_non_null(strstr(t,
+	    "\nFinal-Recipient: rfc822; "
+	    "nobody@example.net\nAction: failed\n"
+	    "Status: 5.0.0\n"
+	    "Remote-MTA: dns; mx.example.net[192.0.2.5]\n"
+	    "Diagnostic-Code: smtp; 550-5.1.1 no such "
+	    "user\n 550 5.1.1 really\n"));
+	assert_non_null(strstr(t,
+	    "Final-Recipient: rfc822; "
+	    "slow@example.org\nAction: failed\n"
+	    "Status: 4.4.7\n"));
+	assert_non_null(strstr(t,
+	    "Content-Type: text/rfc822-headers\n\n"
+	    "Subject: lost\nFrom: taro@example.com\n"));
+	assert_null(strstr(t, "the secret body"));
+	free(t);
+	close(mess);
+	db_close(&users);
+	db_close(&domains);
+	test_rmdir();
+}
+
+static void
+test_bounce_of_a_bounce_goes_to_postmaster(void **state)
+{
+	struct queue_entry e = { .id = "1700000000.000002.42", .sender = "" };
+	const struct bounce_rcpt r[] = {
+		{ "x@example.net", "example.net", "550 5.1.2 no such domain",
+		    1 },
+	};
+	int mess;
+	char *t;
+
+	(void)state;
+	site();
+	mess = open_mess();
+	assert_int_equal(bounce_send(&ctx, &e, r, 1, mess), 0);
+	t = only_message("webmaster"); /* postmaster's mailbox */
+	assert_non_null(strstr(t, "To: <postmaster>\n"));
+	assert_non_null(strstr(t, "Return-Path: <>\n"));
+	free(t);
+	close(mess);
+	db_close(&users);
+	db_close(&domains);
+	test_rmdir();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_to_the_sender),
+		cmocka_unit_test(test_bounce_of_a_bounce_goes_to_postmaster),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
