@@ -292,7 +292,8 @@ transaction_in(struct buf *b, const char *caps, const char *host,
 
 	strlcpy(r.text, caps, sizeof(r.text));
 	pipelining = strstr(r.text, "PIPELINING") != NULL;
-	if (auth && b->tls == NULL && !conf.smarthost_insecure_cleartext_auth) {
+	if (auth && !tlsio_active(b) &&
+	    !conf.smarthost_insecure_cleartext_auth) {
 		/* the password never crosses the network in clear text */
 		set_all(res, idx, n, O_DEFERRED, host,
 		    "no TLS to the smarthost (no STARTTLS, or it failed): "

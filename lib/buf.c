@@ -35,9 +35,6 @@ buf_init(struct buf *b, int rfd, int wfd, int timeout_seconds)
 	b->ops = &buf_fd_ops;
 	b->ctx = b;
 	b->want = 0;
-	b->tls = NULL;
-	b->tls_server = NULL;
-	b->tls_info[0] = '\0';
 	b->failed = 0;
 	b->rpos = b->rlen = b->wlen = 0;
 	/* Non-blocking, so that every wait goes through poll() and its
@@ -63,6 +60,12 @@ buf_set_ops(struct buf *b, const struct buf_ops *ops, void *ctx)
 {
 	b->ops = ops;
 	b->ctx = ctx;
+}
+
+int
+buf_is_plain(const struct buf *b)
+{
+	return b->ops == &buf_fd_ops;
 }
 
 /* Milliseconds this wait may take: the idle timeout, cut by the deadline. */
@@ -310,7 +313,7 @@ buf_linger(struct buf *b, size_t max, int ms)
 	ssize_t r;
 	long left;
 
-	if (b->tls != NULL || shutdown(b->wfd, SHUT_WR) == -1)
+	if (!buf_is_plain(b) || shutdown(b->wfd, SHUT_WR) == -1)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += ms / 1000;

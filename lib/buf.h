@@ -36,10 +36,7 @@ struct buf {
 	struct timespec deadline; /* 0: none */
 	const struct buf_ops *ops;
 	void *ctx;
-	short want;	  /* POLLIN or POLLOUT, set by a transport on EAGAIN */
-	void *tls;	  /* the libtls connection once encrypted (lib/tlsio) */
-	void *tls_server; /* and the server context it came from */
-	char tls_info[128];
+	short want; /* POLLIN or POLLOUT, set by a transport on EAGAIN */
 	int failed;
 	size_t rpos, rlen, wlen;
 	unsigned char rbuf[BUF_SIZE];
@@ -50,6 +47,8 @@ void buf_init(struct buf *b, int rfd, int wfd, int timeout_seconds);
 /* The whole session ends this many seconds from now (0: no deadline). */
 void buf_set_deadline(struct buf *b, int seconds);
 void buf_set_ops(struct buf *b, const struct buf_ops *ops, void *ctx);
+/* 1 while b reads and writes its fds directly (no transport on top). */
+int buf_is_plain(const struct buf *b);
 
 /* Reads one line including its LF into line (NUL-terminated), *len bytes. */
 int buf_getline(struct buf *b, char *line, size_t size, size_t *len);

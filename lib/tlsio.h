@@ -30,5 +30,7 @@ int tlsio_client(struct buf *b, const char *servername, int verify, char *err,
 void tlsio_end(struct buf *b);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" for Received: and logs; "" if none. */
 const char *tlsio_info(const struct buf *b);
+/* 1 if b is encrypted now. */
+int tlsio_active(const struct buf *b);
 
 #endif
