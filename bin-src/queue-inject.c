@@ -20,6 +20,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "queue.h"
+#include "runner.h"
 #include "rfc5322.h"
 #include "sasl.h"
 #include "spool.h"
@@ -504,6 +505,6 @@ main(int argc, char **argv)
 		die(EX_TEMPFAIL, "cannot deliver the message: %s",
 		    strerror(errno));
 	if (deliver_plan_maildirs(&in.plan) < in.plan.n)
-		queue_start_runner(in.conf.dir, NULL);
+		runner_start(in.conf.dir, NULL);
 	return EX_OK;
 }

@@ -28,6 +28,7 @@
 #include "popbsmtp.h"
 #include "queue.h"
 #include "relay.h"
+#include "runner.h"
 #include "sasl.h"
 #include "smtpdata.h"
 #include "tlsio.h"
@@ -706,7 +707,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 	    s->sender, s->nrcpt, d->octets, result, m->id, m->base,
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0)
-		queue_start_runner(confdir, NULL);
+		runner_start(confdir, NULL);
 	reset_transaction(s);
 }
 
@@ -903,7 +904,7 @@ cmd_etrn(struct session *s, char *arg)
 		return;
 	}
 	buf_flush(&io);
-	if (queue_start_runner(confdir, domain) == -1) {
+	if (runner_start(confdir, domain) == -1) {
 		log_warn("smtp etrn client=%s domain=%s result=no-runner",
 		    s->peer.text, domain);
 		reply(

@@ -8,7 +8,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -134,45 +133,6 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 		errno = saved;
 	}
 	return r;
-}
-
-int
-queue_start_runner(const char *confdir, const char *etrn_domain)
-{
-	char self[PATH_MAX], prog[PATH_MAX + 16], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	pid_t pid;
-	int fd;
-
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		return -1;
-	*slash = '\0';
-	snprintf(prog, sizeof(prog), "%s/remote-send", self);
-	if (access(prog, X_OK) == -1)
-		return -1;
-	if ((pid = fork()) == 0) {
-		setsid();
-		if (fork() == 0) {
-			fd = open("/dev/null", O_RDWR);
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (etrn_domain != NULL)
-				execl(prog, "remote-send", "-C", confdir,
-				    "--release", etrn_domain, (char *)NULL);
-			else
-				execl(prog, "remote-send", "-C", confdir,
-				    (char *)NULL);
-			_exit(111);
-		}
-		_exit(0);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	return pid > 0 ? 0 : -1;
 }
 
 void

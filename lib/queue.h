@@ -51,15 +51,6 @@ int queue_open_mess(const char *spool, const char *id);
  */
 int queue_commit(const char *spool, const char *id, int messfd,
     const char *sender, const struct queue_rcpt *rcpts, size_t n);
-/*
- * Starts remote-send -C confdir, detached (its own session, stdio on
- * /dev/null: never a client's socket), from the directory the running
- * program was started from. While remote-send is not installed there,
- * nothing happens and mail waits in the queue. etrn_domain (or NULL)
- * releases that held domain's mail (--release). Returns 0 when started,
- * -1 when there is no remote-send to start or no process for it.
- */
-int queue_start_runner(const char *confdir, const char *etrn_domain);
 /* Reads info/ID: 1 read, 0 no such entry, -1 error (EINVAL: malformed). */
 int queue_read(const char *spool, const char *id, struct queue_entry *e);
 /* Replaces info/ID by e, atomically (tmp, fsync, rename, fsync dir). */
