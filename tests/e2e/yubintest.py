@@ -140,7 +140,7 @@ class Site:
              "-pidfile", os.path.join(self.dir, "xinetd.pid")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
-        for port in self.ports.values():
+        for port in (self.ports[name] for name in services):
             while not self.listening(port, bind):
                 if time.monotonic() > deadline or self.xinetd.poll() is not None:
                     self.stop()
