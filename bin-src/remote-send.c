@@ -204,6 +204,24 @@ smarthost_auth(struct buf *b, const char *caps, struct reply *r)
 #define HOP_AUTH 1	    /* log in (smarthost_user) */
 #define HOP_SMARTHOST 2	    /* the smarthost: smarthost_tls applies */
 
+/*
+ * One SMTP transaction: an entry's recipients idx[0..n), with their
+ * results, and the host it is tried at.
+ */
+struct tx {
+	const struct queue_entry *e;
+	const size_t *idx;
+	size_t n;
+	const char *via; /* the forwarding address, for Delivered-To */
+	int mess;	 /* the message file */
+	off_t size;
+	struct result *res;
+	const char *host; /* "name[ip]", for logs and bounces */
+	const char *name; /* the server's name, for TLS */
+	int flags;	  /* HOP_AUTH, HOP_SMARTHOST */
+	int plain;	  /* STARTTLS failed before: not again */
+};
+
 static int
 ehlo(struct buf *b, struct reply *r)
 {
@@ -216,50 +234,45 @@ ehlo(struct buf *b, struct reply *r)
  * -1 (result set: a required TLS did not work) or TX_PLAIN_AGAIN.
  */
 static int
-starttls(struct buf *b, struct reply *r, const char *name, int flags, int plain,
-    const char *host, const size_t *idx, size_t n, struct result *res)
+starttls(struct buf *b, struct reply *r, const struct tx *t)
 {
-	int smarthost = (flags & HOP_SMARTHOST) != 0;
+	int smarthost = (t->flags & HOP_SMARTHOST) != 0;
 	int must = conf.tls_outbound == TLS_OUT_ENCRYPT ||
 	    (smarthost && conf.smarthost_tls);
 	char err[256];
 
-	if (plain || (conf.tls_outbound == TLS_OUT_NO && !must))
+	if (t->plain || (conf.tls_outbound == TLS_OUT_NO && !must))
 		return 0;
 	if (strstr(r->text, "STARTTLS") == NULL) {
 		if (!must)
 			return 0;
-		set_all(res, idx, n, O_DEFERRED, host,
+		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host,
 		    "TLS is required but the server offers no STARTTLS");
 		return -1;
 	}
 	if (command(b, r, "STARTTLS\r\n", NULL) == 220 &&
-	    tlsio_client(b, name, smarthost && conf.smarthost_tls, err,
+	    tlsio_client(b, t->name, smarthost && conf.smarthost_tls, err,
 		sizeof(err)) == 0 &&
 	    ehlo(b, r))
 		return 0;
 	if (r->code != 220)
 		snprintf(err, sizeof(err), "STARTTLS refused: %.200s", r->text);
-	log_warn("remote host=%s tls failed: %s", host, err);
+	log_warn("remote host=%s tls failed: %s", t->host, err);
 	if (!must)
 		return TX_PLAIN_AGAIN; /* tls_outbound = may: plain text */
 	/* a smarthost that fails verification: later, never a bounce */
-	set_all(res, idx, n, O_DEFERRED, host, err);
+	set_all(t->res, t->idx, t->n, O_DEFERRED, t->host, err);
 	return -1;
 }
 
-static int transaction_in(struct buf *b, const char *caps, const char *host,
-    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
-    int mess, off_t size, int auth, struct result *res);
+static int transaction_in(struct buf *b, const char *caps, const struct tx *t);
 
 /*
  * One SMTP transaction on a new connection: see transaction_in. name is
  * the server's host name (for TLS), host a label for logs and bounces.
  */
 static int
-transaction(int fd, const char *host, const char *name, int plain,
-    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
-    int mess, off_t size, int flags, struct result *res)
+transaction(int fd, const struct tx *t)
 {
 	struct buf b;
 	struct reply r;
@@ -268,13 +281,12 @@ transaction(int fd, const char *host, const char *name, int plain,
 	buf_init(&b, fd, fd, SMTPC_T_GREETING);
 	buf_set_deadline(&b, SESSION_DEADLINE);
 	if (reply_read(&b, &r, SMTPC_T_GREETING) / 100 != 2 || !ehlo(&b, &r)) {
-		set_all(res, idx, n, O_DEFERRED, host, r.text);
+		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host, r.text);
 		return -1;
 	}
-	c = starttls(&b, &r, name, flags, plain, host, idx, n, res);
+	c = starttls(&b, &r, t);
 	if (c == 0)
-		c = transaction_in(&b, r.text, host, e, idx, n, via, mess, size,
-		    flags & HOP_AUTH, res);
+		c = transaction_in(&b, r.text, t);
 	else if (c == -1)
 		c = 0; /* the results are set: no other host */
 	tlsio_end(&b);
@@ -282,20 +294,18 @@ transaction(int fd, const char *host, const char *name, int plain,
 }
 
 static int
-transaction_in(struct buf *b, const char *caps, const char *host,
-    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
-    int mess, off_t size, int auth, struct result *res)
+transaction_in(struct buf *b, const char *caps, const struct tx *t)
 {
 	struct reply r;
 	size_t i, accepted = 0;
-	int pipelining, c;
+	int pipelining, c, auth = (t->flags & HOP_AUTH) != 0;
 
 	strlcpy(r.text, caps, sizeof(r.text));
 	pipelining = strstr(r.text, "PIPELINING") != NULL;
 	if (auth && !tlsio_active(b) &&
 	    !conf.smarthost_insecure_cleartext_auth) {
 		/* the password never crosses the network in clear text */
-		set_all(res, idx, n, O_DEFERRED, host,
+		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host,
 		    "no TLS to the smarthost (no STARTTLS, or it failed): "
 		    "AUTH is not sent in clear text "
 		    "(smarthost_insecure_cleartext_auth)");
@@ -304,90 +314,82 @@ transaction_in(struct buf *b, const char *caps, const char *host,
 	}
 	if (auth && smarthost_auth(b, r.text, &r) == -1) {
 		/* a refused login is our configuration: retry, never bounce */
-		set_all(res, idx, n, O_DEFERRED, host, r.text);
+		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host, r.text);
 		command(b, &r, "QUIT\r\n", NULL);
 		return 0;
 	}
-	buf_printf(b, "MAIL FROM:<%s>", e->sender);
+	buf_printf(b, "MAIL FROM:<%s>", t->e->sender);
 	if (strstr(r.text, "SIZE") != NULL)
-		buf_printf(b, " SIZE=%lld", (long long)size);
+		buf_printf(b, " SIZE=%lld", (long long)t->size);
 	if (eightbit && strstr(r.text, "8BITMIME") != NULL)
 		buf_puts(b, " BODY=8BITMIME"); /* RFC 6152 */
 	buf_puts(b, "\r\n");
 	if (!pipelining && (c = reply_read(b, &r, SMTPC_T_MAIL)) / 100 != 2) {
-		set_all(res, idx, n, c < 0 ? O_DEFERRED : outcome_of(c), host,
-		    r.text);
+		set_all(t->res, t->idx, t->n,
+		    c < 0 ? O_DEFERRED : outcome_of(c), t->host, r.text);
 		return c < 0 ? -1 : 0;
 	}
-	for (i = 0; i < n; i++) {
-		buf_printf(b, "RCPT TO:<%s>\r\n", e->rcpt[idx[i]].addr);
+	for (i = 0; i < t->n; i++) {
+		buf_printf(b, "RCPT TO:<%s>\r\n", t->e->rcpt[t->idx[i]].addr);
 		if (!pipelining && (c = reply_read(b, &r, SMTPC_T_RCPT)) < 0)
 			return -1;
 		if (!pipelining)
-			set_result(&res[idx[i]], outcome_of(c), host, r.text);
+			set_result(
+			    &t->res[t->idx[i]], outcome_of(c), t->host, r.text);
 	}
 	if (pipelining) { /* RFC 2920: the replies come in order */
 		if ((c = reply_read(b, &r, SMTPC_T_MAIL)) < 0)
 			return -1;
 		if (c / 100 != 2) {
-			set_all(res, idx, n, outcome_of(c), host, r.text);
-			for (i = 0; i < n; i++)
+			set_all(t->res, t->idx, t->n, outcome_of(c), t->host,
+			    r.text);
+			for (i = 0; i < t->n; i++)
 				reply_read(b, &r, SMTPC_T_RCPT);
 			command(b, &r, "QUIT\r\n", NULL);
 			return 0;
 		}
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < t->n; i++) {
 			if ((c = reply_read(b, &r, SMTPC_T_RCPT)) < 0)
 				return -1;
-			set_result(&res[idx[i]], outcome_of(c), host, r.text);
+			set_result(
+			    &t->res[t->idx[i]], outcome_of(c), t->host, r.text);
 		}
 	}
-	for (i = 0; i < n; i++)
-		accepted += res[idx[i]].o == O_DONE;
+	for (i = 0; i < t->n; i++)
+		accepted += t->res[t->idx[i]].o == O_DONE;
 	if (accepted == 0) {
 		command(b, &r, "QUIT\r\n", NULL);
 		return 0;
 	}
 	if ((c = smtpc_command(b, &r, SMTPC_T_DATA, "DATA\r\n", NULL)) != 354) {
-		for (i = 0; i < n; i++)
-			if (res[idx[i]].o == O_DONE)
-				set_result(&res[idx[i]],
-				    c < 0 ? O_DEFERRED : outcome_of(c), host,
+		for (i = 0; i < t->n; i++)
+			if (t->res[t->idx[i]].o == O_DONE)
+				set_result(&t->res[t->idx[i]],
+				    c < 0 ? O_DEFERRED : outcome_of(c), t->host,
 				    r.text);
 		return 0;
 	}
 	b->timeout_ms = SMTPC_T_BLOCK * 1000; /* for each write */
-	if (send_body(b, mess, via) == -1) {
-		log_error("id=%s: cannot read the message: %s", e->id,
+	if (send_body(b, t->mess, t->via) == -1) {
+		log_error("id=%s: cannot read the message: %s", t->e->id,
 		    strerror(errno));
-		for (i = 0; i < n; i++)
-			if (res[idx[i]].o == O_DONE)
-				set_result(&res[idx[i]], O_DEFERRED, host,
-				    "local error reading the message");
+		for (i = 0; i < t->n; i++)
+			if (t->res[t->idx[i]].o == O_DONE)
+				set_result(&t->res[t->idx[i]], O_DEFERRED,
+				    t->host, "local error reading the message");
 		return 0; /* the connection closes without the final dot */
 	}
 	c = reply_read(b, &r, SMTPC_T_DOT);
-	for (i = 0; i < n; i++)
-		if (res[idx[i]].o == O_DONE)
+	for (i = 0; i < t->n; i++)
+		if (t->res[t->idx[i]].o == O_DONE)
 			/* no answer after the data: maybe delivered; at
 			 * worst twice, never zero times */
-			set_result(&res[idx[i]],
-			    c < 0 ? O_DEFERRED : outcome_of(c), host,
+			set_result(&t->res[t->idx[i]],
+			    c < 0 ? O_DEFERRED : outcome_of(c), t->host,
 			    c < 0 ? "connection lost after the data" : r.text);
 	command(b, &r, "QUIT\r\n", NULL);
 	return 0;
 }
-
-/* What one transaction needs besides the address. */
-struct hop {
-	const struct queue_entry *e;
-	const size_t *idx;
-	size_t n;
-	const char *via;
-	int mess;
-	off_t size;
-	struct result *res;
-};
 
 /*
  * Dials one address and runs the transaction there, again in plain text
@@ -395,21 +397,24 @@ struct hop {
  * answered for the recipients, -1 to try the next address.
  */
 static int
-try_address(const struct hop *h, const struct sockaddr_storage *addr, int port,
-    const char *name, int auth)
+try_address(const struct tx *base, const struct sockaddr_storage *addr,
+    int port, const char *name, int flags)
 {
 	char where[DNS_NAME_MAX + 96], ip[64];
+	struct tx t = *base;
 	struct cidr c;
-	int fd, r, plain;
+	int fd, r;
 
 	cidr_from_sockaddr((const struct sockaddr *)addr, &c);
 	cidr_format(&c, ip, sizeof(ip));
 	snprintf(where, sizeof(where), "%s[%s]", name, ip);
-	for (plain = 0; plain < 2; plain++) {
+	t.host = where;
+	t.name = name;
+	t.flags = flags;
+	for (t.plain = 0; t.plain < 2; t.plain++) {
 		if ((fd = smtpc_dial(addr, port)) == -1)
 			return -1;
-		r = transaction(fd, where, name, plain, h->e, h->idx, h->n,
-		    h->via, h->mess, h->size, auth, h->res);
+		r = transaction(fd, &t);
 		close(fd);
 		if (r != TX_PLAIN_AGAIN)
 			return r;
@@ -445,10 +450,8 @@ literal_addrs(const char *text, struct dns_addrs *a)
 /* The hosts to try for a domain: its MX, in order, or an address literal. */
 static void
 route(struct dns *d, const struct dns_mxset *mx, const char *domain,
-    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
-    int mess, off_t size, struct result *res)
+    const struct tx *t)
 {
-	const struct hop hop = { e, idx, n, via, mess, size, res };
 	struct dns_addrs a;
 	char ip[64];
 	size_t h, k;
@@ -460,19 +463,20 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 
 		snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(lit, "]"), lit);
 		if (!literal_addrs(ip, &a)) {
-			set_all(res, idx, n, O_FAILED, domain,
+			set_all(t->res, t->idx, t->n, O_FAILED, domain,
 			    "550 5.1.2 bad address literal");
 			return;
 		}
 		for (k = 0; k < a.n; k++)
 			if (try_address(
-				&hop, &a.addr[k], conf.remote_port, ip, 0) == 0)
+				t, &a.addr[k], conf.remote_port, ip, 0) == 0)
 				return;
-		set_all(res, idx, n, O_DEFERRED, domain, "cannot connect");
+		set_all(
+		    t->res, t->idx, t->n, O_DEFERRED, domain, "cannot connect");
 		return;
 	}
 	if (mx->status == DNS_NULLMX || mx->status == DNS_NONE) {
-		set_all(res, idx, n, O_FAILED, domain,
+		set_all(t->res, t->idx, t->n, O_FAILED, domain,
 		    mx->status == DNS_NULLMX
 			? "556 5.1.10 the domain accepts no mail (null MX, "
 			  "RFC 7505)"
@@ -480,7 +484,7 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 		return;
 	}
 	if (mx->status != DNS_OK) {
-		set_all(res, idx, n, O_DEFERRED, domain,
+		set_all(t->res, t->idx, t->n, O_DEFERRED, domain,
 		    "DNS look-up failed, will try again");
 		return;
 	}
@@ -488,11 +492,11 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 		dns_addrs(d, mx->mx[h].host, conf.ipv4_only, &a);
 		dns_wait(d);
 		for (k = 0; k < a.n; k++)
-			if (try_address(&hop, &a.addr[k], conf.remote_port,
+			if (try_address(t, &a.addr[k], conf.remote_port,
 				mx->mx[h].host, 0) == 0)
 				return;
 	}
-	set_all(res, idx, n, O_DEFERRED, domain,
+	set_all(t->res, t->idx, t->n, O_DEFERRED, domain,
 	    "no mail exchanger could be reached");
 }
 
@@ -531,11 +535,9 @@ relay_host(const char *domain, char *host, size_t size, int *port, int *auth)
 
 /* Delivery through a route or the smarthost: that host, no MX. */
 static void
-relay_via(struct dns *d, const char *host, int port, int auth,
-    const struct queue_entry *e, const size_t *idx, size_t n, const char *via,
-    int mess, off_t size, struct result *res)
+relay_via(
+    struct dns *d, const char *host, int port, int auth, const struct tx *t)
 {
-	const struct hop hop = { e, idx, n, via, mess, size, res };
 	struct dns_addrs a;
 	size_t k;
 
@@ -544,10 +546,10 @@ relay_via(struct dns *d, const char *host, int port, int auth,
 		dns_wait(d);
 	}
 	for (k = 0; k < a.n; k++)
-		if (try_address(&hop, &a.addr[k], port, host, auth) == 0)
+		if (try_address(t, &a.addr[k], port, host, auth) == 0)
 			return;
 	/* a relay we were told to use is never a reason to bounce */
-	set_all(res, idx, n, O_DEFERRED, host,
+	set_all(t->res, t->idx, t->n, O_DEFERRED, host,
 	    a.status == DNS_OK ? "cannot connect" : "cannot resolve");
 }
 
@@ -577,6 +579,13 @@ deliver_group(const struct queue_entry *e, const size_t *idx, size_t n,
     const struct dns_mxset *mx, int mess, off_t size, struct result *res)
 {
 	const char *dom = domain_of(e->rcpt[idx[0]].addr);
+	const struct tx t = { .e = e,
+		.idx = idx,
+		.n = n,
+		.via = e->rcpt[idx[0]].via,
+		.mess = mess,
+		.size = size,
+		.res = res };
 	char host[DNS_NAME_MAX + 1];
 	struct dns d;
 	size_t j;
@@ -588,11 +597,9 @@ deliver_group(const struct queue_entry *e, const size_t *idx, size_t n,
 		return;
 	}
 	if (relay_host(dom, host, sizeof(host), &port, &auth))
-		relay_via(&d, host, port, auth, e, idx, n, e->rcpt[idx[0]].via,
-		    mess, size, res);
+		relay_via(&d, host, port, auth, &t);
 	else
-		route(&d, mx, dom, e, idx, n, e->rcpt[idx[0]].via, mess, size,
-		    res);
+		route(&d, mx, dom, &t);
 	for (j = 0; j < n; j++)
 		if (res[idx[j]].o == O_PENDING)
 			set_result(&res[idx[j]], O_DEFERRED, dom, "no answer");
