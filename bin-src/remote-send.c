@@ -36,7 +36,8 @@
 #include "tlsio.h"
 
 #define USAGE                                                                  \
-	"usage: remote-send [-C dir] [-m id]\n"                                \
+	"usage: remote-send [-C dir] [-m id | --release domain]\n"             \
+	"       remote-send [-C dir] --etrn host[:port] domain\n"              \
 	"       remote-send [-C dir] -l | --show id | --remove id | --flush\n"
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
