@@ -695,6 +695,11 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 				idx[n++] = j;
 				claimed[j] = 1;
 			}
+		if (running == 0 && memchr(claimed, 0, e->n) == NULL) {
+			/* the only group left: no process of its own */
+			deliver_group(e, idx, n, &mx[i], mess, size, res);
+			continue;
+		}
 		if (running >= (size_t)conf.remote_concurrency)
 			reap_group(e, group_of, res, &running);
 		switch ((pid = fork())) {
@@ -965,20 +970,29 @@ struct round {
 	int flush;	   /* every entry is due */
 	pid_t flight[100]; /* remote_concurrency at most */
 	size_t nflight;
-	char **tried; /* ids started in this round: once each */
-	size_t ntried;
+	char **ids; /* the queue as last listed, and how far we are in it */
+	size_t nids, pos;
+	char **tried; /* ids started in this round: once each (sorted) */
+	size_t ntried, sorted;
 	int stop; /* take up nothing new */
 };
 
 static int
-round_tried(const struct round *r, const char *id)
+round_idcmp(const void *a, const void *b)
 {
-	size_t i;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	for (i = 0; i < r->ntried; i++)
-		if (strcmp(r->tried[i], id) == 0)
-			return 1;
-	return 0;
+static int
+round_tried(struct round *r, const char *id)
+{
+	if (r->sorted != r->ntried) {
+		qsort(r->tried, r->ntried, sizeof(*r->tried), round_idcmp);
+		r->sorted = r->ntried;
+	}
+	return r->ntried > 0 &&
+	    bsearch(&id, r->tried, r->ntried, sizeof(*r->tried), round_idcmp) !=
+	    NULL;
 }
 
 /* Starts entry id in a child; -1 when no process can be had. */
@@ -1007,33 +1021,54 @@ round_start(struct round *r, const char *id)
 	return 0;
 }
 
-/* Starts what is due and not yet tried, while there is room. */
 static void
+round_forget_list(struct round *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nids; i++)
+		free(r->ids[i]);
+	free(r->ids);
+	r->ids = NULL;
+	r->nids = r->pos = 0;
+}
+
+/* Lists the queue afresh (for mail queued since); -1 on error. */
+static int
+round_relist(struct round *r)
+{
+	round_forget_list(r);
+	if (queue_list(conf.spool, &r->ids, &r->nids) == 0)
+		return 0;
+	log_error("cannot list the queue: %s", strerror(errno));
+	r->stop = 1;
+	return -1;
+}
+
+/*
+ * Starts what is due and not yet tried, going on through the list where
+ * it stopped, while there is room. Returns how many it started.
+ */
+static int
 round_start_due(struct round *r)
 {
-	char **ids;
-	size_t n, i;
+	const char *id;
+	int started = 0;
 
-	if (queue_list(conf.spool, &ids, &n) == -1) {
-		log_error("cannot list the queue: %s", strerror(errno));
-		r->stop = 1;
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (r->stop || r->nflight >= (size_t)conf.remote_concurrency)
-			break;
-		if ((r->only && strcmp(r->only, ids[i]) != 0) ||
-		    round_tried(r, ids[i]) || due(ids[i], r->flush) != 1)
+	while (!r->stop && r->nflight < (size_t)conf.remote_concurrency &&
+	    r->pos < r->nids) {
+		id = r->ids[r->pos++];
+		if ((r->only && strcmp(r->only, id) != 0) ||
+		    round_tried(r, id) || due(id, r->flush) != 1)
 			continue;
-		if (round_start(r, ids[i]) == -1) {
+		if (round_start(r, id) == -1) {
 			log_error(
 			    "cannot start a delivery: %s", strerror(errno));
 			r->stop = 1;
-		}
+		} else
+			started++;
 	}
-	for (i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	return started;
 }
 
 /* Waits a little for deliveries to end, and collects those that did. */
@@ -1066,23 +1101,37 @@ round_reap(struct round *r)
 		r->nflight = 0;
 }
 
-/* One round; returns -1 when it had to stop, else the entries tried. */
+/*
+ * One round; returns -1 when it had to stop, else the entries tried. The
+ * queue is listed once and worked through; at its end it is listed again
+ * (for mail queued meanwhile), and the round ends when nothing is in
+ * flight and a fresh list has nothing left to start.
+ */
 static int
 round_run(const struct deliver_ctx *ctx, const char *only, int flush)
 {
 	struct round r = { .ctx = ctx, .only = only, .flush = flush };
 	time_t start = time(NULL);
 	size_t i;
-	int result;
+	int result, fresh, started;
 
 	for (;;) {
-		if (!r.stop && time(NULL) - start < RUN_NEW_WORK_MAX)
-			round_start_due(&r);
-		if (r.nflight == 0)
-			break;
+		fresh = started = 0;
+		if (!r.stop && time(NULL) - start < RUN_NEW_WORK_MAX) {
+			if (r.pos == r.nids && round_relist(&r) == 0)
+				fresh = 1;
+			started = round_start_due(&r);
+		}
+		if (r.nflight == 0) {
+			if (r.stop || time(NULL) - start >= RUN_NEW_WORK_MAX ||
+			    (fresh && started == 0 && r.pos == r.nids))
+				break;
+			continue; /* more of the list, or list it again */
+		}
 		round_reap(&r);
 	}
 	result = r.stop ? -1 : (int)r.ntried;
+	round_forget_list(&r);
 	for (i = 0; i < r.ntried; i++)
 		free(r.tried[i]);
 	free(r.tried);
