@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -48,36 +49,7 @@ class RemoteBase(SiteTest):
             self.skipTest("no 127.0.0.2 here")
         self.port = free_port()
         # the world: a resolver ...
-        dport = dnsmasq_udp_port()
-        self.dns = subprocess.Popen(
-            ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-             "--no-resolv", "--no-hosts", "--bind-interfaces",
-             "--listen-address=127.0.0.1", "--pid-file=", f"--port={dport}",
-             "--local=/example/", "--local=/example.net/",
-             "--mx-host=remote.example,mx1.remote.example,10",
-             "--mx-host=remote.example,mx2.remote.example,20",
-             "--host-record=mx1.remote.example,127.0.0.2",
-             "--host-record=mx2.remote.example,127.0.0.3",
-             "--mx-host=down.example,dead.down.example,10",
-             "--mx-host=down.example,mx1.remote.example,20",
-             "--host-record=dead.down.example,127.0.0.4",
-             "--host-record=amx.example,127.0.0.2",
-             "--dns-rr=nullmx.example,15,000000",
-             # misbehaving peers (test_hostile.py)
-             "--mx-host=hostile.example,mx.hostile.example,10",
-             "--host-record=mx.hostile.example,127.0.0.5",
-             "--mx-host=stuck.example,mx.stuck.example,10",
-             "--host-record=mx.stuck.example,127.0.0.6",
-             "--mx-host=acceptor.example,mx.acceptor.example,10",
-             "--host-record=mx.acceptor.example,127.0.0.7",
-             "--mx-host=deferring.example,mx.deferring.example,10",
-             "--host-record=mx.deferring.example,127.0.0.8",
-             # a mail host with an IPv6 address only
-             "--mx-host=v6.example,mx.v6.example,10",
-             "--host-record=mx.v6.example,::1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(self.dns.wait, 10)
-        self.addCleanup(self.dns.terminate)
+        dport = self.start_dns()
         # ... a remote mail host ...
         self.remote = self.make_site(
             users="friend::\npostmaster::friend\nabuse::friend\n",
@@ -91,7 +63,54 @@ class RemoteBase(SiteTest):
             "dns_servers": f"127.0.0.1:{dport}",
             "remote_port": str(self.port)})
         self.site.cdbmake()
-        wait_for_dns(dport)
+
+    def start_dns(self):
+        """dnsmasq with the test's records on a free UDP port, waited for
+        until it answers (a port taken again meanwhile: another one)."""
+        why = ""
+        for _ in range(3):
+            dport = dnsmasq_udp_port()
+            err = tempfile.TemporaryFile()
+            self.dns = subprocess.Popen(
+                ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                 "--no-resolv", "--no-hosts", "--bind-interfaces",
+                 "--listen-address=127.0.0.1", "--pid-file=",
+                 f"--port={dport}",
+                 "--local=/example/", "--local=/example.net/",
+                 "--mx-host=remote.example,mx1.remote.example,10",
+                 "--mx-host=remote.example,mx2.remote.example,20",
+                 "--host-record=mx1.remote.example,127.0.0.2",
+                 "--host-record=mx2.remote.example,127.0.0.3",
+                 "--mx-host=down.example,dead.down.example,10",
+                 "--mx-host=down.example,mx1.remote.example,20",
+                 "--host-record=dead.down.example,127.0.0.4",
+                 "--host-record=amx.example,127.0.0.2",
+                 "--dns-rr=nullmx.example,15,000000",
+                 # misbehaving peers (test_hostile.py)
+                 "--mx-host=hostile.example,mx.hostile.example,10",
+                 "--host-record=mx.hostile.example,127.0.0.5",
+                 "--mx-host=stuck.example,mx.stuck.example,10",
+                 "--host-record=mx.stuck.example,127.0.0.6",
+                 "--mx-host=acceptor.example,mx.acceptor.example,10",
+                 "--host-record=mx.acceptor.example,127.0.0.7",
+                 "--mx-host=deferring.example,mx.deferring.example,10",
+                 "--host-record=mx.deferring.example,127.0.0.8",
+                 # a mail host with an IPv6 address only
+                 "--mx-host=v6.example,mx.v6.example,10",
+                 "--host-record=mx.v6.example,::1"],
+                stdout=subprocess.DEVNULL, stderr=err)
+            try:
+                wait_for_dns(dport, 5)
+            except AssertionError:
+                self.dns.kill()
+                self.dns.wait(10)
+                err.seek(0)
+                why = err.read().decode(errors="replace")
+                continue
+            self.addCleanup(self.dns.wait, 10)
+            self.addCleanup(self.dns.terminate)
+            return dport
+        self.fail(f"dnsmasq did not start: {why}")
 
     def inject(self, rcpts, text, sender=None):
         running = set(self.site.processes())
