@@ -194,7 +194,7 @@ class Pop3Commands(Pop3Base):
         p.dele(1)
         p.dele(2)
         p.sock.shutdown(socket.SHUT_RDWR)  # the connection drops
-        time.sleep(0.5)
+        self.assertEqual(self.site.wait_quiet(), [])  # pop3-in has ended
         self.assertEqual(len(mailbox.Maildir(self.site.maildir("taro"),
                                              create=False)), 5)
         self.login().quit()
