@@ -5,6 +5,7 @@ that always defers. These peers are small Python servers in the test (a
 real MX would never do this on purpose); the well-behaved remote host is
 the real smtp-in of test_remote's RemoteBase. Nothing here waits for a
 fixed time where a condition can be waited for."""
+import fcntl
 import os
 import socket
 import subprocess
@@ -25,7 +26,9 @@ class FakeMX:
         self.sock.bind((host, port))
         self.sock.listen(16)
         self.handler = handler
-        self.box = {"connections": 0, "accepted": []}
+        self.box = {"connections": 0, "accepted": [], "live": 0,
+                    "most": 0}
+        self.lock = threading.Lock()
         self.stopped = False
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
@@ -41,6 +44,9 @@ class FakeMX:
                              daemon=True).start()
 
     def one(self, conn):
+        with self.lock:
+            self.box["live"] += 1
+            self.box["most"] = max(self.box["most"], self.box["live"])
         try:
             conn.settimeout(60)
             self.handler(conn, self.box)
@@ -48,6 +54,8 @@ class FakeMX:
             pass
         finally:
             conn.close()
+            with self.lock:
+                self.box["live"] -= 1
 
     def close(self):
         self.stopped = True
@@ -220,6 +228,28 @@ class Hostile(RemoteBase):
         out, err = first.communicate(timeout=60)
         self.assertEqual((first.returncode, err), (0, ""))
         self.assertEqual(self.site.log().count(f"remote id={qid} "), 1)
+
+    def test_remote_concurrency_bounds_the_deliveries(self):
+        self.site.settings["remote_concurrency"] = "2"
+        self.site.write_conf()
+        release = threading.Event()
+        mx = self.fake("127.0.0.6", lambda conn, box: release.wait(60))
+        self.addCleanup(release.set)
+        os.makedirs(os.path.join(self.site.spool, "queue"), exist_ok=True)
+        with open(os.path.join(self.site.spool, "queue", "lock"), "a") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)  # queue-inject's runners leave
+            for i in range(4):
+                self.inject([f"u{i}@stuck.example"], f"Subject: {i}\n\n")
+        p = self.runner()
+        self.assertTrue(self.wait_for(lambda: mx.box["live"] == 2))
+        time.sleep(1.5)  # a third would have come by now (1 s steps)
+        self.assertEqual(mx.box["most"], 2)
+        release.set()  # each hangs up: deferred; the next two go
+        out, err = p.communicate(timeout=60)
+        self.assertEqual((p.returncode, err), (0, ""))
+        self.assertEqual(mx.box["connections"], 4)
+        self.assertEqual(mx.box["most"], 2)
+        self.assertEqual(len(self.entries()), 4)
 
     def test_released_entry_is_tried_once_per_run(self):
         self.site.settings["hold_domains"] = "deferring.example"
