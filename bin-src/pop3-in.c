@@ -216,15 +216,9 @@ message_size(struct session *s, size_t i)
 static void
 message_uid(const struct maildir_msg *m, char *uid, size_t size)
 {
-	size_t n = strcspn(m->name, ":"), i;
-	const char *tag;
+	size_t n = maildir_name_base_len(m->name), i;
 	uint64_t h1 = 14695981039346656037ULL, h2 = 1099511628211ULL;
 	int printable = 1;
-
-	/* the size tags are not part of a message's identity */
-	if ((tag = strstr(m->name, ",S=")) != NULL &&
-	    (size_t)(tag - m->name) < n)
-		n = (size_t)(tag - m->name);
 	for (i = 0; i < n; i++)
 		if (m->name[i] < 0x21 || m->name[i] > 0x7e)
 			printable = 0;

@@ -391,8 +391,9 @@ commit_maildirs(struct deliver_msg *m, char *name, size_t size)
 	char path[PATH_MAX];
 	size_t i;
 
-	snprintf(name, size, "%s,S=%lld,W=%lld", m->base, (long long)m->octets,
-	    (long long)(m->octets + m->lfs));
+	if (maildir_name_tagged(
+		name, size, m->base, m->octets, m->octets + m->lfs) == -1)
+		return errno = ENAMETOOLONG, -1;
 	for (i = 0; i < p->n; i++) {
 		if (p->t[i].forward)
 			continue;

@@ -77,6 +77,27 @@ maildir_name_sizes(const char *name, off_t *size, off_t *wsize)
 	return *size >= 0;
 }
 
+int
+maildir_name_tagged(
+    char *buf, size_t bufsize, const char *base, off_t size, off_t wsize)
+{
+	int n = snprintf(buf, bufsize, "%s,S=%lld,W=%lld", base,
+	    (long long)size, (long long)wsize);
+
+	return n < 0 || (size_t)n >= bufsize ? -1 : 0;
+}
+
+size_t
+maildir_name_base_len(const char *name)
+{
+	size_t n = strcspn(name, ":");
+	const char *tag = strstr(name, ",S=");
+
+	/* the size tags are not part of a message's identity */
+	return tag != NULL && (size_t)(tag - name) < n ? (size_t)(tag - name)
+						       : n;
+}
+
 /* The arrival time a Maildir name starts with ("1732460000.M..."). */
 static time_t
 maildir_name_time(const char *name)

@@ -48,5 +48,13 @@ int maildir_list_cur(const char *dir, struct maildir_list *l);
 void maildir_list_free(struct maildir_list *l);
 /* Reads the tags of a file name: 1 if it had S= (and maybe W=), else 0. */
 int maildir_name_sizes(const char *name, off_t *size, off_t *wsize);
+/*
+ * Writes the name maildir_name_sizes reads: base ",S=" size ",W=" wsize
+ * (the octets on disk, and with CRLF line ends). -1 if it does not fit.
+ */
+int maildir_name_tagged(
+    char *buf, size_t bufsize, const char *base, off_t size, off_t wsize);
+/* The length of a name's base: what comes before its tags and flags. */
+size_t maildir_name_base_len(const char *name);
 
 #endif

@@ -107,10 +107,37 @@ test_lying_tag_on_hand_made_file(void **state)
 	test_rmdir();
 }
 
+/* The writer beside the reader: what deliver names, POP3 reads back. */
+static void
+test_tagged_name_round_trip(void **state)
+{
+	char name[256];
+	off_t size, wsize;
+
+	(void)state;
+	assert_int_equal(maildir_name_tagged(name, sizeof(name),
+			     "1700000000.M1P2Q3.mail.example.com", 1234, 1260),
+	    0);
+	assert_string_equal(
+	    name, "1700000000.M1P2Q3.mail.example.com,S=1234,W=1260");
+	assert_int_equal(maildir_name_sizes(name, &size, &wsize), 1);
+	assert_int_equal(size, 1234);
+	assert_int_equal(wsize, 1260);
+	strlcat(name, ":2,S", sizeof(name)); /* as a reader moves it */
+	assert_int_equal(maildir_name_sizes(name, &size, &wsize), 1);
+	assert_int_equal(wsize, 1260);
+	assert_int_equal(maildir_name_base_len(name),
+	    strlen("1700000000.M1P2Q3.mail.example.com"));
+	assert_int_equal(maildir_name_base_len("1700000000.M1.host:2,"),
+	    strlen("1700000000.M1.host"));
+	assert_int_equal(maildir_name_tagged(name, 10, "long base", 1, 2), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tagged_name_round_trip),
 		cmocka_unit_test(test_name_tags),
 		cmocka_unit_test(test_create_status_take_list),
 		cmocka_unit_test(test_lying_tag_on_hand_made_file),
