@@ -64,37 +64,108 @@ queue_open_mess(const char *spool, const char *id)
 	return open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 }
 
-/* Envelope text; CR, LF and NUL never reach it (callers' addresses are
- * parsed), but a bad byte is refused here too rather than written. */
+/* 1 if s may stand in an envelope line: no CR or LF (NUL ends it). */
 static int
-queue_write_info(int fd, const char *id, const char *sender,
-    const struct queue_rcpt *rcpts, size_t n)
+queue_field_ok(const char *s)
 {
+	return s == NULL || strpbrk(s, "\r\n") == NULL;
+}
+
+/*
+ * The envelope's text, as queue_read reads it: the one writer of the
+ * format, for new entries and rewrites. NULL when out of memory, or
+ * (EINVAL) when a field holds CR or LF: callers' addresses are parsed,
+ * but a bad byte is refused here too rather than written.
+ */
+static char *
+queue_format(const struct queue_entry *e, size_t *len)
+{
+	char *text = NULL;
 	FILE *f;
 	size_t i;
-	int r;
+	int bad;
 
-	if (strpbrk(sender, "\r\n") != NULL)
-		return errno = EINVAL, -1;
-	if ((f = fdopen(fd, "w")) == NULL)
-		return -1;
+	bad = !queue_field_ok(e->sender) || !queue_field_ok(e->id);
+	for (i = 0; i < e->n && !bad; i++)
+		bad = !queue_field_ok(e->rcpt[i].addr) ||
+		    !queue_field_ok(e->rcpt[i].via) ||
+		    !queue_field_ok(e->rcpt[i].error);
+	if (bad)
+		return errno = EINVAL, NULL;
+	if ((f = open_memstream(&text, len)) == NULL)
+		return NULL;
 	fprintf(f,
 	    "yubin-queue 1\nid %s\ncreated %lld\nsender %s\n"
-	    "attempts 0\nnext %lld\n",
-	    id, (long long)time(NULL), sender, (long long)time(NULL));
-	for (i = 0; i < n; i++) {
-		if (strpbrk(rcpts[i].addr, "\r\n") != NULL ||
-		    (rcpts[i].via && strpbrk(rcpts[i].via, "\r\n") != NULL)) {
-			fclose(f);
-			return errno = EINVAL, -1;
-		}
-		fprintf(f, "rcpt %s\n", rcpts[i].addr);
-		if (rcpts[i].via != NULL)
-			fprintf(f, "via %s\n", rcpts[i].via);
+	    "attempts %d\nnext %lld\n",
+	    e->id, e->created, e->sender, e->attempts, e->next);
+	for (i = 0; i < e->n; i++) {
+		fprintf(f, "rcpt %s\n", e->rcpt[i].addr);
+		if (e->rcpt[i].via)
+			fprintf(f, "via %s\n", e->rcpt[i].via);
+		if (e->rcpt[i].error)
+			fprintf(f, "error %s\n", e->rcpt[i].error);
 	}
-	r = (fflush(f) == 0 && !ferror(f) && fsync(fd) == 0) ? 0 : -1;
-	if (fclose(f) != 0)
+	if (e->extra)
+		fputs(e->extra, f);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Writes a new info file at tmp (O_EXCL), whole and fsync'd. */
+static int
+queue_write_new(const char *tmp, const char *text, size_t len)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	ssize_t w;
+	size_t off = 0;
+	int r = 0;
+
+	if (fd == -1)
+		return -1;
+	while (r == 0 && off < len) {
+		if ((w = write(fd, text + off, len - off)) > 0)
+			off += (size_t)w;
+		else if (w == -1 && errno == EINTR)
+			continue;
+		else
+			r = -1;
+	}
+	if (r == 0 && fsync(fd) == -1)
 		r = -1;
+	if (close(fd) == -1)
+		r = -1;
+	return r;
+}
+
+/* A new entry's envelope, at tmp: attempts 0, due now. */
+static int
+queue_write_entry(const char *tmp, const char *id, const char *sender,
+    const struct queue_rcpt *rcpts, size_t n)
+{
+	struct queue_entry e = { .n = n };
+	size_t i, len;
+	char *text;
+	int r;
+
+	if ((e.rcpt = calloc(n ? n : 1, sizeof(*e.rcpt))) == NULL)
+		return -1;
+	strlcpy(e.id, id, sizeof(e.id));
+	e.created = e.next = (long long)time(NULL);
+	e.sender = (char *)sender; /* only read: queue_format */
+	for (i = 0; i < n; i++) {
+		e.rcpt[i].addr = (char *)rcpts[i].addr;
+		e.rcpt[i].via = (char *)rcpts[i].via;
+	}
+	text = queue_format(&e, &len);
+	free(e.rcpt);
+	if (text == NULL)
+		return -1;
+	r = queue_write_new(tmp, text, len);
+	free(text);
 	return r;
 }
 
@@ -103,7 +174,7 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
     const struct queue_rcpt *rcpts, size_t n)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
-	int fd, r;
+	int r;
 
 	if (fsync(messfd) == -1) {
 		close(messfd);
@@ -117,10 +188,7 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 	if (queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == -1 ||
 	    queue_path(final, sizeof(final), spool, "info", id, "") == -1)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (fd == -1)
-		return -1;
-	r = queue_write_info(fd, id, sender, rcpts, n);
+	r = queue_write_entry(tmp, id, sender, rcpts, n);
 	if (r == 0)
 		r = rename(tmp, final);
 	if (r == 0)
@@ -283,38 +351,6 @@ queue_read(const char *spool, const char *id, struct queue_entry *e)
 		return errno = EINVAL, -1;
 	}
 	return 1;
-}
-
-/* The envelope's text, as queue_read reads it; NULL when out of memory. */
-static char *
-queue_format(const struct queue_entry *e, size_t *len)
-{
-	char *text = NULL;
-	FILE *f = open_memstream(&text, len);
-	size_t i;
-	int bad;
-
-	if (f == NULL)
-		return NULL;
-	fprintf(f,
-	    "yubin-queue 1\nid %s\ncreated %lld\nsender %s\n"
-	    "attempts %d\nnext %lld\n",
-	    e->id, e->created, e->sender, e->attempts, e->next);
-	for (i = 0; i < e->n; i++) {
-		fprintf(f, "rcpt %s\n", e->rcpt[i].addr);
-		if (e->rcpt[i].via)
-			fprintf(f, "via %s\n", e->rcpt[i].via);
-		if (e->rcpt[i].error)
-			fprintf(f, "error %s\n", e->rcpt[i].error);
-	}
-	if (e->extra)
-		fputs(e->extra, f);
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		free(text);
-		return NULL;
-	}
-	return text;
 }
 
 int
