@@ -15,6 +15,24 @@ relay_key(const struct cidr *range, unsigned char *key)
 	return len + 2;
 }
 
+size_t
+relay_prefixes(const unsigned char *const *keys, size_t nkeys, int family,
+    unsigned char *list)
+{
+	unsigned char seen[129] = { 0 };
+	unsigned char fam = family == AF_INET ? '4' : '6';
+	size_t i, n = 0;
+	int p;
+
+	for (i = 0; i < nkeys; i++)
+		if (keys[i][0] == fam && keys[i][1] <= 128)
+			seen[keys[i][1]] = 1;
+	for (p = 128; p >= 0; p--)
+		if (seen[p])
+			list[n++] = (unsigned char)p;
+	return n;
+}
+
 const char *
 relay_prefixes_key(int family)
 {

@@ -18,6 +18,13 @@
 /* Builds the key of a (masked) range; returns its length. */
 size_t relay_key(const struct cidr *range, unsigned char *key);
 const char *relay_prefixes_key(int family);
+/*
+ * The value of relay_prefixes_key(family) for the range keys in use:
+ * their prefix lengths, each once, longest first, into list (129 octets).
+ * Returns how many.
+ */
+size_t relay_prefixes(const unsigned char *const *keys, size_t nkeys,
+    int family, unsigned char *list);
 int relay_allowed(struct db *relay, const struct cidr *client);
 
 #endif

@@ -520,9 +520,9 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 			return 0;
 		}
 	}
-	memcpy(e->value, secret, slen + 1);
-	memcpy(e->value + slen + 1, out, strlen(out) + 1);
-	e->vlen = slen + 1 + strlen(out);
+	/* the room tab_add made: slen + 1 + USERS_TARGETS_MAX */
+	e->vlen =
+	    users_value(e->value, slen + 1 + USERS_TARGETS_MAX, secret, out);
 	return 0;
 }
 
@@ -696,23 +696,25 @@ static int
 tab_write_prefixes(struct tables *t, struct db_make *m)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
-	unsigned char seen[129], list[129];
+	const unsigned char **keys;
+	unsigned char list[129];
 	size_t i, f, n;
-	int p;
 
+	if ((keys = calloc(t->relay.n + 1, sizeof(*keys))) == NULL)
+		return -1;
+	for (i = 0; i < t->relay.n; i++)
+		keys[i] = (const unsigned char *)t->relay.e[i].key;
 	for (f = 0; f < 2; f++) {
-		memset(seen, 0, sizeof(seen));
-		for (i = 0; i < t->relay.n; i++)
-			if (t->relay.e[i].key[0] == (f == 0 ? '4' : '6'))
-				seen[(unsigned char)t->relay.e[i].key[1]] = 1;
-		for (n = 0, p = 128; p >= 0; p--)
-			if (seen[p])
-				list[n++] = (unsigned char)p;
+		n = relay_prefixes(keys, t->relay.n, families[f], list);
 		if (n > 0 &&
 		    db_make_add(m, relay_prefixes_key(families[f]),
-			strlen(relay_prefixes_key(families[f])), list, n) == -1)
+			strlen(relay_prefixes_key(families[f])), list,
+			n) == -1) {
+			free(keys);
 			return -1;
+		}
 	}
+	free(keys);
 	return 0;
 }
 

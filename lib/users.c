@@ -21,6 +21,18 @@ users_name_ok(const char *name)
 	return n <= USERS_NAME_MAX;
 }
 
+size_t
+users_value(char *buf, size_t size, const char *secret, const char *targets)
+{
+	size_t s = strlen(secret), t = strlen(targets);
+
+	if (s + 1 + t + 1 > size)
+		return 0;
+	memcpy(buf, secret, s + 1);
+	memcpy(buf + s + 1, targets, t + 1);
+	return s + 1 + t;
+}
+
 static int
 users_get(struct db *users, const char *key, struct account *a)
 {

@@ -21,6 +21,14 @@
 #define USERS_TARGETS_MAX 2048
 #define USERS_ALIAS_DEPTH 10 /* alias hops before a chain is refused */
 
+/*
+ * The users.cdb value that users_find reads back: "secret\0targets" into
+ * buf (size octets); returns its length without the final NUL, or 0 when
+ * it does not fit. cdbmake-users writes every record with it.
+ */
+size_t users_value(
+    char *buf, size_t size, const char *secret, const char *targets);
+
 struct account {
 	char key[ADDR_MAX];		  /* the key that matched */
 	char name[USERS_NAME_MAX + 1];	  /* "" for a catch-all */
