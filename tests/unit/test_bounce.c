@@ -13,38 +13,16 @@
 #include <sys/stat.h>
 
 #include "bounce.h"
-#include "tables.h"
-#include "testutil.h"
-
-static struct db users, domains;
-static struct deliver_ctx ctx;
-static char spool[512];
+#include "testsite.h"
 
 static void
 site(void)
 {
-	char path[600];
-	FILE *devnull = fopen("/dev/null", "w");
-
-	test_mkdir();
-	test_write("domains", "example.com\n");
-	test_write("relay", "");
-	test_write("users",
-	    "postmaster::webmaster\nabuse::webmaster\n"
-	    "webmaster::\ntaro::\n");
+	test_site("postmaster::webmaster\nabuse::webmaster\n"
+		  "webmaster::\ntaro::\n");
 	test_write("mess",
 	    "Subject: lost\nFrom: taro@example.com\n\n"
 	    "the secret body\n");
-	assert_int_equal(tables_compile(testdir, TABLES_ALL, devnull), 0);
-	fclose(devnull);
-	snprintf(path, sizeof(path), "%s/users.cdb", testdir);
-	assert_int_equal(db_open(&users, path), 0);
-	snprintf(path, sizeof(path), "%s/domains.cdb", testdir);
-	assert_int_equal(db_open(&domains, path), 0);
-	snprintf(spool, sizeof(spool), "%s/spool", testdir);
-	assert_int_equal(mkdir(spool, 0700), 0);
-	ctx = (struct deliver_ctx) { &users, &domains, spool,
-		"mail.example.com" };
 }
 
 /* The text of the one message in SPOOL/mail/name/new (free it). */
@@ -57,7 +35,7 @@ only_message(const char *name)
 	DIR *d;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/mail/%s/new", spool, name);
+	snprintf(path, sizeof(path), "%s/mail/%s/new", site_spool, name);
 	assert_non_null(d = opendir(path));
 	while ((de = readdir(d)) != NULL && de->d_name[0] == '.')
 		;
@@ -98,7 +76,7 @@ test_report_to_the_sender(void **state)
 	(void)state;
 	site();
 	mess = open_mess();
-	assert_int_equal(bounce_send(&ctx, &e, r, 2, mess), 0);
+	assert_int_equal(bounce_send(&site_ctx, &e, r, 2, mess), 0);
 	t = only_message("taro");
 	assert_non_null(strstr(t, "Return-Path: <>\n"));
 	assert_non_null(strstr(t,
@@ -127,9 +105,7 @@ test_report_to_the_sender(void **state)
 	assert_null(strstr(t, "the secret body"));
 	free(t);
 	close(mess);
-	db_close(&users);
-	db_close(&domains);
-	test_rmdir();
+	test_site_close();
 }
 
 static void
@@ -146,15 +122,13 @@ test_bounce_of_a_bounce_goes_to_postmaster(void **state)
 	(void)state;
 	site();
 	mess = open_mess();
-	assert_int_equal(bounce_send(&ctx, &e, r, 1, mess), 0);
+	assert_int_equal(bounce_send(&site_ctx, &e, r, 1, mess), 0);
 	t = only_message("webmaster"); /* postmaster's mailbox */
 	assert_non_null(strstr(t, "To: <postmaster>\n"));
 	assert_non_null(strstr(t, "Return-Path: <>\n"));
 	free(t);
 	close(mess);
-	db_close(&users);
-	db_close(&domains);
-	test_rmdir();
+	test_site_close();
 }
 
 int

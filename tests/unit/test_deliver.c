@@ -14,44 +14,14 @@
 #include <sys/stat.h>
 
 #include "deliver.h"
-#include "tables.h"
-#include "testutil.h"
+#include "testsite.h"
 #include "users.h"
-
-static struct db users, domains;
-static struct deliver_ctx ctx;
-static char spool[512];
 
 static void
 site(void)
 {
-	char path[600];
-	FILE *devnull = fopen("/dev/null", "w");
-
-	test_mkdir();
-	test_write("domains", "example.com\n");
-	test_write("relay", "");
-	test_write("users",
-	    "postmaster::taro\nabuse::taro\ntaro::\n"
-	    "hanako::.,taro,friend@example.net\n");
-	assert_int_equal(tables_compile(testdir, TABLES_ALL, devnull), 0);
-	fclose(devnull);
-	snprintf(path, sizeof(path), "%s/users.cdb", testdir);
-	assert_int_equal(db_open(&users, path), 0);
-	snprintf(path, sizeof(path), "%s/domains.cdb", testdir);
-	assert_int_equal(db_open(&domains, path), 0);
-	snprintf(spool, sizeof(spool), "%s/spool", testdir);
-	assert_int_equal(mkdir(spool, 0700), 0);
-	ctx = (struct deliver_ctx) { &users, &domains, spool,
-		"mail.example.com" };
-}
-
-static void
-done(void)
-{
-	db_close(&users);
-	db_close(&domains);
-	test_rmdir();
+	test_site("postmaster::taro\nabuse::taro\ntaro::\n"
+		  "hanako::.,taro,friend@example.net\n");
 }
 
 /* The one file in SPOOL/mail/name/new, or "" when there is none. */
@@ -64,7 +34,7 @@ only_file(const char *name, char *out, size_t size)
 	int n = 0;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path), "%s/mail/%s/new", spool, name);
+	snprintf(path, sizeof(path), "%s/mail/%s/new", site_spool, name);
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
@@ -88,22 +58,23 @@ test_one_write_many_mailboxes_and_the_queue(void **state)
 	(void)state;
 	site();
 	deliver_plan_init(&plan);
-	assert_int_equal(deliver_plan_rcpt(&plan, &ctx, "hanako", "example.com",
-			     "hanako@example.com"),
+	assert_int_equal(deliver_plan_rcpt(&plan, &site_ctx, "hanako",
+			     "example.com", "hanako@example.com"),
 	    0);
-	assert_int_equal(deliver_plan_rcpt(&plan, &ctx, "nobody", "example.com",
-			     "nobody@example.com"),
+	assert_int_equal(deliver_plan_rcpt(&plan, &site_ctx, "nobody",
+			     "example.com", "nobody@example.com"),
 	    DELIVER_UNKNOWN);
 	assert_int_equal(deliver_plan_maildirs(&plan), 2); /* hanako, taro */
 	assert_int_equal(plan.n, 3);			   /* and a forward */
-	assert_int_equal(deliver_open(&m, &ctx, &plan, "a@example.net", ""), 0);
+	assert_int_equal(
+	    deliver_open(&m, &site_ctx, &plan, "a@example.net", ""), 0);
 	assert_int_equal(deliver_write(&m, text, strlen(text)), 0);
 	assert_int_equal(deliver_commit(&m, "a@example.net"), 0);
 	only_file("hanako", a, sizeof(a));
 	only_file("taro", b, sizeof(b));
 	assert_true(a[0] && b[0]);
-	snprintf(pa, sizeof(pa), "%s/mail/hanako/new/%s", spool, a);
-	snprintf(pb, sizeof(pb), "%s/mail/taro/new/%s", spool, b);
+	snprintf(pa, sizeof(pa), "%s/mail/hanako/new/%s", site_spool, a);
+	snprintf(pb, sizeof(pb), "%s/mail/taro/new/%s", site_spool, b);
 	assert_int_equal(stat(pa, &sa), 0);
 	assert_int_equal(stat(pb, &sb), 0);
 	assert_int_equal(sa.st_ino, sb.st_ino); /* one file, two links */
@@ -120,13 +91,13 @@ test_one_write_many_mailboxes_and_the_queue(void **state)
 		char **ids;
 		size_t n;
 
-		assert_int_equal(queue_list(spool, &ids, &n), 0);
+		assert_int_equal(queue_list(site_spool, &ids, &n), 0);
 		assert_int_equal(n, 1); /* the forward */
 		free(ids[0]);
 		free(ids);
 	}
 	deliver_plan_free(&plan);
-	done();
+	test_site_close();
 }
 
 static void
@@ -143,10 +114,11 @@ test_failed_write_is_never_committed(void **state)
 	signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of the signal */
 	memset(big, 'x', sizeof(big));
 	deliver_plan_init(&plan);
-	assert_int_equal(deliver_plan_rcpt(&plan, &ctx, "taro", "example.com",
-			     "taro@example.com"),
+	assert_int_equal(deliver_plan_rcpt(&plan, &site_ctx, "taro",
+			     "example.com", "taro@example.com"),
 	    0);
-	assert_int_equal(deliver_open(&m, &ctx, &plan, "a@example.net", ""), 0);
+	assert_int_equal(
+	    deliver_open(&m, &site_ctx, &plan, "a@example.net", ""), 0);
 	getrlimit(RLIMIT_FSIZE, &before);
 	setrlimit(RLIMIT_FSIZE, &small);
 	assert_int_equal(deliver_write(&m, big, sizeof(big)), -1);
@@ -157,7 +129,7 @@ test_failed_write_is_never_committed(void **state)
 	only_file("taro", name, sizeof(name));
 	assert_string_equal(name, "");
 	deliver_plan_free(&plan);
-	done();
+	test_site_close();
 }
 
 int
