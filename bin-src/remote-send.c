@@ -893,7 +893,9 @@ process(const struct deliver_ctx *ctx, const char *id)
 		if (errno == ENOENT && queue_read(conf.spool, id, &e) == 1) {
 			queue_entry_free(&e);
 			drop_envelope(id);
-		}
+		} else if (errno != EBUSY && errno != ENOENT)
+			log_error("id=%s: cannot lock the entry: %s", id,
+			    strerror(errno));
 		return 0; /* EBUSY: an administrator's tool has it */
 	}
 	if (queue_read(conf.spool, id, &e) != 1) {

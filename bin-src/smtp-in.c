@@ -849,8 +849,14 @@ etrn_recent(const char *domain)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/queue/etrn", conf.spool);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1 &&
+	    errno == ENOENT && queue_init(conf.spool) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_warn("cannot note the ETRN time in %s: %s", path,
+		    strerror(errno));
 		return 0;
+	}
 	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_mtime <= now &&
 	    now - st.st_mtime < ETRN_INTERVAL) {
 		n = pread(fd, last, sizeof(last) - 1, 0);
