@@ -25,6 +25,7 @@
 #include "peer.h"
 #include "popbsmtp.h"
 #include "sasl.h"
+#include "server.h"
 #include "smtpdata.h"
 #include "tlsio.h"
 #include "users.h"
@@ -440,13 +441,8 @@ cmd_auth(struct session *s, char *arg)
 static void
 start_tls(struct session *s)
 {
-	char err[256];
-
-	if (tlsio_server(&io, conf.tls_cert, conf.tls_key, err, sizeof(err)) ==
-	    -1) {
-		log_warn("pop3 tls client=%s failed: %s", s->peer.text, err);
+	if (server_start_tls(&io, &conf, "pop3", &s->peer) == -1)
 		finish(s, "tls-failed", 0);
-	}
 	s->tls = 1;
 	s->cleartext_ok = 1;
 }
@@ -735,8 +731,7 @@ start(struct session *s, const char *dir)
 		fail("[SYS/TEMP] temporary failure, try again later");
 		finish(s, "db-error", EXIT_TEMP);
 	}
-	s->cleartext_ok = !conf.auth_requires_tls ||
-	    (s->peer.known && cidr_is_loopback(&s->peer.addr));
+	s->cleartext_ok = server_cleartext_ok(&conf, &s->peer);
 }
 
 int

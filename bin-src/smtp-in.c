@@ -30,6 +30,7 @@
 #include "relay.h"
 #include "runner.h"
 #include "sasl.h"
+#include "server.h"
 #include "smtpdata.h"
 #include "tlsio.h"
 #include "users.h"
@@ -926,16 +927,10 @@ cmd_etrn(struct session *s, char *arg)
 static void
 start_tls(struct session *s)
 {
-	char err[256];
-
-	if (tlsio_server(&io, conf.tls_cert, conf.tls_key, err, sizeof(err)) ==
-	    -1) {
-		log_warn("smtp tls client=%s failed: %s", s->peer.text, err);
+	if (server_start_tls(&io, &conf, "smtp", &s->peer) == -1)
 		finish(s, "tls-failed", 0);
-	}
 	s->tls = 1;
 	s->cleartext_ok = 1;
-	log_info("smtp tls client=%s %s", s->peer.text, tlsio_info(&io));
 }
 
 /* RFC 3207: everything from before is forgotten, EHLO comes again. */
@@ -1054,8 +1049,7 @@ start(struct session *s)
 	s->ctx.domains = &s->domains;
 	s->ctx.spool = conf.spool;
 	s->ctx.hostname = conf.hostname;
-	s->cleartext_ok = !conf.auth_requires_tls ||
-	    (s->peer.known && cidr_is_loopback(&s->peer.addr));
+	s->cleartext_ok = server_cleartext_ok(&conf, &s->peer);
 	log_info("smtp connect client=%s%s", s->peer.text,
 	    s->submission ? " submission" : "");
 }

@@ -7,6 +7,8 @@
 #ifndef YUBIN_LOG_H
 #define YUBIN_LOG_H
 
+#include <stddef.h>
+
 /* Returns 0, or -1 if the file could not be opened (syslog is used then). */
 int log_open(const char *prog, const char *file);
 /* A short tag put in front of every line, e.g. "sid=4f2a9c"; NULL clears. */

@@ -1,0 +1,21 @@
+/*
+ * server: what smtp-in and pop3-in do alike around their command loops:
+ * whether clear-text passwords are taken on this connection, and turning
+ * TLS on (STARTTLS, STLS, or -s from the first byte) with one log line
+ * either way ("PROTO tls client=ADDR ..."). server_start_tls returns 0,
+ * or -1 when the handshake failed: the connection's state is unknown
+ * then and the caller ends the session without a reply.
+ */
+#ifndef YUBIN_SERVER_H
+#define YUBIN_SERVER_H
+
+#include "buf.h"
+#include "conf.h"
+#include "peer.h"
+
+/* 1 unless auth_requires_tls and the client is not on loopback. */
+int server_cleartext_ok(const struct conf *c, const struct peer *p);
+int server_start_tls(struct buf *io, const struct conf *c, const char *proto,
+    const struct peer *p);
+
+#endif
