@@ -1,13 +1,13 @@
 /* db: CDB lookups and atomic CDB creation; see db.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
+#include "fsync.h"
 
 int
 db_open(struct db *d, const char *path)
@@ -112,23 +112,6 @@ db_make_add(struct db_make *m, const void *key, size_t klen, const void *val,
 }
 
 int
-db_fsync_dir(const char *path)
-{
-	char copy[PATH_MAX];
-	int fd, r, saved;
-
-	strlcpy(copy, path, sizeof(copy));
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return -1;
-	r = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
-}
-
-int
 db_make_finish(struct db_make *m)
 {
 	int saved;
@@ -147,7 +130,7 @@ db_make_finish(struct db_make *m)
 	m->fd = -1;
 	if (rename(m->tmp, m->path) != 0)
 		goto fail;
-	return db_fsync_dir(m->path);
+	return fsync_dir(m->path);
 fail:
 	saved = errno;
 	db_make_abort(m);

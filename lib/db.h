@@ -41,7 +41,5 @@ int db_make_add(struct db_make *m, const void *key, size_t klen,
 int db_make_finish(struct db_make *m);
 /* Removes the temporary file; for error paths. */
 void db_make_abort(struct db_make *m);
-/* fsync(2) of the directory holding path, so a rename is durable. */
-int db_fsync_dir(const char *path);
 
 #endif

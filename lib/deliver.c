@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "deliver.h"
+#include "fsync.h"
 #include "maildir.h"
 #include "users.h"
 
@@ -408,7 +409,7 @@ commit_maildirs(struct deliver_msg *m, char *name, size_t size)
 		if (p->t[i].forward)
 			continue;
 		snprintf(path, sizeof(path), "%snew/%s", p->t[i].where, name);
-		if (db_fsync_dir(path) == -1) {
+		if (fsync_dir(path) == -1) {
 			unlink_new(m, name, p->n);
 			return -1;
 		}

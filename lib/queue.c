@@ -10,7 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "fsync.h"
 #include "queue.h"
 
 static int
@@ -183,7 +183,7 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 	if (close(messfd) == -1 ||
 	    queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".mess") == -1 ||
 	    queue_path(final, sizeof(final), spool, "mess", id, "") == -1 ||
-	    rename(tmp, final) == -1 || db_fsync_dir(final) == -1)
+	    rename(tmp, final) == -1 || fsync_dir(final) == -1)
 		return -1;
 	if (queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == -1 ||
 	    queue_path(final, sizeof(final), spool, "info", id, "") == -1)
@@ -192,7 +192,7 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 	if (r == 0)
 		r = rename(tmp, final);
 	if (r == 0)
-		r = db_fsync_dir(final);
+		r = fsync_dir(final);
 	if (r == -1) {
 		int saved = errno;
 
@@ -406,7 +406,7 @@ queue_replace(
 		return -1;
 	if (rename(tmp, final) == -1)
 		return -1;
-	return db_fsync_dir(final);
+	return fsync_dir(final);
 }
 
 int
@@ -552,7 +552,7 @@ queue_remove(const char *spool, const char *id)
 		return -1;
 	if (unlink(path) == -1 && errno != ENOENT)
 		return -1;
-	if (db_fsync_dir(path) == -1 ||
+	if (fsync_dir(path) == -1 ||
 	    queue_path(path, sizeof(path), spool, "mess", id, "") == -1)
 		return -1;
 	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
