@@ -418,7 +418,8 @@ cmd_auth(struct session *s, char *arg)
 		return;
 	if (*resp == '\0') { /* RFC 5034 4: "+ " then the response */
 		buf_puts(&io, "+ \r\n");
-		if (buf_getline(&io, line, sizeof(line), &len) != BUF_LINE)
+		if (buf_getline_within(&io, line, sizeof(line), &len,
+			conf.timeout) != BUF_LINE)
 			finish(s, "auth-dropped", 0);
 		line[strcspn(line, "\r\n")] = '\0';
 		resp = line;
@@ -763,9 +764,8 @@ main(int argc, char **argv)
 	ok("%s POP3 server ready", conf.hostname);
 	for (;;) {
 		/* a whole command within `timeout`, not a byte at a time */
-		buf_set_deadline(&io, conf.timeout);
-		r = buf_getline(&io, line, sizeof(line), &len);
-		buf_set_deadline(&io, 0); /* RETR may take longer */
+		r = buf_getline_within(
+		    &io, line, sizeof(line), &len, conf.timeout);
 		if (r == BUF_EOF)
 			finish(&s, "dropped", 0);
 		if (r == BUF_ERR) {

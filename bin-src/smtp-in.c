@@ -112,7 +112,11 @@ finish(struct session *s, const char *result, int code)
 	/* logged before the last reply leaves: once a client sees it,
 	 * the log has the session */
 	buf_flush(&io);
-	if (strncmp(result, "too-many", 8) == 0)
+	/* told to go after too many errors, the client may still be
+	 * sending: read its rest, so the 421 is not lost to a reset */
+	if (s->bad >= SMTP_BAD_MAX ||
+	    (s->auth_failures > 0 &&
+		s->auth_failures >= conf.max_login_failures))
 		buf_linger(&io, 1 << 20, 2000);
 	exit(code);
 }
@@ -247,11 +251,7 @@ static char *
 auth_read(struct session *s, char *line, size_t size)
 {
 	size_t len;
-	int r;
-
-	buf_set_deadline(&io, conf.timeout); /* a whole line, not a byte */
-	r = buf_getline(&io, line, size, &len);
-	buf_set_deadline(&io, 0);
+	int r = buf_getline_within(&io, line, size, &len, conf.timeout);
 
 	if (r == BUF_EOF || r == BUF_ERR)
 		finish(s, "dropped", 0);
@@ -1090,9 +1090,8 @@ main(int argc, char **argv)
 	for (;;) {
 		/* every command line must be complete within `timeout`:
 		 * a client that drips a byte at a time cannot hold us */
-		buf_set_deadline(&io, conf.timeout);
-		r = buf_getline(&io, line, sizeof(line), &len);
-		buf_set_deadline(&io, 0);
+		r = buf_getline_within(
+		    &io, line, sizeof(line), &len, conf.timeout);
 		if (r == BUF_EOF)
 			finish(&s, "dropped", 0);
 		if (r == BUF_ERR) {

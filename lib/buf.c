@@ -260,6 +260,24 @@ buf_getline(struct buf *b, char *line, size_t size, size_t *len)
 }
 
 int
+buf_getline_within(
+    struct buf *b, char *line, size_t size, size_t *len, int seconds)
+{
+	struct timespec session = b->deadline;
+	int r;
+
+	buf_set_deadline(b, seconds);
+	if (session.tv_sec != 0 &&
+	    (session.tv_sec < b->deadline.tv_sec ||
+		(session.tv_sec == b->deadline.tv_sec &&
+		    session.tv_nsec < b->deadline.tv_nsec)))
+		b->deadline = session;
+	r = buf_readline(b, line, size, len, 1);
+	b->deadline = session;
+	return r;
+}
+
+int
 buf_getline_bounded(struct buf *b, char *line, size_t size, size_t *len)
 {
 	return buf_readline(b, line, size, len, 0);

@@ -53,6 +53,13 @@ int buf_is_plain(const struct buf *b);
 /* Reads one line including its LF into line (NUL-terminated), *len bytes. */
 int buf_getline(struct buf *b, char *line, size_t size, size_t *len);
 /*
+ * buf_getline, with the whole line due within seconds (and never past a
+ * session deadline already set): a peer that drips one octet at a time
+ * never lets a read idle, but cannot hold a command line open for long.
+ */
+int buf_getline_within(
+    struct buf *b, char *line, size_t size, size_t *len, int seconds);
+/*
  * Like buf_getline, but a line that does not fit is not read to its end:
  * BUF_LONG comes as soon as size - 1 octets without LF are in (for peers
  * that might send an endless line; the connection is then given up).

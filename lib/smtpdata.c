@@ -43,6 +43,17 @@ dec_bare_cr(struct smtpdata_dec *d, char c, char *out)
 	return 1 + dec_mid(d, c, out + 1);
 }
 
+/* How many octets from p on are neither CR nor LF (at least one). */
+static size_t
+dec_text_run(const char *p, size_t len)
+{
+	const char *lf = memchr(p, '\n', len);
+	const char *cr = memchr(p, '\r', lf ? (size_t)(lf - p) : len);
+	const char *stop = cr ? cr : lf;
+
+	return stop ? (size_t)(stop - p) : len;
+}
+
 int
 smtpdata_decode(struct smtpdata_dec *d, const char *in, size_t len,
     size_t *used, char *out, size_t *outlen)
@@ -52,6 +63,15 @@ smtpdata_decode(struct smtpdata_dec *d, const char *in, size_t len,
 	for (i = 0; i < len && d->state != DEC_END; i++) {
 		char c = in[i];
 
+		if (d->state == DEC_MID && c != '\r' && c != '\n') {
+			/* the common case: the rest of a line, copied whole */
+			size_t run = dec_text_run(in + i, len - i);
+
+			memcpy(out + n, in + i, run);
+			n += run;
+			i += run - 1;
+			continue;
+		}
 		switch (d->state) {
 		case DEC_BOL:
 			if (c == '.')
