@@ -13,13 +13,33 @@
 #include "fsync.h"
 #include "queue.h"
 
+/* SPOOL/queue/sub, a directory. */
+static int
+queue_dir(char *buf, size_t size, const char *spool, const char *sub)
+{
+	int n =
+	    snprintf(buf, size, "%s/queue%s%s", spool, sub[0] ? "/" : "", sub);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* SPOOL/queue/sub/ID+suffix, a file of entry id. */
 static int
 queue_path(char *buf, size_t size, const char *spool, const char *sub,
     const char *id, const char *suffix)
 {
-	int n = snprintf(buf, size, "%s/queue/%s%s%s%s", spool, sub,
-	    id[0] ? "/" : "", id, suffix);
+	int n;
 
+	/* an id may come from the command line: a file name, nothing else */
+	if (id[0] == '\0' || id[0] == '.' || strchr(id, '/') != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = snprintf(buf, size, "%s/queue/%s/%s%s", spool, sub, id, suffix);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -35,8 +55,7 @@ queue_init(const char *spool)
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
-		if (queue_path(path, sizeof(path), spool, subs[i], "", "") ==
-		    -1)
+		if (queue_dir(path, sizeof(path), spool, subs[i]) == -1)
 			return -1;
 		if (mkdir(path, 0750) == -1 && errno != EEXIST)
 			return -1;
@@ -115,35 +134,12 @@ queue_format(const struct queue_entry *e, size_t *len)
 	return text;
 }
 
-/* Writes a new info file at tmp (O_EXCL), whole and fsync'd. */
-static int
-queue_write_new(const char *tmp, const char *text, size_t len)
-{
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	ssize_t w;
-	size_t off = 0;
-	int r = 0;
+static int queue_store(
+    const char *spool, const char *id, const char *text, size_t len);
 
-	if (fd == -1)
-		return -1;
-	while (r == 0 && off < len) {
-		if ((w = write(fd, text + off, len - off)) > 0)
-			off += (size_t)w;
-		else if (w == -1 && errno == EINTR)
-			continue;
-		else
-			r = -1;
-	}
-	if (r == 0 && fsync(fd) == -1)
-		r = -1;
-	if (close(fd) == -1)
-		r = -1;
-	return r;
-}
-
-/* A new entry's envelope, at tmp: attempts 0, due now. */
+/* A new entry's envelope, info/ID: attempts 0, due now. */
 static int
-queue_write_entry(const char *tmp, const char *id, const char *sender,
+queue_write_entry(const char *spool, const char *id, const char *sender,
     const struct queue_rcpt *rcpts, size_t n)
 {
 	struct queue_entry e = { .n = n };
@@ -164,7 +160,7 @@ queue_write_entry(const char *tmp, const char *id, const char *sender,
 	free(e.rcpt);
 	if (text == NULL)
 		return -1;
-	r = queue_write_new(tmp, text, len);
+	r = queue_store(spool, id, text, len);
 	free(text);
 	return r;
 }
@@ -174,7 +170,6 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
     const struct queue_rcpt *rcpts, size_t n)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
-	int r;
 
 	if (fsync(messfd) == -1) {
 		close(messfd);
@@ -185,22 +180,8 @@ queue_commit(const char *spool, const char *id, int messfd, const char *sender,
 	    queue_path(final, sizeof(final), spool, "mess", id, "") == -1 ||
 	    rename(tmp, final) == -1 || fsync_dir(final) == -1)
 		return -1;
-	if (queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == -1 ||
-	    queue_path(final, sizeof(final), spool, "info", id, "") == -1)
-		return -1;
-	r = queue_write_entry(tmp, id, sender, rcpts, n);
-	if (r == 0)
-		r = rename(tmp, final);
-	if (r == 0)
-		r = fsync_dir(final);
-	if (r == -1) {
-		int saved = errno;
-
-		unlink(tmp);
-		/* mess/ID stays: queue_remove_orphans (remote-send) takes it */
-		errno = saved;
-	}
-	return r;
+	/* on error mess/ID stays: queue_remove_orphans takes it */
+	return queue_write_entry(spool, id, sender, rcpts, n);
 }
 
 void
@@ -356,9 +337,7 @@ queue_read(const char *spool, const char *id, struct queue_entry *e)
 int
 queue_reserve(const char *spool, const char *id, off_t size)
 {
-	static const char zeros[4096];
 	char tmp[PATH_MAX];
-	off_t done;
 	int fd, r;
 
 	if (queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == -1)
@@ -366,25 +345,10 @@ queue_reserve(const char *spool, const char *id, off_t size)
 	unlink(tmp); /* left by a runner that died */
 	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1)
 		return -1;
-	r = posix_fallocate(fd, 0, size);
-	/* where the file system cannot allocate ahead, write the space */
-	for (done = 0; r == EOPNOTSUPP || r == EINVAL;) {
-		if (done >= size) {
-			r = 0;
-			break;
-		}
-		if (write(fd, zeros, sizeof(zeros)) == -1) {
-			r = errno;
-			break;
-		}
-		done += (off_t)sizeof(zeros);
-	}
-	/* no fsync: the space is what counts, not the file's survival */
-	if (r == 0)
+	/* glibc writes the space itself where the file system cannot
+	 * allocate ahead; no fsync: the space is what counts */
+	if ((r = posix_fallocate(fd, 0, size)) == 0)
 		return fd;
-	if (r != 0)
-		errno = r;
-	r = errno;
 	close(fd);
 	unlink(tmp);
 	errno = r;
@@ -409,22 +373,65 @@ queue_replace(
 	return fsync_dir(final);
 }
 
-int
-queue_rewrite_reserved(const char *spool, const struct queue_entry *e, int fd)
+/* text into the reserved fd and over info/ID; the fd is closed. */
+static int
+queue_replace_reserved(
+    const char *spool, const char *id, int fd, const char *text, size_t len)
 {
 	char tmp[PATH_MAX];
-	size_t len;
-	char *text = queue_format(e, &len);
-	int r = text ? queue_replace(spool, e->id, fd, text, len) : -1;
-	int saved = errno;
+	int r = queue_replace(spool, id, fd, text, len), saved = errno;
 
-	free(text);
 	close(fd);
 	if (r == -1 &&
-	    queue_path(tmp, sizeof(tmp), spool, "tmp", e->id, ".info") == 0)
+	    queue_path(tmp, sizeof(tmp), spool, "tmp", id, ".info") == 0)
 		unlink(tmp);
 	errno = saved;
 	return r;
+}
+
+int
+queue_rewrite_reserved(const char *spool, const struct queue_entry *e, int fd)
+{
+	size_t len;
+	char *text = queue_format(e, &len);
+	int r;
+
+	if (text == NULL) {
+		queue_unreserve(spool, e->id, fd);
+		return -1;
+	}
+	r = queue_replace_reserved(spool, e->id, fd, text, len);
+	free(text);
+	return r;
+}
+
+/* An envelope's text, durably, as info/ID: tmp, fsync, rename, fsync. */
+static int
+queue_store(const char *spool, const char *id, const char *text, size_t len)
+{
+	int fd = queue_reserve(spool, id, (off_t)len);
+
+	return fd == -1 ? -1 : queue_replace_reserved(spool, id, fd, text, len);
+}
+
+int
+queue_runner_lock(const char *spool)
+{
+	char path[PATH_MAX];
+
+	if (queue_dir(path, sizeof(path), spool, "lock") == -1)
+		return -1;
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+}
+
+int
+queue_open(const char *spool, const char *part, const char *id)
+{
+	char path[PATH_MAX];
+
+	if (queue_path(path, sizeof(path), spool, part, id, "") == -1)
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 void
@@ -442,13 +449,13 @@ queue_rewrite(const char *spool, const struct queue_entry *e)
 {
 	size_t len;
 	char *text = queue_format(e, &len);
-	int fd;
+	int r;
 
 	if (text == NULL)
 		return -1;
-	fd = queue_reserve(spool, e->id, (off_t)len);
+	r = queue_store(spool, e->id, text, len);
 	free(text);
-	return fd == -1 ? -1 : queue_rewrite_reserved(spool, e, fd);
+	return r;
 }
 
 int
@@ -487,7 +494,7 @@ queue_list(const char *spool, char ***ids, size_t *n)
 
 	*ids = NULL;
 	*n = 0;
-	if (queue_path(path, sizeof(path), spool, "info", "", "") == -1)
+	if (queue_dir(path, sizeof(path), spool, "info") == -1)
 		return -1;
 	if ((d = opendir(path)) == NULL)
 		return errno == ENOENT ? 0 : -1;
@@ -520,10 +527,10 @@ queue_remove_orphans(const char *spool, time_t max_age)
 	int dfd, ifd, removed = 0;
 	DIR *d;
 
-	if (queue_path(path, sizeof(path), spool, "info", "", "") == -1 ||
+	if (queue_dir(path, sizeof(path), spool, "info") == -1 ||
 	    (ifd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
-	if (queue_path(path, sizeof(path), spool, "mess", "", "") == -1 ||
+	if (queue_dir(path, sizeof(path), spool, "mess") == -1 ||
 	    (d = opendir(path)) == NULL) {
 		close(ifd);
 		return -1;

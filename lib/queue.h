@@ -1,6 +1,7 @@
 /*
  * queue: mail waiting for remote delivery, under SPOOL/queue (see
- * yubin-queue(5)). An entry ID is two files:
+ * yubin-queue(5)). An entry ID (a file name: one with '/' or a leading
+ * '.' is refused with EINVAL) is two files:
  *   mess/ID  the message as it will be sent (LF line ends), never changed;
  *   info/ID  the envelope, text lines "key value", replaced by rename.
  * Both are written under tmp/ and fsync'd; mess/ID is renamed into place
@@ -51,6 +52,13 @@ int queue_open_mess(const char *spool, const char *id);
  */
 int queue_commit(const char *spool, const char *id, int messfd,
     const char *sender, const struct queue_rcpt *rcpts, size_t n);
+/* Opens part ("info" or "mess") of entry id for reading: an fd or -1. */
+int queue_open(const char *spool, const char *part, const char *id);
+/*
+ * Opens SPOOL/queue/lock, the runner's lock file (created where missing);
+ * the runner holds an flock on it. An fd, or -1.
+ */
+int queue_runner_lock(const char *spool);
 /* Reads info/ID: 1 read, 0 no such entry, -1 error (EINVAL: malformed). */
 int queue_read(const char *spool, const char *id, struct queue_entry *e);
 /* Replaces info/ID by e, atomically (tmp, fsync, rename, fsync dir). */
