@@ -48,7 +48,7 @@
 #define RUN_NEW_WORK_MAX 600  /* seconds a run takes up new entries */
 #define WAIT_STEP_MS 1000     /* the runner looks at the queue again */
 #define DNS_TIMEOUT 30000     /* ms for all look-ups of one entry */
-#define ROUNDS_MAX 100	      /* passes over the queue in one run */
+#define ROUNDS_MAX 100	      /* rounds of one run */
 
 enum outcome {
 	O_PENDING, /* not tried yet / no host reached */
@@ -61,9 +61,8 @@ struct result {
 	enum outcome o;
 	char host[DNS_NAME_MAX + 1]; /* the host that answered */
 	char text[REPLY_MAX];	     /* its reply, or what went wrong */
+	int bounce;		     /* settle: a report goes to the sender */
 };
-
-#define reply smtpc_reply
 
 static struct conf conf;
 static char confdir[PATH_MAX] = CONFDIR;
@@ -72,14 +71,9 @@ static const char *released; /* --release: the held domain to send now */
 
 /* ---- SMTP client (lib/smtpc underneath) ---- */
 
+/* A command with the RFC 5321 4.5.3.2 time for "other" commands. */
 static int
-reply_read(struct buf *b, struct reply *r, int timeout)
-{
-	return smtpc_read(b, r, timeout);
-}
-
-static int
-command(struct buf *b, struct reply *r, const char *fmt, const char *arg)
+command(struct buf *b, struct smtpc_reply *r, const char *fmt, const char *arg)
 {
 	return smtpc_command(b, r, SMTPC_T_OTHER, fmt, arg);
 }
@@ -168,7 +162,7 @@ smarthost_password(char *pw, size_t size, char *why, size_t whysize)
 
 /* AUTH PLAIN, else LOGIN (RFC 4954), to the smarthost. 0 when accepted. */
 static int
-smarthost_auth(struct buf *b, const char *caps, struct reply *r)
+smarthost_auth(struct buf *b, const char *caps, struct smtpc_reply *r)
 {
 	char pw[256], msg[600], b64[900], why[REPLY_MAX];
 	int len;
@@ -224,7 +218,7 @@ struct tx {
 };
 
 static int
-ehlo(struct buf *b, struct reply *r)
+ehlo(struct buf *b, struct smtpc_reply *r)
 {
 	return command(b, r, "EHLO %s\r\n", conf.hostname) / 100 == 2 ||
 	    command(b, r, "HELO %s\r\n", conf.hostname) / 100 == 2;
@@ -235,7 +229,7 @@ ehlo(struct buf *b, struct reply *r)
  * -1 (result set: a required TLS did not work) or TX_PLAIN_AGAIN.
  */
 static int
-starttls(struct buf *b, struct reply *r, const struct tx *t)
+starttls(struct buf *b, struct smtpc_reply *r, const struct tx *t)
 {
 	int smarthost = (t->flags & HOP_SMARTHOST) != 0;
 	int must = conf.tls_outbound == TLS_OUT_ENCRYPT ||
@@ -276,12 +270,12 @@ static int
 transaction(int fd, const struct tx *t)
 {
 	struct buf b;
-	struct reply r;
+	struct smtpc_reply r;
 	int c;
 
 	buf_init(&b, fd, fd, SMTPC_T_GREETING);
 	buf_set_deadline(&b, SESSION_DEADLINE);
-	if (reply_read(&b, &r, SMTPC_T_GREETING) / 100 != 2 || !ehlo(&b, &r)) {
+	if (smtpc_read(&b, &r, SMTPC_T_GREETING) / 100 != 2 || !ehlo(&b, &r)) {
 		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host, r.text);
 		return -1;
 	}
@@ -297,7 +291,7 @@ transaction(int fd, const struct tx *t)
 static int
 transaction_in(struct buf *b, const char *caps, const struct tx *t)
 {
-	struct reply r;
+	struct smtpc_reply r;
 	size_t i, accepted = 0;
 	int pipelining, c, auth = (t->flags & HOP_AUTH) != 0;
 
@@ -325,32 +319,32 @@ transaction_in(struct buf *b, const char *caps, const struct tx *t)
 	if (eightbit && strstr(r.text, "8BITMIME") != NULL)
 		buf_puts(b, " BODY=8BITMIME"); /* RFC 6152 */
 	buf_puts(b, "\r\n");
-	if (!pipelining && (c = reply_read(b, &r, SMTPC_T_MAIL)) / 100 != 2) {
+	if (!pipelining && (c = smtpc_read(b, &r, SMTPC_T_MAIL)) / 100 != 2) {
 		set_all(t->res, t->idx, t->n,
 		    c < 0 ? O_DEFERRED : outcome_of(c), t->host, r.text);
 		return c < 0 ? -1 : 0;
 	}
 	for (i = 0; i < t->n; i++) {
 		buf_printf(b, "RCPT TO:<%s>\r\n", t->e->rcpt[t->idx[i]].addr);
-		if (!pipelining && (c = reply_read(b, &r, SMTPC_T_RCPT)) < 0)
+		if (!pipelining && (c = smtpc_read(b, &r, SMTPC_T_RCPT)) < 0)
 			return -1;
 		if (!pipelining)
 			set_result(
 			    &t->res[t->idx[i]], outcome_of(c), t->host, r.text);
 	}
 	if (pipelining) { /* RFC 2920: the replies come in order */
-		if ((c = reply_read(b, &r, SMTPC_T_MAIL)) < 0)
+		if ((c = smtpc_read(b, &r, SMTPC_T_MAIL)) < 0)
 			return -1;
 		if (c / 100 != 2) {
 			set_all(t->res, t->idx, t->n, outcome_of(c), t->host,
 			    r.text);
 			for (i = 0; i < t->n; i++)
-				reply_read(b, &r, SMTPC_T_RCPT);
+				smtpc_read(b, &r, SMTPC_T_RCPT);
 			command(b, &r, "QUIT\r\n", NULL);
 			return 0;
 		}
 		for (i = 0; i < t->n; i++) {
-			if ((c = reply_read(b, &r, SMTPC_T_RCPT)) < 0)
+			if ((c = smtpc_read(b, &r, SMTPC_T_RCPT)) < 0)
 				return -1;
 			set_result(
 			    &t->res[t->idx[i]], outcome_of(c), t->host, r.text);
@@ -380,7 +374,7 @@ transaction_in(struct buf *b, const char *caps, const struct tx *t)
 				    t->host, "local error reading the message");
 		return 0; /* the connection closes without the final dot */
 	}
-	c = reply_read(b, &r, SMTPC_T_DOT);
+	c = smtpc_read(b, &r, SMTPC_T_DOT);
 	for (i = 0; i < t->n; i++)
 		if (t->res[t->idx[i]].o == O_DONE)
 			/* no answer after the data: maybe delivered; at
@@ -607,24 +601,42 @@ deliver_group(const struct queue_entry *e, const size_t *idx, size_t n,
 	dns_close(&d);
 }
 
-/* The MX look-ups of every recipient's domain, all at once. */
+/* The first recipient of e with the domain of recipient i. */
+static size_t
+first_of_domain(const struct queue_entry *e, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcasecmp(domain_of(e->rcpt[j].addr),
+			domain_of(e->rcpt[i].addr)) == 0)
+			return j;
+	return i;
+}
+
+/* The MX look-ups of every pending recipient's domain, all at once. */
 static int
-lookup_mx(const struct queue_entry *e, struct dns_mxset *mx)
+lookup_mx(
+    const struct queue_entry *e, const struct result *res, struct dns_mxset *mx)
 {
 	char host[DNS_NAME_MAX + 1];
 	struct dns d;
-	size_t i;
+	size_t i, j;
 	int port, auth;
 
 	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1)
 		return -1;
 	for (i = 0; i < e->n; i++)
-		if (domain_of(e->rcpt[i].addr)[0] != '[' &&
+		if (res[i].o == O_PENDING && first_of_domain(e, i) == i &&
+		    domain_of(e->rcpt[i].addr)[0] != '[' &&
 		    !relay_host(domain_of(e->rcpt[i].addr), host, sizeof(host),
 			&port, &auth))
 			dns_mx(&d, domain_of(e->rcpt[i].addr), &mx[i]);
 	dns_wait(&d);
 	dns_close(&d);
+	for (i = 0; i < e->n; i++) /* one question per domain */
+		if ((j = first_of_domain(e, i)) != i)
+			mx[i] = mx[j];
 	return 0;
 }
 
@@ -671,8 +683,7 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 	char *claimed = calloc(e->n, 1);
 	pid_t *group_of = calloc(e->n, sizeof(*group_of)), pid;
 
-	if (mx == NULL || idx == NULL || claimed == NULL || group_of == NULL ||
-	    lookup_mx(e, mx) == -1) {
+	if (mx == NULL || idx == NULL || claimed == NULL || group_of == NULL) {
 		for (i = 0; i < e->n; i++)
 			set_result(&res[i], O_DEFERRED, "-",
 			    "local trouble (memory or DNS set-up)");
@@ -686,6 +697,14 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 			set_result(&res[i], O_DEFERRED, dom,
 			    "held until an ETRN for the domain (hold_domains)");
 		claimed[i] = res[i].o != O_PENDING;
+	}
+	/* held mail asks DNS nothing: a dial-up site's domains wait */
+	if (memchr(claimed, 0, e->n) != NULL && lookup_mx(e, res, mx) == -1) {
+		for (i = 0; i < e->n; i++)
+			if (!claimed[i])
+				set_result(&res[i], O_DEFERRED, "-",
+				    "local trouble (DNS set-up)");
+		goto out;
 	}
 	for (i = 0; i < e->n; i++) {
 		if (claimed[i])
@@ -731,10 +750,10 @@ out:
 
 /* ---- bounces: lib/bounce ---- */
 
-/* The report for the recipients marked in which. */
+/* The report for the recipients marked to bounce. */
 static int
 bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
-    const struct result *res, const int *which, int mess)
+    const struct result *res, int mess)
 {
 	struct bounce_rcpt *r = calloc(e->n, sizeof(*r));
 	size_t i, n = 0;
@@ -743,7 +762,7 @@ bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
 	if (r == NULL)
 		return -1;
 	for (i = 0; i < e->n; i++)
-		if (which[i])
+		if (res[i].bounce)
 			r[n++] =
 			    (struct bounce_rcpt) { e->rcpt[i].addr, res[i].host,
 				    res[i].text, res[i].o == O_FAILED };
@@ -755,8 +774,7 @@ bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
 /* ---- one entry ---- */
 
 static void
-log_results(
-    const struct queue_entry *e, const struct result *res, const int *bounced)
+log_results(const struct queue_entry *e, const struct result *res)
 {
 	char reply[256];
 	size_t i;
@@ -767,9 +785,9 @@ log_results(
 		log_info("remote id=%s rcpt=<%s> host=%s reply=\"%s\" "
 			 "decision=%s",
 		    e->id, e->rcpt[i].addr, res[i].host, reply,
-		    res[i].o == O_DONE ? "delivered"
-			: bounced[i]   ? "bounced"
-				       : "deferred");
+		    res[i].o == O_DONE	? "delivered"
+			: res[i].bounce ? "bounced"
+					: "deferred");
 	}
 }
 
@@ -782,33 +800,24 @@ static int
 settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
     int mess, int reserved)
 {
-	int *bounced = calloc(e->n + 1, sizeof(int)), any = 0;
 	time_t now = time(NULL);
-	int expired = now - e->created >= conf.queue_lifetime;
+	int expired = now - e->created >= conf.queue_lifetime, any = 0;
 	size_t i, kept = 0;
 	long long k;
 
-	if (bounced == NULL) { /* keep every recipient: none is lost */
-		for (i = 0; i < e->n; i++)
-			if (res[i].o == O_DONE)
-				log_error("id=%s: out of memory after delivery",
-				    e->id);
-		queue_unreserve(conf.spool, e->id, reserved);
-		return -1;
-	}
 	for (i = 0; i < e->n; i++)
-		any |= bounced[i] =
+		any |= res[i].bounce =
 		    res[i].o == O_FAILED || (res[i].o != O_DONE && expired);
-	if (any && bounce(ctx, e, res, bounced, mess) == -1) {
+	if (any && bounce(ctx, e, res, mess) == -1) {
 		log_error("id=%s: cannot write the bounce: %s", e->id,
 		    strerror(errno));
 		for (i = 0; i < e->n; i++) /* keep them for next time */
-			if (bounced[i])
-				res[i].o = O_DEFERRED, bounced[i] = 0;
+			if (res[i].bounce)
+				res[i].o = O_DEFERRED, res[i].bounce = 0;
 	}
-	log_results(e, res, bounced);
+	log_results(e, res);
 	for (i = 0; i < e->n; i++) {
-		if (res[i].o == O_DONE || bounced[i]) {
+		if (res[i].o == O_DONE || res[i].bounce) {
 			free(e->rcpt[i].addr);
 			free(e->rcpt[i].via);
 			free(e->rcpt[i].error);
@@ -823,7 +832,6 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 		kept++;
 	}
 	e->n = kept;
-	free(bounced);
 	if (kept == 0) {
 		queue_unreserve(conf.spool, e->id, reserved);
 		if (queue_remove(conf.spool, e->id) == 0)
@@ -882,11 +890,10 @@ drop_envelope(const char *id)
 static int
 process(const struct deliver_ctx *ctx, const char *id)
 {
-	char path[PATH_MAX];
 	struct queue_entry e;
 	struct result *res;
 	struct stat st, ist;
-	int mess, lock, reserved, r = 0;
+	int mess, lock, info, reserved, r = 0;
 	size_t nres;
 
 	if ((lock = queue_lock(conf.spool, id)) == -1) {
@@ -904,17 +911,11 @@ process(const struct deliver_ctx *ctx, const char *id)
 		close(lock);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "%s/queue/mess/%s", conf.spool, id);
-	if ((mess = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(mess, &st) == -1) {
-		log_error("id=%s: no message file: %s", id, strerror(errno));
-		queue_entry_free(&e);
-		close(lock);
-		return 0;
-	}
+	mess = lock; /* the lock is held on the message file, open */
 	nres = e.n;
-	snprintf(path, sizeof(path), "%s/queue/info/%s", conf.spool, id);
-	if (stat(path, &ist) == -1 ||
+	if (fstat(mess, &st) == -1 ||
+	    (info = queue_open(conf.spool, "info", id)) == -1 ||
+	    fstat(info, &ist) == -1 || close(info) == -1 ||
 	    (reserved = queue_reserve(
 		 conf.spool, id, envelope_room(&e, ist.st_size))) == -1) {
 		log_error("id=%s: cannot reserve spool space for the entry's "
@@ -931,7 +932,6 @@ process(const struct deliver_ctx *ctx, const char *id)
 		r = settle(ctx, &e, res, mess, reserved);
 		munmap(res, nres * sizeof(*res));
 	}
-	close(mess);
 	queue_entry_free(&e);
 	close(lock);
 	return r;
@@ -962,9 +962,10 @@ due(const char *id, int flush)
 
 /*
  * One round of the runner: every due entry is started once, in a process
- * of its own, remote_concurrency at a time; the queue is looked at again
- * whenever one ends (and every WAIT_STEP_MS), so new mail and other
- * destinations never wait for a slow one.
+ * of its own, remote_concurrency at a time, as the queue's listing is
+ * worked through; at its end the queue is listed again, so mail queued
+ * meanwhile goes out in the same round, and a slow destination holds
+ * only its own process.
  */
 struct round {
 	const struct deliver_ctx *ctx;
@@ -1177,14 +1178,11 @@ run(const char *only, int flush)
 {
 	struct db users, domains;
 	struct deliver_ctx ctx;
-	char path[PATH_MAX];
 	sigset_t chld;
 	int lock, round, done;
 
-	if (queue_init(conf.spool) == -1)
-		return EXIT_TEMP;
-	snprintf(path, sizeof(path), "%s/queue/lock", conf.spool);
-	if ((lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+	if (queue_init(conf.spool) == -1 ||
+	    (lock = queue_runner_lock(conf.spool)) == -1)
 		return EXIT_TEMP;
 	if (flock(lock, LOCK_EX | LOCK_NB) == -1)
 		return errno == EWOULDBLOCK ? 0 : EXIT_TEMP;
@@ -1267,15 +1265,13 @@ list(void)
 static int
 show(const char *id)
 {
-	char path[PATH_MAX], buf[65536];
 	const char *parts[] = { "info", "mess" };
+	char buf[65536];
 	ssize_t r;
 	int i, fd;
 
 	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/queue/%s/%s", conf.spool,
-		    parts[i], id);
-		if (strchr(id, '/') || (fd = open(path, O_RDONLY)) == -1) {
+		if ((fd = queue_open(conf.spool, parts[i], id)) == -1) {
 			fprintf(stderr, "remote-send: no entry %s\n", id);
 			return EXIT_PERM;
 		}
@@ -1324,10 +1320,12 @@ flush_all(void)
 static int
 entry_exists(const char *id)
 {
-	char path[PATH_MAX];
+	int fd = queue_open(conf.spool, "info", id);
 
-	snprintf(path, sizeof(path), "%s/queue/info/%s", conf.spool, id);
-	return access(path, F_OK) == 0;
+	if (fd == -1)
+		return 0;
+	close(fd);
+	return 1;
 }
 
 /* --remove: waits for a delivery of the entry to end, then removes it. */
@@ -1336,10 +1334,6 @@ remove_entry(const char *id)
 {
 	int lock, tries;
 
-	if (strchr(id, '/') != NULL || id[0] == '.' || id[0] == '\0') {
-		fprintf(stderr, "remote-send: no entry %s\n", id);
-		return EXIT_PERM;
-	}
 	for (tries = 0; (lock = queue_lock(conf.spool, id)) == -1 &&
 	     errno == EBUSY && tries < 50;
 	     tries++)
@@ -1348,6 +1342,10 @@ remove_entry(const char *id)
 		fprintf(stderr,
 		    "remote-send: %s is being delivered; try again\n", id);
 		return EXIT_TEMP;
+	}
+	if (lock == -1 && errno == EINVAL) {
+		fprintf(stderr, "remote-send: no entry %s\n", id);
+		return EXIT_PERM;
 	}
 	if (lock == -1 && errno != ENOENT) {
 		fprintf(stderr, "remote-send: cannot remove %s: %s\n", id,
@@ -1377,7 +1375,7 @@ etrn(const char *hostport, const char *domain)
 {
 	char host[DNS_NAME_MAX + 1];
 	struct dns_addrs a;
-	struct reply r;
+	struct smtpc_reply r;
 	struct buf b;
 	struct dns d;
 	size_t k;
@@ -1399,10 +1397,8 @@ etrn(const char *hostport, const char *domain)
 			continue;
 		buf_init(&b, fd, fd, SMTPC_T_GREETING);
 		buf_set_deadline(&b, SESSION_DEADLINE);
-		if (reply_read(&b, &r, SMTPC_T_GREETING) / 100 == 2 &&
-		    (command(&b, &r, "EHLO %s\r\n", conf.hostname) / 100 == 2 ||
-			command(&b, &r, "HELO %s\r\n", conf.hostname) / 100 ==
-			    2)) {
+		if (smtpc_read(&b, &r, SMTPC_T_GREETING) / 100 == 2 &&
+		    ehlo(&b, &r)) {
 			c = command(&b, &r, "ETRN %s\r\n", domain);
 			printf("%s\n", r.text);
 			command(&b, &r, "QUIT\r\n", NULL);
