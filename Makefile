@@ -9,14 +9,14 @@ BUILD ?= build
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = libbsd-overlay libcares libtls
+PKGS = opendkim libbsd-overlay libcares libtls libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # The servers start once per connection, so they are linked statically
 # by default: no dynamic loader at every start (half the start-up CPU)
 # and no shared libc pages in each process. `make STATIC=` links
 # dynamically; the sanitizer build always does.
 STATIC ?= -static
-LIBS_USED = libbsd-overlay libcares libtls
+LIBS_USED = opendkim libbsd-overlay libcares libtls libcrypto
 PKG_LIBS := $(shell pkg-config $(if $(STATIC),--static) --libs \
 	$(LIBS_USED) 2>/dev/null) -lcdb -lcrypt -lresolv
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -112,7 +112,8 @@ check-run:
 
 bench: deps
 	@sh .ci/install-deps bench
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/lookup
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/lookup \
+		$(BUILD)/bench/dkimsign
 	@$(MAKE) --no-print-directory bench-run
 
 # Inside a network namespace of its own: only loopback, nothing leaks.

@@ -8,15 +8,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "conf.h"
+#include "db.h"
+#include "dkimkey.h"
+#include "dkimsign.h"
+#include "srs.h"
 #include "tables.h"
+#include "users.h"
 
 #define USAGE                                                                  \
 	"usage: cdbmake-users [-C dir] [users | domains | relay | all]\n"      \
-	"       cdbmake-users --hash\n"
+	"       cdbmake-users --hash\n"                                        \
+	"       cdbmake-users [-C dir] --dkim-keygen domain [selector]\n"
 
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
@@ -77,6 +85,113 @@ make_hash(void)
 	return 0;
 }
 
+/* A directory of the key tree, made for the run user (the spool's). */
+static void
+key_dir(const char *path, const struct stat *owner)
+{
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		err(EXIT_TEMP, "fatal: %s", path);
+	if (owner != NULL && chown(path, owner->st_uid, owner->st_gid) == -1)
+		err(EXIT_TEMP, "fatal: %s", path);
+}
+
+/* Prints a TXT record in zone-file form, in strings of <= 255 octets. */
+static void
+print_record(const char *name, const char *text)
+{
+	size_t n = strlen(text), i;
+
+	printf("%s IN TXT (", name);
+	for (i = 0; i < n; i += 250)
+		printf(" \"%.*s\"", (int)(n - i < 250 ? n - i : 250), text + i);
+	printf(" )\n");
+}
+
+/* Makes the keys the selector lacks and prints the records of both. */
+static int
+dkim_keygen(const char *dir, const char *name, const char *selector)
+{
+	char why[CONF_ERR_MAX], domain[ADDR_DOMAIN_MAX + 1], path[PATH_MAX];
+	char rec[DKIMKEY_RECORD_MAX], dns[600];
+	struct stat spool, *owner = NULL;
+	struct conf conf;
+	struct db domains;
+	int i, local;
+
+	if (conf_load(&conf, dir, why, sizeof(why)) == -1)
+		errx(EXIT_PERM, "fatal: %s", why);
+	if (selector == NULL)
+		selector = conf.dkim_selector;
+	if (addr_domain_normalize(name, domain, sizeof(domain)) == -1 ||
+	    domain[0] == '[')
+		errx(EXIT_PERM, "fatal: %s: not a domain name", name);
+	if (db_open_at(&domains, dir, "domains.cdb") == -1)
+		err(EXIT_TEMP, "fatal: %s/domains.cdb", dir);
+	local = users_domain_is_local(&domains, domain);
+	db_close(&domains);
+	if (local != 1)
+		errx(local == 0 ? EXIT_PERM : EXIT_TEMP,
+		    "fatal: %s is not in domains.cdb: add it to %s/domains "
+		    "and run cdbmake-users first",
+		    domain, dir);
+	if (geteuid() == 0 && stat(conf.spool, &spool) == 0)
+		owner = &spool; /* the servers run as the spool's owner */
+	snprintf(path, sizeof(path), "%s/dkim", dir);
+	key_dir(path, owner);
+	snprintf(path, sizeof(path), "%s/dkim/%s", dir, domain);
+	key_dir(path, owner);
+	for (i = 0; i < 2; i++) {
+		if (dkimsign_key_path(path, sizeof(path), dir, domain, selector,
+			dkimsign_kinds[i]) == -1)
+			err(EXIT_PERM, "fatal: %s: %s", domain, selector);
+		if (access(path, F_OK) == 0)
+			fprintf(
+			    stderr, "cdbmake-users: %s exists, kept\n", path);
+		else if (dkimkey_generate(path, dkimsign_kinds[i]) == -1 ||
+		    (owner != NULL &&
+			chown(path, owner->st_uid, owner->st_gid) == -1))
+			err(EXIT_TEMP, "fatal: %s", path);
+		else
+			fprintf(stderr, "cdbmake-users: %s made\n", path);
+		if (dkimkey_record(path, dkimsign_kinds[i], rec, sizeof(rec)) ==
+		    -1)
+			err(EXIT_TEMP, "fatal: %s", path);
+		snprintf(dns, sizeof(dns), "%s-%s._domainkey.%s.", selector,
+		    dkimsign_kinds[i], domain);
+		print_record(dns, rec);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EXIT_TEMP, "fatal: unable to write the records");
+	return 0;
+}
+
+/*
+ * Forwards need the SRS secret (see srs.h): the first compile makes
+ * one, for the run user, so a new site forwards correctly from the start.
+ */
+static void
+make_srs_secret(const char *dir)
+{
+	char why[CONF_ERR_MAX], path[PATH_MAX];
+	struct stat spool;
+	struct conf conf;
+
+	snprintf(path, sizeof(path), "%s/srs.secret", dir);
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return;
+	if (conf_load(&conf, dir, why, sizeof(why)) == -1)
+		errx(EXIT_PERM, "fatal: %s", why);
+	if (srs_make_secret(dir) == -1)
+		err(EXIT_TEMP, "fatal: %s", path);
+	if (geteuid() == 0 && stat(conf.spool, &spool) == 0 &&
+	    chown(path, spool.st_uid, spool.st_gid) == -1)
+		err(EXIT_TEMP, "fatal: %s", path);
+	fprintf(stderr,
+	    "cdbmake-users: %s made: the key of the SRS senders of "
+	    "forwarded mail; keep it secret\n",
+	    path);
+}
+
 static unsigned
 parse_which(const char *s)
 {
@@ -97,10 +212,19 @@ main(int argc, char **argv)
 {
 	const char *dir = CONFDIR;
 	unsigned which = TABLES_ALL;
-	int ch, r;
+	int ch, r, i, keygen = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--hash") == 0)
 		return make_hash();
+	/* getopt knows no long options: take this one out first */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--dkim-keygen") == 0) {
+			keygen = 1;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			break;
+		}
 	while ((ch = getopt(argc, argv, "C:")) != -1) {
 		switch (ch) {
 		case 'C':
@@ -112,6 +236,10 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (keygen)
+		return argc == 1 || argc == 2
+		    ? dkim_keygen(dir, argv[0], argc == 2 ? argv[1] : NULL)
+		    : (usage(), 1);
 	if (argc > 1)
 		usage();
 	if (argc == 1)
@@ -122,5 +250,6 @@ main(int argc, char **argv)
 		    EXIT_PERM, "fatal: errors found, databases left unchanged");
 	if (r == -1)
 		errx(EXIT_TEMP, "fatal: databases not (all) written");
+	make_srs_secret(dir);
 	return 0;
 }

@@ -19,11 +19,14 @@
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
+#include "dkimsign.h"
+#include "log.h"
 #include "queue.h"
 #include "runner.h"
 #include "rfc5322.h"
 #include "sasl.h"
 #include "spool.h"
+#include "srs.h"
 #include "users.h"
 
 #define USAGE                                                                  \
@@ -44,6 +47,7 @@ struct inject {
 	size_t hlen;
 	int has_date, has_msgid, has_from;
 	size_t nrcpt;
+	uid_t uid; /* who ran us, before root becomes the spool's owner */
 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -307,7 +311,7 @@ added_fields(struct inject *in, struct deliver_msg *m, const char *user)
 	n = snprintf(buf, sizeof(buf),
 	    "Received: (from %s uid %ld)\n\tby %s (yubin queue-inject) id %s;"
 	    "\n\t%s\n",
-	    user, (long)getuid(), in->conf.hostname, m->id, date);
+	    user, (long)in->uid, in->conf.hostname, m->id, date);
 	write_or_die(m, buf, (size_t)n);
 	if (!in->has_date) {
 		n = snprintf(buf, sizeof(buf), "Date: %s\n", date);
@@ -462,6 +466,36 @@ options(struct inject *in, int argc, char **argv, const char **dir,
 	}
 }
 
+/* The SRS secrets, for forwards; NULL (forwards keep their sender). */
+static const struct srs *
+load_srs(struct inject *in)
+{
+	static struct srs srs;
+	int r = srs_load(&srs, in->conf.dir, in->conf.srs_domain);
+
+	if (r == -1) /* mail still flows; forwards keep their sender */
+		log_error("%s/srs.secret: %s: forwards keep their sender",
+		    in->conf.dir, strerror(errno));
+	return r == 1 ? &srs : NULL;
+}
+
+/* Mail for other hosts is DKIM-signed before it is queued. */
+static void
+sign_outgoing(struct inject *in, struct deliver_msg *m)
+{
+	char why[DKIMSIGN_WHY_MAX];
+
+	if (deliver_plan_maildirs(&in->plan) == in->plan.n)
+		return;
+	if (deliver_sign(m, in->conf.dir, in->conf.dkim_selector, why,
+		sizeof(why)) == -1) {
+		log_error("message %s: cannot DKIM-sign: %s", m->id, why);
+		deliver_abort(m);
+		die(EX_TEMPFAIL, "cannot DKIM-sign the message: %s", why);
+	}
+	log_info("message %s: %s", m->id, why);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -476,13 +510,18 @@ main(int argc, char **argv)
 	options(&in, argc, argv, &dir, &fflag);
 	if (conf_load(&in.conf, dir, err, sizeof(err)) == -1)
 		die(EX_TEMPFAIL, "%s", err);
+	in.uid = getuid();
 	user = invoking_user();
 	/* the databases first: users.cdb may be readable by root only */
 	open_db(&in, &in.users, "users.cdb");
 	open_db(&in, &in.domains, "domains.cdb");
 	become_spool_owner(in.conf.spool);
-	in.ctx = (struct deliver_ctx) { &in.users, &in.domains, in.conf.spool,
-		in.conf.hostname };
+	log_open("queue-inject", in.conf.log); /* as the owner: its file */
+	in.ctx = (struct deliver_ctx) { .users = &in.users,
+		.domains = &in.domains,
+		.spool = in.conf.spool,
+		.hostname = in.conf.hostname,
+		.srs = load_srs(&in) };
 	deliver_plan_init(&in.plan);
 	set_sender(&in, fflag, user);
 	for (i = optind; i < argc; i++)
@@ -501,6 +540,7 @@ main(int argc, char **argv)
 	if (in.hlen > 0 && in.header[in.hlen - 1] != '\n')
 		write_or_die(&m, "\n", 1);
 	copy_body(&in, &m, &size);
+	sign_outgoing(&in, &m);
 	if (deliver_commit(&m, in.sender) == -1)
 		die(EX_TEMPFAIL, "cannot deliver the message: %s",
 		    strerror(errno));

@@ -33,6 +33,7 @@
 #include "smtpc.h"
 #include "smtpdata.h"
 #include "spool.h"
+#include "srs.h"
 #include "tlsio.h"
 
 #define USAGE                                                                  \
@@ -1168,6 +1169,18 @@ open_db(struct db *d, const char *name)
 	return -1;
 }
 
+/* The SRS secrets, so a bounce for a forward goes to its real sender. */
+static const struct srs *
+load_srs(void)
+{
+	static struct srs srs;
+	int r = srs_load(&srs, conf.dir, conf.srs_domain);
+
+	if (r == -1)
+		log_error("%s/srs.secret: %s", conf.dir, strerror(errno));
+	return r == 1 ? &srs : NULL;
+}
+
 /*
  * Runs the queue until nothing is due. One runner at a time: a second
  * one finds the lock taken and leaves the work to the first, which looks
@@ -1189,8 +1202,11 @@ run(const char *only, int flush)
 	if (open_db(&users, "users.cdb") == -1 ||
 	    open_db(&domains, "domains.cdb") == -1)
 		return EXIT_TEMP;
-	ctx = (struct deliver_ctx) { &users, &domains, conf.spool,
-		conf.hostname };
+	ctx = (struct deliver_ctx) { .users = &users,
+		.domains = &domains,
+		.spool = conf.spool,
+		.hostname = conf.hostname,
+		.srs = load_srs() };
 	if ((done = queue_remove_orphans(conf.spool, 86400)) > 0)
 		log_warn("removed %d message files left by a crash", done);
 	sigemptyset(&chld);

@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
+#include "dkimsign.h"
 #include "log.h"
 #include "peer.h"
 #include "rfc5322.h"
@@ -32,6 +33,7 @@
 #include "sasl.h"
 #include "server.h"
 #include "smtpdata.h"
+#include "srs.h"
 #include "tlsio.h"
 #include "users.h"
 
@@ -64,12 +66,14 @@ struct session {
 	char helo[256];
 	int esmtp;
 	char auth_user[ADDR_MAX];
+	struct account auth_account; /* whom auth_user names */
 	int cleartext_ok;
 	int relay_client; /* -1: not yet looked up */
 	int bad, auth_failures;
 	int etrns;
 	unsigned messages;
 	struct db users, domains, relay;
+	struct srs srs; /* SRS secrets: forwards and their bounces */
 	struct deliver_ctx ctx;
 	/* the transaction */
 	char sender[ADDR_MAX];
@@ -272,6 +276,7 @@ auth_login_check(struct session *s, const char *user, char *pass)
 	explicit_bzero(pass, strlen(pass));
 	if (r == 1) {
 		strlcpy(s->auth_user, a.key, sizeof(s->auth_user));
+		s->auth_account = a;
 		s->relay_client = -1;
 		log_info("smtp auth client=%s user=%s result=ok", s->peer.text,
 		    a.key);
@@ -420,9 +425,27 @@ mail_params(struct session *s, char *p)
 	return 0;
 }
 
+/*
+ * An authenticated user sends only as addresses that are theirs (see
+ * deliver_reaches): 1 yes, 0 no, -1 the lookup failed. The null sender
+ * is nobody's, so anybody's.
+ */
+static int
+sender_is_own(struct session *s, const struct addr *a)
+{
+	int local;
+
+	if (s->auth_user[0] == '\0' || !conf.sender_check || a->null)
+		return 1;
+	if ((local = users_domain_is_local(&s->domains, a->domain)) != 1)
+		return local;
+	return deliver_reaches(&s->ctx, &s->auth_account, a->local, a->domain);
+}
+
 static void
 cmd_mail(struct session *s, char *arg)
 {
+	int own;
 	const char *rest, *why;
 	char *path = after_keyword(arg, "FROM:");
 	struct addr a;
@@ -439,6 +462,22 @@ cmd_mail(struct session *s, char *arg)
 	if (mail_params(s, (char *)rest) == -1)
 		return;
 	addr_format(&a, s->sender, sizeof(s->sender));
+	if ((own = sender_is_own(s, &a)) != 1) {
+		log_info("smtp mail client=%s auth=%s from=<%s> result=refused "
+			 "reason=%s",
+		    s->peer.text, s->auth_user, s->sender,
+		    own == 0 ? "not-own-sender" : "users-error");
+		s->sender[0] = '\0';
+		if (own == 0)
+			reply(553,
+			    "5.7.1 Sender address not yours: you are "
+			    "logged in as %s",
+			    s->auth_user);
+		else
+			reply(451,
+			    "4.3.0 Temporary local problem, try again later");
+		return;
+	}
 	s->state = S_MAIL;
 	reply(250, "2.1.0 Ok");
 }
@@ -496,6 +535,44 @@ rcpt_local(struct session *s, struct addr *a, const char *rcpt)
 		rcpt_accepted(s, rcpt, "local");
 }
 
+/*
+ * A bounce (or a reply) to the SRS sender of a mail we forwarded: it
+ * goes on to the original sender when the hash is one of ours and the
+ * address is recent, whoever the client is; anything else is refused.
+ */
+static void
+rcpt_srs(struct session *s, const struct addr *a, const char *rcpt)
+{
+	char orig[ADDR_MAX], text[100];
+	const char *why;
+	struct addr o;
+
+	if (srs_reverse(s->ctx.srs, a->local, time(NULL), orig, sizeof(orig),
+		&why) == 0 &&
+	    (addr_parse(orig, &o, &why) == -1 || addr_is_relay_trick(&o)))
+		why = "malformed"; /* a good hash over a bad address */
+	else if (why == NULL)
+		why = "";
+	if (why[0] != '\0') {
+		log_info("smtp rcpt client=%s from=<%s> to=<%s> "
+			 "result=refused reason=srs-%s",
+		    s->peer.text, s->sender, rcpt,
+		    strcmp(why, "bad hash") == 0 ? "bad-hash" : why);
+		snprintf(
+		    text, sizeof(text), "5.7.1 Invalid SRS address (%s)", why);
+		bad_command(s, 550, text);
+		return;
+	}
+	addr_format(&o, orig, sizeof(orig));
+	if (users_domain_is_local(&s->domains, o.domain) == 1)
+		rcpt_local(s, &o, orig);
+	else if (deliver_plan_remote(&s->plan, orig) == -1)
+		rcpt_refused(s, rcpt, "local-error", 451,
+		    "4.3.0 Temporary local problem, try again later");
+	else
+		rcpt_accepted(s, rcpt, "srs");
+}
+
 static void
 cmd_rcpt(struct session *s, char *arg)
 {
@@ -533,6 +610,11 @@ cmd_rcpt(struct session *s, char *arg)
 		else
 			rcpt_refused(s, rcpt, "unqualified", 501,
 			    "5.1.3 Recipient address must have a domain");
+		return;
+	}
+	if (s->ctx.srs != NULL && srs_is_srs0(a.local) &&
+	    strcasecmp(a.domain, conf.srs_domain) == 0) {
+		rcpt_srs(s, &a, rcpt);
 		return;
 	}
 	local = users_domain_is_local(&s->domains, a.domain);
@@ -666,11 +748,56 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 	    rcpt[0] ? ">" : "", date);
 }
 
+/*
+ * What an authenticated user writes in From: must be theirs too, or a
+ * signature of ours would vouch for a forgery. 1 own (or no From:), 0
+ * not, -1 error.
+ */
+static int
+from_is_own(struct session *s, struct deliver_msg *m)
+{
+	char value[1000], addr[ADDR_MAX];
+	const char *why;
+	struct addr a;
+	int r;
+
+	if (s->auth_user[0] == '\0' || !conf.sender_check)
+		return 1;
+	if ((r = deliver_field(m, "from", value, sizeof(value))) == -2)
+		return -1;
+	if (r == 0)
+		return 1;
+	if (r == -1 || rfc5322_mailbox(value, addr, sizeof(addr)) == -1 ||
+	    addr_parse(addr, &a, &why) == -1 || a.domain[0] == '\0')
+		return 0; /* two From:, a list, or no address in it */
+	return sender_is_own(s, &a);
+}
+
+/*
+ * Mail from our own users that leaves for other hosts is DKIM-signed
+ * before it is queued; -1 when it cannot be signed now (a bad key).
+ */
+static int
+sign_outgoing(struct session *s, struct deliver_msg *m)
+{
+	char why[DKIMSIGN_WHY_MAX];
+	int r;
+
+	if (deliver_plan_maildirs(&s->plan) == s->plan.n || !relay_ok(s))
+		return 0;
+	r = deliver_sign(m, conf.dir, conf.dkim_selector, why, sizeof(why));
+	if (r == -1)
+		log_error("message %s: cannot DKIM-sign: %s", m->id, why);
+	else
+		log_info("message %s: %s", m->id, why);
+	return r;
+}
+
 static void
 data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 {
 	const char *result = "delivered";
-	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n;
+	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n, own;
 
 	if (d->dec.bad_eol) {
 		deliver_abort(m);
@@ -692,6 +819,21 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		deliver_abort(m);
 		reply(554, "5.4.6 Mail forwarding loop for %s", d->loop);
 		result = "refused-loop";
+	} else if ((own = from_is_own(s, m)) != 1) {
+		deliver_abort(m);
+		if (own == 0)
+			reply(553,
+			    "5.7.1 From: address not yours: you are "
+			    "logged in as %s",
+			    s->auth_user);
+		else
+			reply(451,
+			    "4.3.0 Temporary local problem, try again later");
+		result = own == 0 ? "refused-from-not-own" : "error";
+	} else if (sign_outgoing(s, m) == -1) {
+		deliver_abort(m);
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		result = "error-dkim";
 	} else if (deliver_commit(m, s->sender) == -1) {
 		log_error("message %s: %s", m->id, strerror(errno));
 		reply(451, "4.3.0 Temporary local problem, try again later");
@@ -1025,6 +1167,7 @@ static void
 start(struct session *s)
 {
 	char err[CONF_ERR_MAX];
+	int r;
 
 	peer_get(&s->peer);
 	s->relay_client = -1;
@@ -1049,6 +1192,12 @@ start(struct session *s)
 	s->ctx.domains = &s->domains;
 	s->ctx.spool = conf.spool;
 	s->ctx.hostname = conf.hostname;
+	/* without it mail still flows; forwards keep their sender */
+	if ((r = srs_load(&s->srs, conf.dir, conf.srs_domain)) == -1)
+		log_error("%s/srs.secret: %s: forwards keep their sender, "
+			  "SRS bounces are refused",
+		    conf.dir, strerror(errno));
+	s->ctx.srs = r == 1 ? &s->srs : NULL;
 	s->cleartext_ok = server_cleartext_ok(&conf, &s->peer);
 	log_info("smtp connect client=%s%s", s->peer.text,
 	    s->submission ? " submission" : "");

@@ -2,12 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "bounce.h"
 #include "rfc5322.h"
+#include "srs.h"
 #include "users.h"
 
 #define BOUNCE_TEXT_MAX 2048 /* of one recipient's reply, what is shown */
@@ -22,6 +24,35 @@ bounce_original_header(int mess, char *buf, size_t size)
 	buf[n > 0 ? n : 0] = '\0';
 	if ((end = strstr(buf, "\n\n")) != NULL)
 		end[1] = '\0';
+}
+
+/*
+ * The Status: of a recipient (RFC 3464 2.3.4): the enhanced status code
+ * the remote host gave in its last reply line (RFC 3463: "550 5.1.1"),
+ * when its class matches the reply's; else 5.0.0 for a refusal and
+ * 4.4.7 (delivery time expired) for mail that waited too long.
+ */
+static void
+bounce_status(const struct bounce_rcpt *r, char *buf, size_t size)
+{
+	const char *line = strrchr(r->text, '\n'), *p;
+	size_t n;
+
+	line = line ? line + 1 : r->text;
+	snprintf(buf, size, "%s", r->permanent ? "5.0.0" : "4.4.7");
+	if (!r->permanent || strlen(line) < 9 || line[0] != '5' ||
+	    (line[3] != ' ' && line[3] != '-') || line[4] != '5' ||
+	    line[5] != '.')
+		return;
+	p = line + 6;
+	n = strspn(p, "0123456789");
+	if (n < 1 || n > 3 || p[n] != '.')
+		return;
+	p += n + 1;
+	n = strspn(p, "0123456789");
+	if (n < 1 || n > 3 || (p[n] != '\0' && p[n] != ' '))
+		return;
+	snprintf(buf, size, "%.*s", (int)(p + n - (line + 4)), line + 4);
 }
 
 /* Diagnostic-Code: a multi-line reply folded into one header field. */
@@ -51,7 +82,7 @@ bounce_report(struct deliver_msg *m, const char *hostname,
     int mess)
 {
 	static char buf[65536];
-	char date[RFC5322_DATE_MAX], boundary[400];
+	char date[RFC5322_DATE_MAX], boundary[400], status[16];
 	size_t i;
 	int n;
 
@@ -80,12 +111,11 @@ bounce_report(struct deliver_msg *m, const char *hostname,
 	    boundary, hostname, e->id);
 	deliver_write(m, buf, (size_t)n);
 	for (i = 0; i < nr; i++) {
+		bounce_status(&r[i], status, sizeof(status));
 		n = snprintf(buf, sizeof(buf),
 		    "\nFinal-Recipient: rfc822; %s\nAction: failed\n"
 		    "Status: %s\nRemote-MTA: dns; %s\n",
-		    r[i].addr,
-		    r[i].permanent && r[i].text[0] == '5' ? "5.0.0" : "4.4.7",
-		    r[i].host);
+		    r[i].addr, status, r[i].host);
 		deliver_write(m, buf, (size_t)n);
 		bounce_diagnostic(m, r[i].text);
 	}
@@ -98,15 +128,40 @@ bounce_report(struct deliver_msg *m, const char *hostname,
 	deliver_write(m, buf, (size_t)n);
 }
 
+/*
+ * A forward's SRS sender (ours) stands for the original sender: the
+ * report goes to that one directly, not out and back in again.
+ */
+static const char *
+bounce_unwrap_srs(
+    const struct deliver_ctx *ctx, const char *sender, char *buf, size_t size)
+{
+	char local[ADDR_MAX];
+	const char *at = strrchr(sender, '@'), *why;
+
+	if (ctx->srs == NULL || at == NULL ||
+	    strcasecmp(at + 1, ctx->srs->domain) != 0 ||
+	    (size_t)(at - sender) >= sizeof(local))
+		return sender;
+	memcpy(local, sender, (size_t)(at - sender));
+	local[at - sender] = '\0';
+	if (!srs_is_srs0(local) ||
+	    srs_reverse(ctx->srs, local, time(NULL), buf, size, &why) == -1)
+		return sender;
+	return buf;
+}
+
 /* Where the report goes: the sender, else the local postmaster. */
 static int
 bounce_plan(struct deliver_plan *plan, const struct deliver_ctx *ctx,
     const char *sender)
 {
+	char orig[ADDR_MAX];
 	const char *why;
 	struct addr a;
 	int r = -1, local;
 
+	sender = bounce_unwrap_srs(ctx, sender, orig, sizeof(orig));
 	if (sender[0] == '\0' || addr_parse(sender, &a, &why) == -1)
 		r = deliver_plan_rcpt(
 		    plan, ctx, "postmaster", "", "postmaster");

@@ -70,6 +70,9 @@ static const struct conf_key conf_keys[] = {
 	K(tls_outbound, CT_TLSOUT, 0, 0),
 	K(smarthost_tls, CT_BOOL, 0, 1),
 	K(smarthost_insecure_cleartext_auth, CT_BOOL, 0, 1),
+	K(dkim_selector, CT_HOST, 0, 0),
+	K(srs_domain, CT_HOST, 0, 0),
+	K(sender_check, CT_BOOL, 0, 1),
 };
 
 void
@@ -91,6 +94,8 @@ conf_defaults(struct conf *c, const char *dir)
 	c->remote_port = 25;
 	c->remote_concurrency = 10;
 	c->queue_lifetime = 5 * 86400;
+	strlcpy(c->dkim_selector, "yubin", sizeof(c->dkim_selector));
+	c->sender_check = 1;
 }
 
 int
@@ -457,5 +462,7 @@ conf_load(struct conf *c, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s:%u: %s%s%s", path, t.lineno, what,
 		    what[0] ? " " : "", msg);
 	textfile_close(&t);
+	if (c->srs_domain[0] == '\0') /* after hostname, which it follows */
+		strlcpy(c->srs_domain, c->hostname, sizeof(c->srs_domain));
 	return (r == TEXTFILE_ERR || msg != NULL) ? -1 : 0;
 }

@@ -56,6 +56,9 @@ struct conf {
 	int smarthost_tls;	 /* STARTTLS to the smarthost, verified */
 	/* AUTH to the smarthost even without TLS: the password in clear */
 	int smarthost_insecure_cleartext_auth;
+	char dkim_selector[64]; /* DIR/dkim/DOMAIN/SELECTOR.{rsa,ed25519} */
+	char srs_domain[256];	/* forwards' SRS senders; default hostname */
+	int sender_check; /* AUTH users send only as their own addresses */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -1,20 +1,26 @@
 /* deliver: recipient plans and durable storage of one message. */
-/* copy_file_range(2) is a GNU extension in glibc. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "copyfile.h"
+#include "dkimsign.h"
 #include "deliver.h"
 #include "fsync.h"
+#include "log.h"
 #include "maildir.h"
+#include "rfc5322.h"
+#include "srs.h"
 #include "users.h"
 
 void
@@ -195,6 +201,38 @@ deliver_plan_remote(struct deliver_plan *p, const char *addr)
 	return plan_add(p, 1, addr, NULL);
 }
 
+int
+deliver_reaches(const struct deliver_ctx *c, const struct account *a,
+    const char *name, const char *domain)
+{
+	char lower[USERS_NAME_MAX + 1], dir[PATH_MAX];
+	struct deliver_plan p;
+	struct account found;
+	size_t i;
+	int r;
+
+	if (addr_lower(lower, name, sizeof(lower)) < sizeof(lower) &&
+	    users_name_ok(lower) &&
+	    (r = users_find(c->users, lower, domain, &found)) != 0) {
+		if (r == -1)
+			return -1;
+		if (strcmp(found.key, a->key) == 0)
+			return 1;
+	}
+	if (a->name[0] == '\0' ||
+	    users_maildir(c->spool, a, dir, sizeof(dir)) == -1)
+		return 0;
+	deliver_plan_init(&p);
+	r = deliver_plan_rcpt(&p, c, name, domain, "-");
+	if (r == DELIVER_UNKNOWN)
+		r = 0;
+	for (i = 0; r == 0 && i < p.n; i++)
+		if (!p.t[i].forward && strcmp(p.t[i].where, dir) == 0)
+			r = 1;
+	deliver_plan_free(&p);
+	return r;
+}
+
 size_t
 deliver_plan_maildirs(const struct deliver_plan *p)
 {
@@ -317,35 +355,6 @@ deliver_write(struct deliver_msg *m, const void *data, size_t len)
 	return 0;
 }
 
-/* Copies len octets from in at off to the end of out, in the kernel. */
-static int
-copy_range(int in, off_t off, int out, off_t len)
-{
-	char buf[65536];
-	ssize_t n;
-
-	while (len > 0) {
-		n = copy_file_range(in, &off, out, NULL, (size_t)len, 0);
-		if (n > 0) {
-			len -= n;
-			continue;
-		}
-		if (n == 0)
-			return errno = EIO, -1;
-		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
-		    errno != EOPNOTSUPP)
-			return -1;
-		/* fall back to read and write for the rest */
-		n = pread(in, buf,
-		    len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf), off);
-		if (n <= 0 || write(out, buf, (size_t)n) != n)
-			return n == 0 ? (errno = EIO, -1) : -1;
-		off += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* Another file system (a custom Maildir path): a copy of its own. */
 static int
 copy_into(struct deliver_msg *m, const char *maildir, const char *name)
@@ -358,7 +367,7 @@ copy_into(struct deliver_msg *m, const char *maildir, const char *name)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
 	    -1)
 		return -1;
-	if (copy_range(m->fd, 0, fd, m->octets) == 0 && fsync(fd) == 0 &&
+	if (copyfile_range(m->fd, 0, fd, m->octets) == 0 && fsync(fd) == 0 &&
 	    close(fd) == 0) {
 		fd = -1;
 		r = link(tmp, final);
@@ -417,9 +426,149 @@ commit_maildirs(struct deliver_msg *m, char *name, size_t size)
 	return 0;
 }
 
+/* The queued copy's own first fields, when it has any. */
+static int
+queue_head_write(struct deliver_msg *m, int qfd)
+{
+	size_t len = m->queue_head ? strlen(m->queue_head) : 0;
+	ssize_t w;
+
+	if (len == 0)
+		return 0;
+	if ((w = write(qfd, m->queue_head, len)) == (ssize_t)len)
+		return 0;
+	if (w >= 0)
+		errno = ENOSPC;
+	return -1;
+}
+
+/* The From: domain of text when it is one of ours, lower case; else 0. */
+static int
+local_from_domain(struct deliver_msg *m, const char *text, size_t len,
+    char *domain, size_t size, char *why, size_t whysize)
+{
+	char from[1000], addr[ADDR_MAX];
+	const char *at;
+	int r;
+
+	if (rfc5322_field(text, len, "from", from, sizeof(from)) != 1 ||
+	    rfc5322_mailbox(from, addr, sizeof(addr)) == -1) {
+		snprintf(why, whysize, "not signed: no single From: address");
+		return 0;
+	}
+	at = strrchr(addr, '@');
+	if (addr_domain_normalize(at + 1, domain, size) == -1 ||
+	    domain[0] == '[') {
+		snprintf(why, whysize, "not signed: From: domain not valid");
+		return 0;
+	}
+	if ((r = users_domain_is_local(m->ctx->domains, domain)) != 1) {
+		snprintf(why, whysize, "%s%s",
+		    r == 0 ? "not signed: From: " : "domains.cdb: ",
+		    r == 0 ? "not a local domain" : strerror(errno));
+		return r;
+	}
+	return 1;
+}
+
+/* The message as written so far, mapped: the text after the Maildir
+ * prefix, or NULL (errno). Unmap *map (*maplen octets) after. */
+static const char *
+message_text(struct deliver_msg *m, void **map, size_t *maplen)
+{
+	if (m->write_failed)
+		return errno = EIO, NULL;
+	if (deliver_flush(m) == -1)
+		return NULL;
+	*maplen = (size_t)m->octets;
+	*map = mmap(NULL, *maplen, PROT_READ, MAP_PRIVATE, m->fd, 0);
+	if (*map == MAP_FAILED)
+		return NULL;
+	return (const char *)*map + m->prefix;
+}
+
+int
+deliver_field(struct deliver_msg *m, const char *name, char *out, size_t size)
+{
+	const char *text;
+	size_t maplen;
+	void *map;
+	int r;
+
+	if ((text = message_text(m, &map, &maplen)) == NULL)
+		return -2;
+	r = rfc5322_field(
+	    text, (size_t)(m->octets - m->prefix), name, out, size);
+	munmap(map, maplen);
+	return r;
+}
+
+int
+deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
+    char *why, size_t whysize)
+{
+	char domain[ADDR_DOMAIN_MAX + 1];
+	const char *text;
+	size_t maplen;
+	void *map;
+	int r;
+
+	if (deliver_plan_maildirs(m->plan) == m->plan->n) {
+		snprintf(why, whysize, "not signed: no remote recipient");
+		return 0;
+	}
+	if ((text = message_text(m, &map, &maplen)) == NULL)
+		return snprintf(why, whysize, "%s", strerror(errno)), -1;
+	r = local_from_domain(m, text, (size_t)(m->octets - m->prefix), domain,
+	    sizeof(domain), why, whysize);
+	if (r == 1) {
+		free(m->queue_head);
+		r = dkimsign(dir, selector, domain, text,
+		    (size_t)(m->octets - m->prefix), &m->queue_head, why,
+		    whysize);
+	}
+	munmap(map, maplen);
+	return r;
+}
+
+/*
+ * The queue entry's sender: a forward re-sends someone else's mail from
+ * our address, so when the entry holds one and the sender is in another
+ * domain, the sender becomes an SRS address of ours (SPF at the
+ * destination then checks our domain, and a bounce finds its way back).
+ */
+static const char *
+queue_sender(struct deliver_msg *m, const char *sender, char *buf, size_t size)
+{
+	const struct deliver_plan *p = m->plan;
+	char domain[ADDR_DOMAIN_MAX + 1];
+	const char *at = strrchr(sender, '@');
+	size_t i;
+
+	if (m->ctx->srs == NULL || at == NULL)
+		return sender;
+	for (i = 0; i < p->n && !(p->t[i].forward && p->t[i].via); i++)
+		;
+	/* this host's own name is ours too (root@hostname, cron mail) */
+	if (i == p->n ||
+	    addr_domain_normalize(at + 1, domain, sizeof(domain)) == -1 ||
+	    strcasecmp(domain, m->ctx->hostname) == 0 ||
+	    strcasecmp(domain, m->ctx->srs->domain) == 0 ||
+	    users_domain_is_local(m->ctx->domains, domain) != 0)
+		return sender;
+	if (srs_forward(m->ctx->srs, sender, time(NULL), buf, size) == -1) {
+		log_warn("message %s: no SRS address for <%s>: %s", m->id,
+		    sender, strerror(errno));
+		return sender;
+	}
+	log_info("message %s: forwarded with sender <%s>", m->id, buf);
+	return buf;
+}
+
 static int
 commit_queue(struct deliver_msg *m, const char *sender)
 {
+	char srs_sender[ADDR_MAX + 64];
 	const struct deliver_plan *p = m->plan;
 	struct queue_rcpt rcpts[DELIVER_TARGETS_MAX];
 	size_t i, n = 0;
@@ -437,13 +586,20 @@ commit_queue(struct deliver_msg *m, const char *sender)
 		if (queue_init(m->ctx->spool) == -1 ||
 		    (qfd = queue_open_mess(m->ctx->spool, m->id)) == -1)
 			return -1;
-		if (copy_range(m->fd, m->prefix, qfd, m->octets - m->prefix) ==
-		    -1) {
+		if (queue_head_write(m, qfd) == -1 ||
+		    copyfile_range(
+			m->fd, m->prefix, qfd, m->octets - m->prefix) == -1) {
 			close(qfd);
 			return -1;
 		}
-	} else
+	} else {
+		if (m->queue_head != NULL &&
+		    (qfd = queue_prepend(
+			 m->ctx->spool, m->id, m->fd, m->queue_head)) == -1)
+			return -1;
 		m->fd = -1; /* queue_commit closes it */
+	}
+	sender = queue_sender(m, sender, srs_sender, sizeof(srs_sender));
 	return queue_commit(m->ctx->spool, m->id, qfd, sender, rcpts, n);
 }
 
@@ -473,6 +629,8 @@ deliver_commit(struct deliver_msg *m, const char *sender)
 	m->fd = -1;
 	if (m->tmp[0] != '\0')
 		unlink(m->tmp);
+	free(m->queue_head);
+	m->queue_head = NULL;
 	return 0;
 fail:
 	saved = errno;
@@ -490,6 +648,8 @@ deliver_abort(struct deliver_msg *m)
 	if (m->tmp[0] != '\0')
 		unlink(m->tmp);
 	m->tmp[0] = '\0';
+	free(m->queue_head);
+	m->queue_head = NULL;
 	if (m->ctx != NULL)
 		queue_abort(m->ctx->spool, m->id);
 }

@@ -21,10 +21,15 @@
 #define DELIVER_TARGETS_MAX 1000 /* destinations of one message */
 #define DELIVER_UNKNOWN 1
 
+struct srs;
+
 struct deliver_ctx {
 	struct db *users, *domains;
 	const char *spool;
 	const char *hostname;
+	/* forwards of mail from other domains leave with an SRS sender
+	 * made with this (NULL: they keep their sender) */
+	const struct srs *srs;
 };
 
 struct deliver_target {
@@ -49,6 +54,15 @@ void deliver_plan_free(struct deliver_plan *p);
  */
 int deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
     const char *name, const char *domain, const char *rcpt);
+/*
+ * 1 if mail to name@domain reaches account a: it is a's own address (a
+ * looked up under it), or an alias or catch-all whose targets lead into
+ * a's own Maildir. 0 if not, -1 on error. Used to decide which sender
+ * addresses an authenticated user may use.
+ */
+struct account;
+int deliver_reaches(const struct deliver_ctx *c, const struct account *a,
+    const char *name, const char *domain);
 /* Adds a remote recipient (relayed mail). */
 int deliver_plan_remote(struct deliver_plan *p, const char *addr);
 size_t deliver_plan_maildirs(const struct deliver_plan *p);
@@ -65,6 +79,7 @@ struct deliver_msg {
 	off_t octets, lfs; /* written so far, and how many were LF */
 	size_t blen;	   /* octets waiting in buf */
 	int write_failed;  /* a write failed: never committed then */
+	char *queue_head;  /* fields only the queued copy starts with */
 	char buf[65536];   /* one write(2) per 64 KiB, not one per line */
 };
 
@@ -77,6 +92,23 @@ int deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
     const struct deliver_plan *p, const char *sender, const char *received);
 /* Appends message text (LF line ends). */
 int deliver_write(struct deliver_msg *m, const void *data, size_t len);
+/*
+ * DKIM-signs the copy that goes to the queue, when there is one: when
+ * the message's From: names a single address in a local domain and that
+ * domain has keys under dir (see dkimsign.h), the signatures go in front
+ * of the queued message (Maildir copies stay as they came). Call it
+ * after the last deliver_write. Returns 1 signed, 0 not signed (why
+ * says why: no remote destination, not our From:, no key), -1 when it
+ * must not go out unsigned now: a key cannot be used (why, errno).
+ */
+int deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
+    char *why, size_t whysize);
+/*
+ * The value of header field name in the message written so far (see
+ * rfc5322_field): 1, 0 absent, -1 more than once or too long, -2 error.
+ */
+int deliver_field(
+    struct deliver_msg *m, const char *name, char *out, size_t size);
 /* Makes the message durable everywhere; sender "" is the null sender. */
 int deliver_commit(struct deliver_msg *m, const char *sender);
 /* Removes everything not yet committed. */

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "copyfile.h"
 #include "fsync.h"
 #include "queue.h"
 
@@ -81,6 +82,34 @@ queue_open_mess(const char *spool, const char *id)
 	if (queue_path(path, sizeof(path), spool, "tmp", id, ".mess") == -1)
 		return -1;
 	return open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+}
+
+int
+queue_prepend(const char *spool, const char *id, int messfd, const char *head)
+{
+	char mess[PATH_MAX], body[PATH_MAX];
+	size_t len = strlen(head);
+	struct stat st;
+	ssize_t w;
+	int fd;
+
+	if (queue_path(mess, sizeof(mess), spool, "tmp", id, ".mess") == -1 ||
+	    queue_path(body, sizeof(body), spool, "tmp", id, ".body") == -1 ||
+	    fstat(messfd, &st) == -1 || rename(mess, body) == -1)
+		return -1;
+	if ((fd = queue_open_mess(spool, id)) == -1)
+		return -1;
+	w = write(fd, head, len);
+	if (w != (ssize_t)len ||
+	    copyfile_range(messfd, 0, fd, st.st_size) == -1) {
+		if (w >= 0 && w != (ssize_t)len)
+			errno = ENOSPC; /* a short write: the disk is full */
+		close(fd);
+		return -1;
+	}
+	unlink(body);
+	close(messfd);
+	return fd;
 }
 
 /* 1 if s may stand in an envelope line: no CR or LF (NUL ends it). */
@@ -192,6 +221,8 @@ queue_abort(const char *spool, const char *id)
 	if (queue_path(path, sizeof(path), spool, "tmp", id, ".mess") == 0)
 		unlink(path);
 	if (queue_path(path, sizeof(path), spool, "tmp", id, ".info") == 0)
+		unlink(path);
+	if (queue_path(path, sizeof(path), spool, "tmp", id, ".body") == 0)
 		unlink(path);
 }
 

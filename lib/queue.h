@@ -46,6 +46,13 @@ void queue_new_id(char *id, size_t size);
 /* Opens SPOOL/queue/tmp/ID.mess for writing (O_EXCL); returns the fd. */
 int queue_open_mess(const char *spool, const char *id);
 /*
+ * Puts head in front of the message being written as tmp/ID.mess (open
+ * as messfd), in a new file of that name: returns its fd, messfd is
+ * closed. -1 with errno, messfd left open (queue_abort cleans up).
+ */
+int queue_prepend(
+    const char *spool, const char *id, int messfd, const char *head);
+/*
  * Commits an entry: fsyncs and closes messfd (tmp/ID.mess, written by
  * the caller), renames it to mess/ID, then writes info/ID. sender is ""
  * for the null sender. On error the caller calls queue_abort.

@@ -1,4 +1,7 @@
 /* rfc5322: message format pieces; see rfc5322.h. */
+#include <string.h>
+#include <strings.h>
+
 #include "rfc5322.h"
 
 void
@@ -10,4 +13,141 @@ rfc5322_date(time_t when, char *buf, size_t size)
 	if (localtime_r(&when, &tm) == NULL ||
 	    strftime(buf, size, "%a, %d %b %Y %H:%M:%S %z", &tm) == 0)
 		buf[0] = '\0';
+}
+
+/* 1 if line (up to end) starts the field name: "Name:" or "Name :". */
+static int
+field_starts(const char *line, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+
+	if ((size_t)(end - line) <= n || strncasecmp(line, name, n) != 0)
+		return 0;
+	for (line += n; line < end && (*line == ' ' || *line == '\t');)
+		line++;
+	return line < end && *line == ':';
+}
+
+/* Appends the rest of one header line (without its LF) to out. */
+static int
+field_append(char *out, size_t size, size_t *used, const char *p, size_t n)
+{
+	if (*used + n >= size)
+		return -1;
+	memcpy(out + *used, p, n);
+	*used += n;
+	out[*used] = '\0';
+	return 0;
+}
+
+int
+rfc5322_field(
+    const char *text, size_t len, const char *name, char *out, size_t size)
+{
+	const char *p = text, *end = text + len, *eol;
+	size_t used = 0;
+	int found = 0, in = 0;
+
+	if (size == 0)
+		return -1;
+	out[0] = '\0';
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if (eol == p)
+			break; /* the empty line ends the header */
+		if (*p == ' ' || *p == '\t') {
+			if (in &&
+			    field_append(
+				out, size, &used, p, (size_t)(eol - p)) == -1)
+				return -1;
+			continue;
+		}
+		in = field_starts(p, eol, name);
+		if (!in)
+			continue;
+		if (found++)
+			return -1;
+		p = (const char *)memchr(p, ':', (size_t)(eol - p)) + 1;
+		if (field_append(out, size, &used, p, (size_t)(eol - p)) == -1)
+			return -1;
+	}
+	return found;
+}
+
+/* Skips a (nested) comment starting at p; returns past it, or NULL. */
+static const char *
+skip_comment(const char *p)
+{
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Copies a quoted string starting at p (with its quotes) to addr. */
+static const char *
+copy_quoted(const char *p, char *addr, size_t size, size_t *n)
+{
+	do {
+		if (*p == '\\' && p[1] != '\0') {
+			if (*n + 1 >= size)
+				return NULL;
+			addr[(*n)++] = *p++;
+		}
+		if (*n + 1 >= size)
+			return NULL;
+		addr[(*n)++] = *p++;
+	} while (*p != '\0' && *p != '"');
+	if (*p != '"' || *n + 1 >= size)
+		return NULL;
+	addr[(*n)++] = *p++;
+	return p;
+}
+
+int
+rfc5322_mailbox(const char *value, char *addr, size_t size)
+{
+	const char *p = value;
+	size_t n = 0, angle_at = 0;
+	int angles = 0, closed = 0;
+
+	if (size == 0)
+		return -1;
+	while (*p != '\0') {
+		if (*p == '(') {
+			if ((p = skip_comment(p)) == NULL)
+				return -1;
+		} else if (*p == '"') {
+			if ((p = copy_quoted(p, addr, size, &n)) == NULL)
+				return -1;
+		} else if (*p == ',' || *p == ':' || *p == ';' ||
+		    (*p == '<' && angles++) || (*p == '>' && closed++))
+			return -1; /* a list, a group, or two <...> */
+		else if (*p == '<')
+			angle_at = n = 0, p++; /* the display name ends */
+		else if (*p == '>')
+			angle_at = n, p++;
+		else if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		else if (n + 1 >= size || (angles && closed))
+			return -1; /* text after <...> or no room */
+		else
+			addr[n++] = *p++;
+	}
+	if (angles != closed)
+		return -1;
+	if (angles)
+		n = angle_at;
+	addr[n] = '\0';
+	p = strrchr(addr, '@');
+	return (p == NULL || p == addr || p[1] == '\0') ? -1 : 0;
 }

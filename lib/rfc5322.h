@@ -1,8 +1,9 @@
 /*
  * rfc5322: pieces of the Internet Message Format that several programs
- * write: the date-time of Date:, Received: and the like (RFC 5322 3.3),
- * in local time with its numeric zone, as "Mon, 30 Nov 2026 09:15:02
- * +0900". RFC5322_DATE_MAX is enough room for one.
+ * write or read: the date-time of Date:, Received: and the like (RFC 5322
+ * 3.3), in local time with its numeric zone, as "Mon, 30 Nov 2026
+ * 09:15:02 +0900" (RFC5322_DATE_MAX is enough room for one); a header
+ * field of a stored message (LF line ends); the one address of a From:.
  */
 #ifndef YUBIN_RFC5322_H
 #define YUBIN_RFC5322_H
@@ -13,5 +14,20 @@
 #define RFC5322_DATE_MAX 64
 
 void rfc5322_date(time_t when, char *buf, size_t size);
+/*
+ * The unfolded value of the field `name` (case-insensitive) in the
+ * header of text, which ends at the first empty line or at len.
+ * Returns 1 when it occurs exactly once, 0 when it is absent, -1 when
+ * it occurs more than once or its value does not fit in size.
+ */
+int rfc5322_field(
+    const char *text, size_t len, const char *name, char *out, size_t size);
+/*
+ * The addr-spec of a value that holds exactly one mailbox
+ * ("Taro <taro@example.org>", "taro@example.org (Taro)"), comments and
+ * display name left out, into addr. -1 for a list, a group, no '@'
+ * or no room: such a From: names no single author.
+ */
+int rfc5322_mailbox(const char *value, char *addr, size_t size);
 
 #endif

@@ -31,7 +31,15 @@ class CdbmakeUsers(SiteTest):
         site = self.good_site()
         r = site.cdbmake()
         self.assertEqual(r.returncode, 0)
-        self.assertEqual(r.stderr, "")
+        # the first run makes the SRS secret, and says so; later ones not
+        secret = os.path.join(site.conf, "srs.secret")
+        self.assertEqual(r.stderr, f"cdbmake-users: {secret} made: the key"
+                         " of the SRS senders of forwarded mail; keep it"
+                         " secret\n")
+        self.assertEqual(os.stat(secret).st_mode & 0o777, 0o600)
+        with open(secret) as f:
+            self.assertRegex(f.read(), r"^[A-Za-z0-9+/]{43}=\n$")
+        self.assertEqual(site.cdbmake().stderr, "")
         users = os.path.join(site.conf, "users.cdb")
         self.assertEqual(cdb_get(users, "taro@example.com").split(b"\0")[1],
                          b".,taro@example.net")

@@ -173,6 +173,9 @@ class QueueInject(SiteTest):
         new = self.site.maildir("taro", "new")
         [name] = os.listdir(new)
         self.assertEqual(os.stat(os.path.join(new, name)).st_uid, 65534)
+        # Received: names who ran it (root), not whom it became
+        with open(os.path.join(new, name)) as f:
+            self.assertIn("(from root uid 0)", f.read())
 
     def test_installed_as_sendmail(self):
         dest = tempfile.mkdtemp(prefix="yubin-sendmail.")

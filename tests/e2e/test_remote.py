@@ -43,9 +43,9 @@ def wait_for_dns(port, seconds=10):
 
 class RemoteBase(SiteTest):
     def setUp(self):
-        if not Site.listening(1, "127.0.0.2") and \
-                socket.socket().connect_ex(("127.0.0.2", 9)) not in (
-                    111, 0):
+        with socket.socket() as probe:
+            reach = probe.connect_ex(("127.0.0.2", 9))
+        if not Site.listening(1, "127.0.0.2") and reach not in (111, 0):
             self.skipTest("no 127.0.0.2 here")
         self.port = free_port()
         # the world: a resolver ...
@@ -71,6 +71,7 @@ class RemoteBase(SiteTest):
         for _ in range(3):
             dport = dnsmasq_udp_port()
             err = tempfile.TemporaryFile()
+            self.addCleanup(err.close)
             self.dns = subprocess.Popen(
                 ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
                  "--no-resolv", "--no-hosts", "--bind-interfaces",
@@ -97,7 +98,8 @@ class RemoteBase(SiteTest):
                  "--host-record=mx.deferring.example,127.0.0.8",
                  # a mail host with an IPv6 address only
                  "--mx-host=v6.example,mx.v6.example,10",
-                 "--host-record=mx.v6.example,::1"],
+                 "--host-record=mx.v6.example,::1",
+                 *self.extra_dns_records()],
                 stdout=subprocess.DEVNULL, stderr=err)
             try:
                 wait_for_dns(dport, 5)
@@ -109,8 +111,13 @@ class RemoteBase(SiteTest):
                 continue
             self.addCleanup(self.dns.wait, 10)
             self.addCleanup(self.dns.terminate)
+            self.dport = dport
             return dport
         self.fail(f"dnsmasq did not start: {why}")
+
+    def extra_dns_records(self):
+        """More dnsmasq options, for tests that publish records."""
+        return []
 
     def inject(self, rcpts, text, sender=None):
         running = set(self.site.processes())
@@ -219,7 +226,8 @@ class Delivery(RemoteBase):
         self.assertEqual(recip["Final-Recipient"],
                          "rfc822; nobody@remote.example")
         self.assertEqual(recip["Action"], "failed")
-        self.assertTrue(recip["Status"].startswith("5."))
+        # the remote host's own enhanced status code, not 5.0.0
+        self.assertEqual(recip["Status"], "5.1.1")
         self.assertIn("5.1.1", recip["Diagnostic-Code"])
         self.assertEqual(parts[2].get_content_type(), "text/rfc822-headers")
         self.assertIn("Subject: lost", parts[2].get_payload())
@@ -385,7 +393,10 @@ class Relays(RemoteBase):
         self.relay = self.make_site(
             users=f"relayuser:{make_hash('relay pw')}:\npostmaster::"
                   "relayuser\nabuse::relayuser\n",
-            domains="relay.example\n", relay="")
+            domains="relay.example\n", relay="",
+            # a provider's relay takes a whole site's senders from one
+            # login: yubin's own check of them (on by default) is off
+            settings={"sender_check": "no"})
         if tls:  # STARTTLS offered (self-signed: smarthost_tls is off)
             cert, key = make_cert(self.relay.conf)
             self.relay.settings.update({"tls_cert": cert, "tls_key": key})

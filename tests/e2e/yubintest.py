@@ -18,6 +18,12 @@ import time
 import unittest
 
 BIN = os.path.abspath(os.environ.get("YUBIN_BIN", "build/bin"))
+# leaks inside libraries (see the file), never yubin's own
+# (full stacks, fast_unwind_on_malloc=0, so a suppression can see that
+# libopendkim made an allocation that libcrypto's frames hide)
+LSAN = "print_suppressions=0:suppressions=" + os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "lsan.supp"))
+ASAN_UNWIND = "fast_unwind_on_malloc=0"
 HASH_CACHE = {}
 
 
@@ -86,8 +92,9 @@ class Site:
     def env(self):
         e = dict(os.environ)
         e["ASAN_OPTIONS"] = (f"log_path={self.asan}/asan:"
-                             f"detect_leaks={self.detect_leaks}")
+                             f"detect_leaks={self.detect_leaks}:{ASAN_UNWIND}")
         e["UBSAN_OPTIONS"] = f"log_path={self.asan}/ubsan:print_stacktrace=1"
+        e["LSAN_OPTIONS"] = LSAN
         return e
 
     def maildir(self, *parts):
@@ -129,9 +136,9 @@ class Site:
                       f"\tserver = {wrapper if wrap else BIN + '/' + argv[0]}",
                       f"\tserver_args = {args}",
                       f"\tenv = ASAN_OPTIONS=log_path={self.asan}/asan"
-                      f":detect_leaks={self.detect_leaks}"
+                      f":detect_leaks={self.detect_leaks}:{ASAN_UNWIND}"
                       f" UBSAN_OPTIONS=log_path={self.asan}/ubsan"
-                      f":print_stacktrace=1", "}"]
+                      f":print_stacktrace=1 LSAN_OPTIONS={LSAN}", "}"]
         cfg = os.path.join(self.dir, "xinetd.conf")
         with open(cfg, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -169,6 +176,13 @@ class Site:
         os.chown(users, 0, pw.pw_gid)
         os.chmod(users, 0o640)
         self.cdbmake()  # users.cdb takes the users file's owner and mode
+        # the secrets are the servers' own (cdbmake-users gives them to
+        # the spool's owner; here the spool changed hands after)
+        for root, dirs, files in os.walk(self.conf):
+            for name in dirs + files:
+                path = os.path.join(root, name)
+                if name == "srs.secret" or "/dkim" in path[len(self.conf):]:
+                    os.chown(path, pw.pw_uid, pw.pw_gid)
         open(self.logfile, "a").close()
         os.chown(self.logfile, pw.pw_uid, pw.pw_gid)
         for d in ("mail", "queue", "popbsmtp"):

@@ -91,7 +91,7 @@ test_report_to_the_sender(void **state)
 	assert_non_null(strstr(t,
 	    "\nFinal-Recipient: rfc822; "
 	    "nobody@example.net\nAction: failed\n"
-	    "Status: 5.0.0\n"
+	    "Status: 5.1.1\n"
 	    "Remote-MTA: dns; mx.example.net[192.0.2.5]\n"
 	    "Diagnostic-Code: smtp; 550-5.1.1 no such "
 	    "user\n 550 5.1.1 really\n"));
@@ -131,12 +131,57 @@ test_bounce_of_a_bounce_goes_to_postmaster(void **state)
 	test_site_close();
 }
 
+/* Status: copies the remote's enhanced status code when it has one. */
+static void
+test_status_is_the_remote_one(void **state)
+{
+	static const struct {
+		const char *text;
+		int permanent;
+		const char *status;
+	} cases[] = {
+		{ "554 5.7.1 relaying denied", 1, "5.7.1" },
+		{ "550-5.2.2 full\n550 5.2.2 mailbox full", 1, "5.2.2" },
+		{ "553 5.1.10 null MX", 1, "5.1.10" },
+		{ "550 no enhanced code", 1, "5.0.0" },
+		{ "550 4.1.1 class is not the reply's", 1, "5.0.0" },
+		{ "550 5.1.1x not a code", 1, "5.0.0" },
+		{ "550 5.1234.1 too long", 1, "5.0.0" },
+		{ "host not found (NXDOMAIN)", 1, "5.0.0" },
+		{ "451 4.3.0 try later", 0, "4.4.7" },
+	};
+	char want[200], *t;
+	size_t i;
+	int mess;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct queue_entry e = { .id = "1700000000.000003.42",
+			.sender = "taro@example.com" };
+		struct bounce_rcpt r = { "x@example.net", "example.net",
+			cases[i].text, cases[i].permanent };
+
+		site();
+		mess = open_mess();
+		assert_int_equal(bounce_send(&site_ctx, &e, &r, 1, mess), 0);
+		t = only_message("taro");
+		snprintf(want, sizeof(want), "Action: failed\nStatus: %s\n",
+		    cases[i].status);
+		if (strstr(t, want) == NULL)
+			fail_msg("%s: want %s", cases[i].text, cases[i].status);
+		free(t);
+		close(mess);
+		test_site_close();
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_to_the_sender),
 		cmocka_unit_test(test_bounce_of_a_bounce_goes_to_postmaster),
+		cmocka_unit_test(test_status_is_the_remote_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,8 +34,10 @@ test_site(const char *users)
 	assert_int_equal(db_open(&site_domains, path), 0);
 	snprintf(site_spool, sizeof(site_spool), "%s/spool", testdir);
 	assert_int_equal(mkdir(site_spool, 0700), 0);
-	site_ctx = (struct deliver_ctx) { &site_users, &site_domains,
-		site_spool, "mail.example.com" };
+	site_ctx = (struct deliver_ctx) { .users = &site_users,
+		.domains = &site_domains,
+		.spool = site_spool,
+		.hostname = "mail.example.com" };
 }
 
 static inline void

@@ -1,0 +1,91 @@
+/*
+ * Unit tests for lib/rfc5322: finding one header field of a stored
+ * message, and the single author address of a From: value.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "rfc5322.h"
+
+static int
+field(const char *text, const char *name, char *out, size_t size)
+{
+	return rfc5322_field(text, strlen(text), name, out, size);
+}
+
+static void
+test_field(void **state)
+{
+	char v[64];
+
+	(void)state;
+	assert_int_equal(field("Subject: hi\nFrom: a@b\n\nFrom: x@y\n", "from",
+			     v, sizeof(v)),
+	    1);
+	assert_string_equal(v, " a@b"); /* a From: in the body is not one */
+	assert_int_equal(field("FROM : a@b\n\tc\n", "from", v, sizeof(v)), 1);
+	assert_string_equal(v, " a@b\tc"); /* unfolded, case-insensitive */
+	assert_int_equal(field("From: a@b\nFrom: c@d\n", "from", v, sizeof(v)),
+	    -1); /* two: nobody can say which one counts */
+	assert_int_equal(field("From-X: a@b\n", "from", v, sizeof(v)), 0);
+	assert_int_equal(field("Subject: x\n", "from", v, sizeof(v)), 0);
+	assert_int_equal(field("From: 0123456789\n", "from", v, 8), -1);
+	assert_int_equal(field("From: a@b", "from", v, sizeof(v)), 1);
+	assert_string_equal(v, " a@b"); /* no final LF */
+}
+
+static void
+test_mailbox(void **state)
+{
+	static const struct {
+		const char *value, *addr; /* NULL: refused */
+	} cases[] = {
+		{ " Taro <taro@example.org>", "taro@example.org" },
+		{ " taro@example.org", "taro@example.org" },
+		{ " taro@example.org (Taro Yamada)", "taro@example.org" },
+		{ " \"Yamada, Taro\" <taro@example.org>", "taro@example.org" },
+		{ " \"a <b@c>\" <taro@example.org>", "taro@example.org" },
+		{ " (x@evil) <taro@example.org> (y)", "taro@example.org" },
+		{ " <\"odd name\"@example.org>", "\"odd name\"@example.org" },
+		{ " a@example.org, b@example.org", NULL },
+		{ " Friends: a@example.org;", NULL },
+		{ " <a@example.org> <b@example.org>", NULL },
+		{ " <a@example.org> b@example.org", NULL },
+		{ " Taro <taro@example.org", NULL },
+		{ " no address", NULL },
+		{ " <@example.org>", NULL },
+		{ " (unclosed <a@b>", NULL },
+		{ "", NULL },
+	};
+	char addr[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = rfc5322_mailbox(cases[i].value, addr, sizeof(addr));
+
+		if (cases[i].addr == NULL) {
+			if (r != -1)
+				fail_msg(
+				    "%s: accepted as %s", cases[i].value, addr);
+			continue;
+		}
+		if (r != 0)
+			fail_msg("%s: refused", cases[i].value);
+		assert_string_equal(addr, cases[i].addr);
+	}
+	assert_int_equal(rfc5322_mailbox(" a@example.org", addr, 8), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_field),
+		cmocka_unit_test(test_mailbox),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
