@@ -1,11 +1,16 @@
 /*
  * queue-inject: submits a message from the command line, the way cron
- * jobs and CGI form-mail scripts expect `sendmail` to. Delivers exactly as
- * smtp-in does (lib/deliver): local Maildirs, the queue for the rest.
+ * jobs and CGI form-mail scripts expect `sendmail` to. Run by root or the
+ * spool's owner it delivers exactly as smtp-in does (lib/deliver): local
+ * Maildirs, the queue for the rest. Run by anybody else (a CGI script as
+ * www-data, a user's mail client) it cannot write the spool, and nothing
+ * is setuid: it hands the message to the local smtp-in over SMTP
+ * (`local_smtp`), with that user's own address as the sender.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +21,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "buf.h"
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
@@ -25,6 +31,8 @@
 #include "runner.h"
 #include "rfc5322.h"
 #include "sasl.h"
+#include "smtpc.h"
+#include "smtpdata.h"
 #include "spool.h"
 #include "srs.h"
 #include "users.h"
@@ -48,6 +56,12 @@ struct inject {
 	int has_date, has_msgid, has_from;
 	size_t nrcpt;
 	uid_t uid; /* who ran us, before root becomes the spool's owner */
+	/* the message goes to m (into the spool), or, via SMTP, to spill */
+	struct deliver_msg *m;
+	FILE *spill;
+	char id[QUEUE_ID_MAX];
+	char *rcpts[RCPT_MAX]; /* via SMTP: the recipients, qualified */
+	char **argv;
 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -83,6 +97,15 @@ add_rcpt(struct inject *in, const char *text)
 		die(EX_DATAERR, "bad recipient address: %s", text);
 	if (++in->nrcpt > RCPT_MAX)
 		die(EX_DATAERR, "more than %d recipients", RCPT_MAX);
+	if (in->spill != NULL) {
+		/* smtp-in wants a domain: a bare name is one of this host */
+		if (a.domain[0] == '\0')
+			strlcpy(a.domain, in->conf.hostname, sizeof(a.domain));
+		addr_format(&a, rcpt, sizeof(rcpt));
+		if ((in->rcpts[in->nrcpt - 1] = strdup(rcpt)) == NULL)
+			die(EX_TEMPFAIL, "out of memory");
+		return;
+	}
 	local = a.domain[0] == '\0'
 	    ? 1
 	    : users_domain_is_local(&in->domains, a.domain);
@@ -244,11 +267,22 @@ scan_header(struct inject *in)
 	return (size_t)(w - in->header);
 }
 
+/* Nothing of the message stays where a reader could see it. */
 static void
-write_or_die(struct deliver_msg *m, const char *p, size_t n)
+abort_message(struct inject *in)
 {
-	if (deliver_write(m, p, n) == -1) {
-		deliver_abort(m);
+	if (in->m != NULL)
+		deliver_abort(in->m);
+}
+
+static void
+write_or_die(struct inject *in, const char *p, size_t n)
+{
+	int r = in->m != NULL ? deliver_write(in->m, p, n)
+			      : (fwrite(p, 1, n, in->spill) == n ? 0 : -1);
+
+	if (r == -1) {
+		abort_message(in);
 		die(EX_TEMPFAIL, "cannot write the message: %s",
 		    strerror(errno));
 	}
@@ -301,7 +335,7 @@ display_name(const char *in, char *out, size_t size)
 
 /* The fields we add (RFC 5322 3.6: Date and From are required). */
 static void
-added_fields(struct inject *in, struct deliver_msg *m, const char *user)
+added_fields(struct inject *in, const char *user)
 {
 	char buf[2048], date[64], name[1024];
 	time_t now = time(NULL);
@@ -311,16 +345,16 @@ added_fields(struct inject *in, struct deliver_msg *m, const char *user)
 	n = snprintf(buf, sizeof(buf),
 	    "Received: (from %s uid %ld)\n\tby %s (yubin queue-inject) id %s;"
 	    "\n\t%s\n",
-	    user, (long)in->uid, in->conf.hostname, m->id, date);
-	write_or_die(m, buf, (size_t)n);
+	    user, (long)in->uid, in->conf.hostname, in->id, date);
+	write_or_die(in, buf, (size_t)n);
 	if (!in->has_date) {
 		n = snprintf(buf, sizeof(buf), "Date: %s\n", date);
-		write_or_die(m, buf, (size_t)n);
+		write_or_die(in, buf, (size_t)n);
 	}
 	if (!in->has_msgid) {
 		n = snprintf(buf, sizeof(buf), "Message-ID: <%s.qi@%s>\n",
-		    m->id, in->conf.hostname);
-		write_or_die(m, buf, (size_t)n);
+		    in->id, in->conf.hostname);
+		write_or_die(in, buf, (size_t)n);
 	}
 	if (!in->has_from) {
 		if (in->fullname != NULL) {
@@ -330,13 +364,13 @@ added_fields(struct inject *in, struct deliver_msg *m, const char *user)
 		} else
 			n = snprintf(buf, sizeof(buf), "From: %s\n",
 			    in->sender[0] ? in->sender : "MAILER-DAEMON");
-		write_or_die(m, buf, (size_t)n);
+		write_or_die(in, buf, (size_t)n);
 	}
 }
 
 /* Copies the body; without -i a line holding only "." ends it. */
 static void
-copy_body(struct inject *in, struct deliver_msg *m, long long *size)
+copy_body(struct inject *in, long long *size)
 {
 	char line[65536];
 	int bol = 1;
@@ -354,15 +388,15 @@ copy_body(struct inject *in, struct deliver_msg *m, long long *size)
 			break;
 		*size += (long long)n;
 		if (*size > in->conf.max_message_size) {
-			deliver_abort(m);
+			abort_message(in);
 			die(EX_DATAERR, "message bigger than %lld octets",
 			    in->conf.max_message_size);
 		}
-		write_or_die(m, line, n);
+		write_or_die(in, line, n);
 		bol = whole;
 	}
 	if (ferror(stdin)) {
-		deliver_abort(m);
+		abort_message(in);
 		die(EX_TEMPFAIL, "cannot read the message: %s",
 		    strerror(errno));
 	}
@@ -479,6 +513,113 @@ load_srs(struct inject *in)
 	return r == 1 ? &srs : NULL;
 }
 
+/* ---- via the local smtp-in, for everybody else ---- */
+
+/*
+ * root and the spool's owner write the spool themselves; anybody else
+ * could not (and must not), so their mail goes through smtp-in.
+ */
+static int
+writes_the_spool(const struct inject *in)
+{
+	struct stat st;
+
+	return in->uid == 0 ||
+	    (stat(in->conf.spool, &st) == 0 && st.st_uid == in->uid);
+}
+
+/* A reply other than the one wanted ends it, with smtp-in's words. */
+static void
+expect(int code, const struct smtpc_reply *r, int want, const char *what)
+{
+	if (code / 100 == want / 100)
+		return;
+	if (code == -1)
+		die(EX_TEMPFAIL, "smtp-in at %s: %s: %s", what, "no answer",
+		    strerror(errno));
+	die(code / 100 == 5 ? EX_DATAERR : EX_TEMPFAIL,
+	    "smtp-in said at %s: %s", what, r->text);
+}
+
+/* The message text, dot-stuffed with CRLF (lib/smtpdata), and the dot. */
+static int
+send_spill(struct inject *in, struct buf *b)
+{
+	static char chunk[16384];
+	static char enc[SMTPDATA_ENC_ROOM(sizeof(chunk)) + SMTPDATA_END_ROOM];
+	struct smtpdata_enc e;
+	size_t n;
+
+	if (fflush(in->spill) == EOF || fseek(in->spill, 0, SEEK_SET) == -1)
+		return -1;
+	smtpdata_enc_init(&e);
+	while ((n = fread(chunk, 1, sizeof(chunk), in->spill)) > 0)
+		buf_put(b, enc, smtpdata_encode(&e, chunk, n, enc));
+	if (ferror(in->spill))
+		return -1;
+	buf_put(b, enc, smtpdata_encode_end(&e, enc, 1));
+	return 0;
+}
+
+/* Dials local_smtp: a numeric address, so no resolver is asked. */
+static int
+dial_local_smtp(struct inject *in)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	char host[256];
+	int port = 25, fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (smtpc_hostport(in->conf.local_smtp, host, sizeof(host), &port) ==
+	    -1)
+		die(EX_TEMPFAIL, "local_smtp: bad address %s",
+		    in->conf.local_smtp);
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1)
+		ss.ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1)
+		ss.ss_family = AF_INET6;
+	else
+		die(EX_TEMPFAIL, "local_smtp: %s is not an IP address", host);
+	if ((fd = smtpc_dial(&ss, port)) == -1)
+		die(EX_TEMPFAIL, "cannot reach smtp-in at %s: %s",
+		    in->conf.local_smtp, strerror(errno));
+	return fd;
+}
+
+/* One SMTP transaction with the local smtp-in; exits with its outcome. */
+static int
+submit_via_smtp(struct inject *in)
+{
+	static struct smtpc_reply r;
+	struct buf b;
+	size_t i;
+	int fd = dial_local_smtp(in);
+
+	buf_init(&b, fd, fd, in->conf.timeout);
+	expect(smtpc_read(&b, &r, SMTPC_T_GREETING), &r, 220, "the greeting");
+	expect(smtpc_command(
+		   &b, &r, SMTPC_T_OTHER, "EHLO %s\r\n", in->conf.hostname),
+	    &r, 250, "EHLO");
+	expect(smtpc_command(
+		   &b, &r, SMTPC_T_MAIL, "MAIL FROM:<%s>\r\n", in->sender),
+	    &r, 250, "MAIL");
+	for (i = 0; i < in->nrcpt; i++)
+		expect(smtpc_command(&b, &r, SMTPC_T_RCPT, "RCPT TO:<%s>\r\n",
+			   in->rcpts[i]),
+		    &r, 250, in->rcpts[i]);
+	expect(smtpc_command(&b, &r, SMTPC_T_DATA, "DATA\r\n", NULL), &r, 354,
+	    "DATA");
+	if (send_spill(in, &b) == -1)
+		die(EX_TEMPFAIL, "cannot read the message back: %s",
+		    strerror(errno));
+	expect(smtpc_read(&b, &r, SMTPC_T_DOT), &r, 250, "the end of DATA");
+	smtpc_command(&b, &r, SMTPC_T_OTHER, "QUIT\r\n", NULL);
+	close(fd);
+	return EX_OK;
+}
+
 /* Mail for other hosts is DKIM-signed before it is queued. */
 static void
 sign_outgoing(struct inject *in, struct deliver_msg *m)
@@ -496,6 +637,39 @@ sign_outgoing(struct inject *in, struct deliver_msg *m)
 	log_info("message %s: %s", m->id, why);
 }
 
+/*
+ * Recipients, the header, the fields we add and the body, into in->m
+ * (opened here once the recipients are known) or in->spill.
+ */
+static void
+take_message(struct inject *in, int argc, const char *user)
+{
+	long long size = 0;
+	size_t body_at;
+	int i;
+
+	for (i = optind; i < argc; i++)
+		add_rcpt_list(in, in->argv[i]);
+	read_header(in);
+	body_at = scan_header(in);
+	if (in->nrcpt == 0)
+		die(EX_USAGE, "no recipients (name them, or use -t)");
+	if (in->m != NULL) {
+		if (deliver_open(in->m, &in->ctx, &in->plan, in->sender, "") ==
+		    -1)
+			die(EX_TEMPFAIL, "cannot store the message: %s",
+			    strerror(errno));
+		strlcpy(in->id, in->m->id, sizeof(in->id));
+	}
+	added_fields(in, user);
+	if (body_at == 0)
+		write_or_die(in, "\n", 1); /* no header was given */
+	write_or_die(in, in->header, in->hlen);
+	if (in->hlen > 0 && in->header[in->hlen - 1] != '\n')
+		write_or_die(in, "\n", 1);
+	copy_body(in, &size);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -503,15 +677,24 @@ main(int argc, char **argv)
 	const char *dir = CONFDIR, *fflag = NULL, *user;
 	char err[CONF_ERR_MAX];
 	struct deliver_msg m;
-	long long size = 0;
-	size_t body_at;
-	int i;
+
+	in.argv = argv;
 
 	options(&in, argc, argv, &dir, &fflag);
 	if (conf_load(&in.conf, dir, err, sizeof(err)) == -1)
 		die(EX_TEMPFAIL, "%s", err);
 	in.uid = getuid();
 	user = invoking_user();
+	if (!writes_the_spool(&in)) {
+		/* through smtp-in, as the user's own address, always */
+		if ((in.spill = tmpfile()) == NULL)
+			die(EX_TEMPFAIL, "cannot make a temporary file: %s",
+			    strerror(errno));
+		queue_new_id(in.id, sizeof(in.id));
+		set_sender(&in, NULL, user);
+		take_message(&in, argc, user);
+		return submit_via_smtp(&in);
+	}
 	/* the databases first: users.cdb may be readable by root only */
 	open_db(&in, &in.users, "users.cdb");
 	open_db(&in, &in.domains, "domains.cdb");
@@ -524,27 +707,13 @@ main(int argc, char **argv)
 		.srs = load_srs(&in) };
 	deliver_plan_init(&in.plan);
 	set_sender(&in, fflag, user);
-	for (i = optind; i < argc; i++)
-		add_rcpt_list(&in, argv[i]);
-	read_header(&in);
-	body_at = scan_header(&in);
-	if (in.nrcpt == 0)
-		die(EX_USAGE, "no recipients (name them, or use -t)");
-	if (deliver_open(&m, &in.ctx, &in.plan, in.sender, "") == -1)
-		die(EX_TEMPFAIL, "cannot store the message: %s",
-		    strerror(errno));
-	added_fields(&in, &m, user);
-	if (body_at == 0)
-		write_or_die(&m, "\n", 1); /* no header was given */
-	write_or_die(&m, in.header, in.hlen);
-	if (in.hlen > 0 && in.header[in.hlen - 1] != '\n')
-		write_or_die(&m, "\n", 1);
-	copy_body(&in, &m, &size);
+	in.m = &m;
+	take_message(&in, argc, user);
 	sign_outgoing(&in, &m);
 	if (deliver_commit(&m, in.sender) == -1)
 		die(EX_TEMPFAIL, "cannot deliver the message: %s",
 		    strerror(errno));
 	if (deliver_plan_maildirs(&in.plan) < in.plan.n)
-		runner_start(in.conf.dir, NULL);
+		runner_kick(in.conf.dir, in.conf.spool);
 	return EX_OK;
 }

@@ -850,7 +850,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 	    s->sender, s->nrcpt, d->octets, result, m->id, m->base,
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0)
-		runner_start(confdir, NULL);
+		runner_kick(confdir, conf.spool);
 	reset_transaction(s);
 }
 

@@ -73,6 +73,7 @@ static const struct conf_key conf_keys[] = {
 	K(dkim_selector, CT_HOST, 0, 0),
 	K(srs_domain, CT_HOST, 0, 0),
 	K(sender_check, CT_BOOL, 0, 1),
+	K(local_smtp, CT_HOSTPORT, 0, 0),
 };
 
 void
@@ -96,6 +97,7 @@ conf_defaults(struct conf *c, const char *dir)
 	c->queue_lifetime = 5 * 86400;
 	strlcpy(c->dkim_selector, "yubin", sizeof(c->dkim_selector));
 	c->sender_check = 1;
+	strlcpy(c->local_smtp, "127.0.0.1:25", sizeof(c->local_smtp));
 }
 
 int

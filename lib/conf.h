@@ -58,7 +58,8 @@ struct conf {
 	int smarthost_insecure_cleartext_auth;
 	char dkim_selector[64]; /* DIR/dkim/DOMAIN/SELECTOR.{rsa,ed25519} */
 	char srs_domain[256];	/* forwards' SRS senders; default hostname */
-	int sender_check; /* AUTH users send only as their own addresses */
+	int sender_check;     /* AUTH users send only as their own addresses */
+	char local_smtp[300]; /* queue-inject for other users: smtp-in */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -471,27 +471,60 @@ local_from_domain(struct deliver_msg *m, const char *text, size_t len,
 	return 1;
 }
 
-/* The message as written so far, mapped: the text after the Maildir
- * prefix, or NULL (errno). Unmap *map (*maplen octets) after. */
+/*
+ * The message as written so far: the text after the Maildir prefix.
+ * A message that still fits in the write buffer is read there (*map is
+ * then NULL); a bigger one is flushed and mapped (unmap *map, *maplen
+ * octets, after). NULL on error (errno).
+ */
 static const char *
 message_text(struct deliver_msg *m, void **map, size_t *maplen)
 {
+	*map = NULL;
 	if (m->write_failed)
 		return errno = EIO, NULL;
+	if (m->octets == (off_t)m->blen) /* nothing in the file yet */
+		return m->buf + m->prefix;
 	if (deliver_flush(m) == -1)
 		return NULL;
 	*maplen = (size_t)m->octets;
 	*map = mmap(NULL, *maplen, PROT_READ, MAP_PRIVATE, m->fd, 0);
 	if (*map == MAP_FAILED)
-		return NULL;
+		return *map = NULL, NULL;
 	return (const char *)*map + m->prefix;
+}
+
+static void
+message_text_done(void *map, size_t maplen)
+{
+	if (map != NULL)
+		munmap(map, maplen);
+}
+
+/*
+ * A queue-only message that is all in the buffer gets its signatures
+ * written first, straight into its still empty file: no second copy.
+ */
+static int
+head_first(struct deliver_msg *m)
+{
+	size_t len = strlen(m->queue_head);
+	ssize_t w;
+
+	if (!m->to_queue_only || m->octets != (off_t)m->blen)
+		return 0;
+	if ((w = write(m->fd, m->queue_head, len)) != (ssize_t)len)
+		return w >= 0 ? (errno = ENOSPC, -1) : -1;
+	free(m->queue_head);
+	m->queue_head = NULL;
+	return 0;
 }
 
 int
 deliver_field(struct deliver_msg *m, const char *name, char *out, size_t size)
 {
 	const char *text;
-	size_t maplen;
+	size_t maplen = 0;
 	void *map;
 	int r;
 
@@ -499,7 +532,7 @@ deliver_field(struct deliver_msg *m, const char *name, char *out, size_t size)
 		return -2;
 	r = rfc5322_field(
 	    text, (size_t)(m->octets - m->prefix), name, out, size);
-	munmap(map, maplen);
+	message_text_done(map, maplen);
 	return r;
 }
 
@@ -509,7 +542,7 @@ deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
 {
 	char domain[ADDR_DOMAIN_MAX + 1];
 	const char *text;
-	size_t maplen;
+	size_t maplen = 0;
 	void *map;
 	int r;
 
@@ -527,7 +560,9 @@ deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
 		    (size_t)(m->octets - m->prefix), &m->queue_head, why,
 		    whysize);
 	}
-	munmap(map, maplen);
+	message_text_done(map, maplen);
+	if (r == 1 && head_first(m) == -1)
+		return snprintf(why, whysize, "%s", strerror(errno)), -1;
 	return r;
 }
 

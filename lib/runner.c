@@ -1,12 +1,15 @@
 /* runner: starting remote-send, detached; see runner.h. */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "queue.h"
 #include "runner.h"
 
 int
@@ -46,4 +49,16 @@ runner_start(const char *confdir, const char *etrn_domain)
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
 	return pid > 0 ? 0 : -1;
+}
+
+int
+runner_kick(const char *confdir, const char *spool)
+{
+	int fd = queue_runner_lock(spool), busy;
+
+	if (fd == -1)
+		return runner_start(confdir, NULL);
+	busy = flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	close(fd); /* drops the lock if we took it */
+	return busy ? 0 : runner_start(confdir, NULL);
 }

@@ -8,10 +8,16 @@
  * etrn_domain (or NULL) releases that held domain's mail (--release).
  * runner_start returns 0 when it was started, -1 when there is no
  * remote-send to start or no process for it.
+ * runner_kick is runner_start(confdir, NULL) for mail just queued under
+ * spool, but it starts nothing while a runner holds the queue lock: that
+ * runner looks at the queue once more before it stops (remote-send(8)),
+ * as a new one would only find the lock taken and exit. This saves a
+ * fork and exec of remote-send per relayed message in busy times.
  */
 #ifndef YUBIN_RUNNER_H
 #define YUBIN_RUNNER_H
 
 int runner_start(const char *confdir, const char *etrn_domain);
+int runner_kick(const char *confdir, const char *spool);
 
 #endif

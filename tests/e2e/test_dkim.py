@@ -158,6 +158,17 @@ class Signing(DkimBase):
         self.assertIn("DKIM-signed as example.com with yubin-rsa, "
                       "yubin-ed25519", self.site.log())
 
+    def test_a_message_bigger_than_the_write_buffer_verifies(self):
+        # over 64 KiB it is on disk before it is signed, and the
+        # signatures are put in front of it in a new file
+        big = MESSAGE + "".join(f"line {i} " + "x" * 70 + "\n"
+                                for i in range(4000))
+        self.inject(["friend@remote.example"], big)
+        raw = self.arrived()
+        self.assertGreater(len(raw), 300_000)
+        sigs = self.signatures(raw)
+        self.assertEqual([ok for _, ok in sigs], [True, True])
+
     def test_only_the_queued_copy_is_signed(self):
         self.inject(["friend@remote.example", "taro@example.com"], MESSAGE)
         sigs = self.signatures(self.arrived())
