@@ -73,6 +73,8 @@ struct session {
 	int etrns;
 	unsigned messages;
 	struct db users, domains, relay;
+	struct db senders; /* extra sender addresses; has_senders: opened */
+	int has_senders;
 	struct srs srs; /* SRS secrets: forwards and their bounces */
 	struct deliver_ctx ctx;
 	/* the transaction */
@@ -437,6 +439,9 @@ sender_is_own(struct session *s, const struct addr *a)
 
 	if (s->auth_user[0] == '\0' || !conf.sender_check || a->null)
 		return 1;
+	if ((local = users_may_send_as(s->has_senders ? &s->senders : NULL,
+		 s->auth_account.key, a)) != 0)
+		return local; /* listed in senders (or an error) */
 	if ((local = users_domain_is_local(&s->domains, a->domain)) != 1)
 		return local;
 	return deliver_reaches(&s->ctx, &s->auth_account, a->local, a->domain);
@@ -1188,6 +1193,11 @@ start(struct session *s)
 		    conf.hostname);
 		finish(s, "db-error", EXIT_TEMP);
 	}
+	/* optional: cdbmake-users makes it, an older site has none */
+	s->has_senders = db_open_at(&s->senders, conf.dir, "senders.cdb") == 0;
+	if (!s->has_senders && errno != ENOENT)
+		log_warn("cannot open %s/senders.cdb: %s", conf.dir,
+		    strerror(errno));
 	s->ctx.users = &s->users;
 	s->ctx.domains = &s->domains;
 	s->ctx.spool = conf.spool;

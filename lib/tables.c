@@ -56,7 +56,7 @@ struct table {
 struct tables {
 	FILE *errf;
 	int errors;
-	struct table domains, relay, users;
+	struct table domains, relay, users, senders;
 	struct ref *refs;
 	size_t nrefs, refcap;
 	unsigned char *state; /* users x contexts: alias walk */
@@ -689,6 +689,90 @@ tab_check_roles(struct tables *t)
 	}
 }
 
+/* ---- senders: more addresses an account may send as ---- */
+
+/* One item of a senders line, checked, lower case, appended to list. */
+static int
+tab_sender_item(struct tables *t, unsigned line, char *item, char *list,
+    size_t size, size_t *used)
+{
+	char out[ADDR_MAX + 2], dom[ADDR_DOMAIN_MAX + 1];
+	const char *why;
+	struct addr a;
+	size_t n;
+
+	if (item[0] == '@') {
+		if (addr_domain_normalize(item + 1, dom, sizeof(dom)) == -1) {
+			tab_error(t, t->senders.path, line,
+			    "'%s' is not a valid domain", item + 1);
+			return 0;
+		}
+		snprintf(out, sizeof(out), "@%s", dom);
+	} else if (addr_parse(item, &a, &why) == -1 || a.domain[0] == '\0' ||
+	    addr_is_relay_trick(&a)) {
+		tab_error(t, t->senders.path, line,
+		    "'%s' is not an address (local@domain) or @domain", item);
+		return 0;
+	} else {
+		addr_lower(a.local, a.local, sizeof(a.local));
+		addr_format(&a, out, sizeof(out));
+	}
+	n = strlen(out);
+	if (*used + n + 2 > size) {
+		tab_error(t, t->senders.path, line, "line too long");
+		return 0;
+	}
+	if (*used > 0)
+		list[(*used)++] = ',';
+	memcpy(list + *used, out, n + 1);
+	*used += n;
+	return 0;
+}
+
+/* "account: address, @domain, ..." (see yubin-users(5)) */
+static int
+tab_parse_sender(struct tables *t, char *s, unsigned line)
+{
+	char list[TABLES_LINE_MAX], *colon = strchr(s, ':'), *acct, *p, *item;
+	char *next;
+	size_t used = 0, errors = (size_t)t->errors;
+	struct entry *e;
+
+	if (colon == NULL) {
+		tab_error(t, t->senders.path, line,
+		    "expected 'account: address, ...'");
+		return 0;
+	}
+	*colon = '\0';
+	acct = tab_trim(s);
+	tab_lower(acct);
+	e = tab_find(&t->users, acct);
+	if (e == NULL || e->name[0] == '\0') {
+		tab_error(t, t->senders.path, line,
+		    "'%s' is not an account in %s", acct, t->users.path);
+		return 0;
+	}
+	for (p = colon + 1; p != NULL; p = next) {
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		item = tab_trim(p);
+		if (*item != '\0' &&
+		    tab_sender_item(t, line, item, list, sizeof(list), &used) ==
+			-1)
+			return -1;
+	}
+	if (used == 0 && (size_t)t->errors == errors)
+		tab_error(t, t->senders.path, line, "no address for %s", acct);
+	if ((size_t)t->errors != errors)
+		return 0;
+	if ((e = tab_add(&t->senders, acct, used, line)) == NULL)
+		return -1;
+	memcpy(e->value, list, used + 1);
+	e->vlen = used;
+	return 0;
+}
+
 /* ---- writing ---- */
 
 /* The prefix lengths in use per family, longest first (see relay.h). */
@@ -767,6 +851,7 @@ tab_free_table(struct table *tb)
 static void
 tab_free(struct tables *t)
 {
+	tab_free_table(&t->senders);
 	tab_free_table(&t->domains);
 	tab_free_table(&t->relay);
 	tab_free_table(&t->users);
@@ -838,6 +923,10 @@ tab_check(struct tables *t, unsigned which)
 		return -1;
 	if (t->errors == 0)
 		tab_check_roles(t);
+	/* senders is optional: without it, nobody has extra addresses */
+	if (access(t->senders.path, F_OK) == 0 &&
+	    tab_load(t, &t->senders, tab_parse_sender, "account") == -1)
+		return -1;
 	return 0;
 }
 
@@ -853,6 +942,7 @@ tables_compile(const char *dir, unsigned which, FILE *errf)
 	snprintf(t.domains.path, sizeof(t.domains.path), "%s/domains", dir);
 	snprintf(t.relay.path, sizeof(t.relay.path), "%s/relay", dir);
 	snprintf(t.users.path, sizeof(t.users.path), "%s/users", dir);
+	snprintf(t.senders.path, sizeof(t.senders.path), "%s/senders", dir);
 	if (tab_check(&t, which) == -1) {
 		if (errno == ENOMEM)
 			fprintf(errf, "%s: out of memory\n", dir);
@@ -871,7 +961,8 @@ tables_compile(const char *dir, unsigned which, FILE *errf)
 	 * never world-readable. */
 	if ((which & TABLES_USERS) &&
 	    (stat(t.users.path, &st) == -1 ||
-		tab_write(&t, &t.users, 0640, &st) == -1))
+		tab_write(&t, &t.users, 0640, &st) == -1 ||
+		tab_write(&t, &t.senders, 0644, NULL) == -1))
 		goto out;
 	r = 0;
 out:

@@ -1,6 +1,9 @@
 /*
  * tables: compiles the administrator's text files `domains`, `relay` and
- * `users` (see yubin-users(5)) into domains.cdb, relay.cdb and users.cdb.
+ * `users` (see yubin-users(5)) into domains.cdb, relay.cdb and users.cdb,
+ * and with the users the optional `senders` into senders.cdb (key the
+ * account, value the addresses and @domains it may also send as,
+ * comma-separated, lower case; see users_may_send_as).
  * Every file named is read and checked before anything is written; each
  * problem is printed to errf as "FILE:LINE: what is wrong", warnings as
  * "FILE: warning: ...". tables_compile returns 0 (written), 1 (bad input,

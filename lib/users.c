@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "users.h"
 
@@ -154,4 +155,29 @@ users_maildir(
 	else
 		n = snprintf(buf, size, "%s/mail/%s/", spool, a->name);
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+int
+users_may_send_as(struct db *senders, const char *key, const struct addr *a)
+{
+	char list[USERS_TARGETS_MAX], addr[ADDR_MAX + 2],
+	    dom[ADDR_DOMAIN_MAX + 2];
+	const char *p;
+	size_t n;
+	int r;
+
+	if (senders == NULL)
+		return 0;
+	if ((r = db_gets(senders, key, list, sizeof(list))) != 1)
+		return r;
+	addr_format(a, addr, sizeof(addr));
+	addr_lower(addr, addr, sizeof(addr));
+	snprintf(dom, sizeof(dom), "@%s", a->domain);
+	for (p = list; *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if ((n == strlen(addr) && strncmp(p, addr, n) == 0) ||
+		    (n == strlen(dom) && strncasecmp(p, dom, n) == 0))
+			return 1;
+	}
+	return 0;
 }

@@ -52,6 +52,13 @@ int users_find_rcpt(
 /* A login name: "name" or "name@domain"; "root" is never found. */
 int users_find_login(struct db *users, const char *login, struct account *a);
 int users_domain_is_local(struct db *domains, const char *domain);
+/*
+ * 1 if senders.cdb lists a (local@domain) for the account key: the
+ * address itself, or @domain. 0 if not (or no such database: senders
+ * is NULL), -1 on error.
+ */
+int users_may_send_as(
+    struct db *senders, const char *key, const struct addr *a);
 /* 1 if the targets deliver into the account's own Maildir. */
 int users_has_own_maildir(const struct account *a);
 /* SPOOL/mail/name/ or SPOOL/mail/domain/name/; 0 or -1 if too long. */

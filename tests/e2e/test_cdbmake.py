@@ -27,6 +27,30 @@ class CdbmakeUsers(SiteTest):
                    f"abuse::webmaster\ntaro@example.com:{h}:.,taro@"
                    "example.net\n"))
 
+    def test_senders_file_is_checked_line_by_line(self):
+        site = self.good_site()
+        site.write("senders", "taro@example.com: taro@home.example\n"
+                   "ghost: a@b.example\n"
+                   "webmaster: not an address\n"
+                   "webmaster: a@b.example\n"
+                   "taro@example.com: @x.example\n"
+                   "no colon here\n")
+        r = site.cdbmake(check=False)
+        self.assertEqual(r.returncode, 100)
+        senders = os.path.join(site.conf, "senders")
+        for text in (f"{senders}:2: 'ghost' is not an account",
+                     f"{senders}:3: 'not an address' is not an address",
+                     f"{senders}:5: account taro@example.com is already "
+                     "listed at line 1",
+                     f"{senders}:6: expected 'account: address, ...'"):
+            self.assertIn(text, r.stderr)
+        self.assertFalse(os.path.exists(senders + ".cdb"))
+        site.write("senders", "taro@example.com: Taro@Home.Example, "
+                   "@x.example\n")
+        r = site.cdbmake()
+        self.assertEqual(cdb_get(senders + ".cdb", "taro@example.com"),
+                         b"taro@home.example,@x.example")
+
     def test_compiles_all_three(self):
         site = self.good_site()
         r = site.cdbmake()

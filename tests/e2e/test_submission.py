@@ -94,6 +94,23 @@ class Submission(SiteTest):
         self.assertEqual([m["Subject"] for m in box], ["forged"])
         self.assertIn("result=refused-from-not-own", self.site.log())
 
+    def test_addresses_listed_in_senders(self):
+        self.site.write("senders", "# taro's own domain and old address\n"
+                        "taro: taro@family.example , @Taro.Example\n")
+        self.site.cdbmake()
+        for sender in ("taro@family.example", "TARO@family.example",
+                       "anyone@taro.example"):
+            self.assertEqual(self.mail_from("taro", sender)[0], 250, sender)
+        for user, sender in (("taro", "jiro@family.example"),
+                             ("jiro", "taro@family.example"),
+                             ("jiro", "x@taro.example")):
+            self.assertEqual(self.mail_from(user, sender)[0], 553, sender)
+        c = self.session("taro")
+        c.sendmail("taro@family.example", ["hanako@example.org"],
+                   "From: Taro <taro@family.example>\r\nSubject: listed"
+                   "\r\n\r\nhi\r\n")
+        c.quit()
+
     def test_sender_check_no_turns_it_off(self):
         self.site.settings["sender_check"] = "no"
         self.site.write_conf()

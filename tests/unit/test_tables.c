@@ -47,6 +47,15 @@ open_db(struct db *d, const char *name)
 }
 
 static void
+unlink_senders(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/senders", testdir);
+	assert_int_equal(unlink(path), 0);
+}
+
+static void
 write_site(const char *users)
 {
 	test_write("domains",
@@ -345,6 +354,56 @@ test_bare_postmaster_reaches_a_domain_postmaster(void **state)
 	test_rmdir();
 }
 
+/* senders: written by tables, read by users_may_send_as. */
+static void
+test_senders_written_and_read(void **state)
+{
+	struct addr a;
+	struct db senders;
+	const char *why;
+	size_t i;
+	static const struct {
+		const char *key, *addr;
+		int may;
+	} cases[] = {
+		{ "taro@example.com", "taro@isp.example", 1 },
+		{ "taro@example.com", "Taro@ISP.example", 1 },
+		{ "taro@example.com", "anyone@taro.example", 1 },
+		{ "taro@example.com", "other@isp.example", 0 },
+		{ "taro@example.com", "x@sub.taro.example", 0 },
+		{ "hanako", "taro@isp.example", 0 },
+		{ "webmaster", "web@isp.example", 1 },
+	};
+
+	(void)state;
+	test_mkdir();
+	write_site(good_users);
+	test_write("senders",
+	    "taro@example.com: taro@isp.example, "
+	    "@Taro.Example\nwebmaster:web@isp.example\n");
+	assert_int_equal(compile(TABLES_ALL), 0);
+	free(errtext);
+	open_db(&senders, "senders.cdb");
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		assert_int_equal(addr_parse(cases[i].addr, &a, &why), 0);
+		if (users_may_send_as(&senders, cases[i].key, &a) !=
+		    cases[i].may)
+			fail_msg("%s as %s", cases[i].key, cases[i].addr);
+	}
+	assert_int_equal(users_may_send_as(NULL, "taro@example.com", &a), 0);
+	db_close(&senders);
+	/* without the file: an empty senders.cdb, nothing stale left */
+	unlink_senders();
+	assert_int_equal(compile(TABLES_ALL), 0);
+	free(errtext);
+	open_db(&senders, "senders.cdb");
+	assert_int_equal(addr_parse("taro@isp.example", &a, &why), 0);
+	assert_int_equal(
+	    users_may_send_as(&senders, "taro@example.com", &a), 0);
+	db_close(&senders);
+	test_rmdir();
+}
+
 static void
 test_errors_leave_old_databases(void **state)
 {
@@ -420,6 +479,7 @@ main(void)
 		cmocka_unit_test(
 		    test_bare_postmaster_reaches_a_domain_postmaster),
 		cmocka_unit_test(test_errors_leave_old_databases),
+		cmocka_unit_test(test_senders_written_and_read),
 		cmocka_unit_test(test_missing_postmaster_warns),
 		cmocka_unit_test(test_long_chain_refused),
 	};
