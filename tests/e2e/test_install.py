@@ -5,7 +5,7 @@ import subprocess
 import tempfile
 import unittest
 
-from yubintest import BIN, Site, SiteTest
+from yubintest import BIN, SiteTest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

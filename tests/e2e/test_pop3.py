@@ -6,7 +6,6 @@ import poplib
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 
 from yubintest import BIN, SiteTest, connect, make_hash

@@ -2,16 +2,15 @@
 dnsmasq serves the MX, A and null MX records; the remote host is a
 second smtp-in on 127.0.0.2; nothing listens on 127.0.0.4. Bounces are
 read with Python's email parser."""
-import email
 import mailbox
 import os
 import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 
+import yubintest
 from yubintest import BIN, Site, SiteTest, free_port
 
 LOCAL_USERS = ("webmaster::\npostmaster::webmaster\nabuse::webmaster\n"
@@ -587,14 +586,7 @@ class Etrn(RemoteBase):
 
 
 def make_cert(directory):
-    cert = os.path.join(directory, "cert.pem")
-    key = os.path.join(directory, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "2", "-subj",
-                    "/CN=mx1.remote.example"], check=True,
-                   capture_output=True, timeout=60)
-    return cert, key
+    return yubintest.make_cert(directory, "mx1.remote.example")
 
 
 class OutboundTls(RemoteBase):

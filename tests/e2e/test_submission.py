@@ -4,12 +4,10 @@ theirs: their own address in any local domain, aliases and catch-alls
 that lead into their Maildir; the same goes for the From: field. Others
 get 553 5.7.1; `sender_check = no` turns it off."""
 import mailbox
-import os
 import smtplib
-import subprocess
 
 from test_tls import client_context
-from yubintest import SiteTest, make_hash
+from yubintest import SiteTest, make_cert, make_hash
 
 PW = "submit secret"
 
@@ -24,13 +22,7 @@ class Submission(SiteTest):
                    "postmaster::taro\nabuse::taro\n"
                    "webmaster::taro\nteam::taro,jiro\n"
                    "@example.org::jiro\n"))
-        cert = os.path.join(self.site.conf, "cert.pem")
-        key = os.path.join(self.site.conf, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                        "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                        "-nodes", "-keyout", key, "-out", cert, "-days",
-                        "2", "-subj", "/CN=mail.example.com"],
-                       check=True, capture_output=True, timeout=60)
+        cert, key = make_cert(self.site.conf)
         self.site.settings.update({"tls_cert": cert, "tls_key": key})
         self.site.write_conf()
         self.site.cdbmake()

@@ -9,7 +9,8 @@ import socket
 import ssl
 import subprocess
 
-from yubintest import SiteTest, connect, make_hash, until_reply
+from yubintest import (SiteTest, connect, make_cert, make_hash,
+                       until_reply)
 
 PW = "tls secret"
 
@@ -29,13 +30,7 @@ class TlsBase(SiteTest):
         self.site = self.make_site(users=f"taro:{h}:\npostmaster::taro\n"
                                    "abuse::taro\n")
         if self.with_tls:
-            cert = os.path.join(self.site.conf, "cert.pem")
-            key = os.path.join(self.site.conf, "key.pem")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                            "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                            "-nodes", "-keyout", key, "-out", cert, "-days",
-                            "2", "-subj", "/CN=mail.example.com"],
-                           check=True, capture_output=True, timeout=60)
+            cert, key = make_cert(self.site.conf)
             self.site.settings.update({"tls_cert": cert, "tls_key": key})
             self.site.write_conf()
         self.site.cdbmake()

@@ -33,6 +33,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def make_cert(directory, name="mail.example.com"):
+    """A throw-away self-signed certificate and key (openssl) for name;
+    returns their paths."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", f"/CN={name}"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
 def make_hash(password):
     """A yescrypt hash from the real cdbmake-users --hash."""
     if password not in HASH_CACHE:
