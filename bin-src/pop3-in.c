@@ -317,6 +317,18 @@ login(struct session *s, const char *user, char *pass)
 	off_t octets;
 	int r;
 
+	if (server_login_locked(&conf, "pop3", &s->peer)) {
+		/* refused before the password costs us a yescrypt */
+		explicit_bzero(pass, strlen(pass));
+		auth_fail_delay(++s->failures);
+		log_info("pop3 client=%s login=\"%s\" result=locked-out",
+		    s->peer.text, user);
+		fail("[SYS/TEMP] too many failed logins from your address, "
+		     "try again later");
+		if (s->failures >= conf.max_login_failures)
+			finish(s, "too-many-failures", 0);
+		return;
+	}
 	r = users_find_login(&s->users, user, &s->acct);
 	if (r == -1) {
 		explicit_bzero(pass, strlen(pass));
@@ -326,6 +338,8 @@ login(struct session *s, const char *user, char *pass)
 	if (r == 1)
 		r = auth_check(s->acct.secret, pass);
 	explicit_bzero(pass, strlen(pass));
+	if (r != -1)
+		server_login_done(&conf, "pop3", &s->peer, r == 1);
 	if (r != 1) {
 		s->acct.key[0] = '\0';
 		auth_fail_delay(++s->failures);

@@ -271,11 +271,26 @@ static void
 auth_login_check(struct session *s, const char *user, char *pass)
 {
 	struct account a;
-	int r = users_find_login(&s->users, user, &a);
+	int r;
 
-	if (r == 1)
+	if (server_login_locked(&conf, "smtp", &s->peer)) {
+		/* refused before the password costs us a yescrypt */
+		explicit_bzero(pass, strlen(pass));
+		auth_fail_delay(++s->auth_failures);
+		log_info("smtp auth client=%s user=\"%s\" result=locked-out",
+		    s->peer.text, user);
+		reply(454,
+		    "4.7.0 Too many failed logins from your address, "
+		    "try again later");
+		if (s->auth_failures >= conf.max_login_failures)
+			finish(s, "too-many-auth-failures", 0);
+		return;
+	}
+	if ((r = users_find_login(&s->users, user, &a)) == 1)
 		r = auth_check(a.secret, pass);
 	explicit_bzero(pass, strlen(pass));
+	if (r != -1)
+		server_login_done(&conf, "smtp", &s->peer, r == 1);
 	if (r == 1) {
 		strlcpy(s->auth_user, a.key, sizeof(s->auth_user));
 		s->auth_account = a;

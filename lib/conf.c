@@ -74,6 +74,8 @@ static const struct conf_key conf_keys[] = {
 	K(srs_domain, CT_HOST, 0, 0),
 	K(sender_check, CT_BOOL, 0, 1),
 	K(local_smtp, CT_HOSTPORT, 0, 0),
+	K(lockout_failures, CT_INT, 0, 1000),
+	K(lockout_time, CT_DURATION, 1, 7 * 86400),
 };
 
 void
@@ -98,6 +100,8 @@ conf_defaults(struct conf *c, const char *dir)
 	strlcpy(c->dkim_selector, "yubin", sizeof(c->dkim_selector));
 	c->sender_check = 1;
 	strlcpy(c->local_smtp, "127.0.0.1:25", sizeof(c->local_smtp));
+	c->lockout_failures = 10;
+	c->lockout_time = 15 * 60;
 }
 
 int

@@ -60,6 +60,8 @@ struct conf {
 	char srs_domain[256];	/* forwards' SRS senders; default hostname */
 	int sender_check;     /* AUTH users send only as their own addresses */
 	char local_smtp[300]; /* queue-inject for other users: smtp-in */
+	int lockout_failures; /* failed logins from one address; 0: off */
+	long long lockout_time; /* seconds they count, and it lasts */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -1,4 +1,9 @@
 /* server: the servers' shared pieces; see server.h. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockout.h"
 #include "log.h"
 #include "server.h"
 #include "tlsio.h"
@@ -22,4 +27,42 @@ server_start_tls(struct buf *io, const struct conf *c, const char *proto,
 	}
 	log_info("%s tls client=%s %s", proto, p->text, tlsio_info(io));
 	return 0;
+}
+
+int
+server_login_locked(
+    const struct conf *c, const char *proto, const struct peer *p)
+{
+	int r;
+
+	if (!p->known || c->lockout_failures == 0)
+		return 0;
+	r = lockout_check(c->spool, &p->addr, c->lockout_failures,
+	    (long)c->lockout_time, time(NULL));
+	if (r == -1) /* let it go on: no disk must lock everyone out */
+		log_warn("%s lockout client=%s: cannot read the record: %s",
+		    proto, p->text, strerror(errno));
+	return r == 1;
+}
+
+void
+server_login_done(
+    const struct conf *c, const char *proto, const struct peer *p, int ok)
+{
+	int n;
+
+	if (!p->known || c->lockout_failures == 0)
+		return;
+	if (ok) {
+		lockout_clear(c->spool, &p->addr);
+		return;
+	}
+	n = lockout_failed(
+	    c->spool, &p->addr, (long)c->lockout_time, time(NULL));
+	if (n == -1)
+		log_warn("%s lockout client=%s: cannot write the record: %s",
+		    proto, p->text, strerror(errno));
+	else if (n == c->lockout_failures)
+		log_warn("%s lockout client=%s failures=%d seconds=%lld", proto,
+		    p->text, n, c->lockout_time);
 }

@@ -5,6 +5,12 @@
  * either way ("PROTO tls client=ADDR ..."). server_start_tls returns 0,
  * or -1 when the handshake failed: the connection's state is unknown
  * then and the caller ends the session without a reply.
+ * Logins from one client address are limited across connections
+ * (lib/lockout): server_login_locked says 1 when the client is locked
+ * out, before any password is checked, and logs it; server_login_done
+ * records the result of a login that was checked: a failure counts (the
+ * one that locks the address out is logged as "PROTO lockout client=A
+ * failures=N seconds=S", a line for fail2ban), a success forgets them.
  */
 #ifndef YUBIN_SERVER_H
 #define YUBIN_SERVER_H
@@ -17,5 +23,9 @@
 int server_cleartext_ok(const struct conf *c, const struct peer *p);
 int server_start_tls(struct buf *io, const struct conf *c, const char *proto,
     const struct peer *p);
+int server_login_locked(
+    const struct conf *c, const char *proto, const struct peer *p);
+void server_login_done(
+    const struct conf *c, const char *proto, const struct peer *p, int ok);
 
 #endif
