@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
+#include "dnsbl.h"
 #include "dkimsign.h"
 #include "log.h"
 #include "peer.h"
@@ -38,14 +39,15 @@
 #include "users.h"
 
 #define USAGE "usage: smtp-in [-ms] [-C dir]\n"
-#define SMTP_LINE_MAX 512  /* RFC 5321 4.5.3.1.4, CRLF included */
-#define SMTP_BAD_MAX 20	   /* protocol errors before we hang up */
-#define SMTP_HOPS_MAX 100  /* Received: lines (RFC 5321 6.3) */
-#define SMTP_SLOW_AFTER 10 /* errors before each reply to one is slowed */
-#define SMTP_ETRN_MAX 5	   /* ETRN commands per session */
-#define ETRN_INTERVAL 5	   /* seconds between two runner starts by ETRN */
-#define SMTP_DATA_MAX 3600 /* seconds for one message's DATA, at most */
-#define SMTP_CHUNK 65536   /* DATA is read in pieces of at most this */
+#define SMTP_LINE_MAX 512     /* RFC 5321 4.5.3.1.4, CRLF included */
+#define SMTP_BAD_MAX 20	      /* protocol errors before we hang up */
+#define SMTP_HOPS_MAX 100     /* Received: lines (RFC 5321 6.3) */
+#define SMTP_SLOW_AFTER 10    /* errors before each reply to one is slowed */
+#define SMTP_ETRN_MAX 5	      /* ETRN commands per session */
+#define ETRN_INTERVAL 5	      /* seconds between two runner starts by ETRN */
+#define SMTP_DATA_MAX 3600    /* seconds for one message's DATA, at most */
+#define SMTP_CHUNK 65536      /* DATA is read in pieces of at most this */
+#define DNSBL_TIMEOUT_MS 5000 /* for all the DNS lists together */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -69,6 +71,8 @@ struct session {
 	struct account auth_account; /* whom auth_user names */
 	int cleartext_ok;
 	int relay_client; /* -1: not yet looked up */
+	int dnsbl_asked;  /* the DNS lists were asked: dnsbl holds it */
+	struct dnsbl_result dnsbl;
 	int bad, auth_failures;
 	int etrns;
 	unsigned messages;
@@ -555,6 +559,66 @@ rcpt_local(struct session *s, struct addr *a, const char *rcpt)
 		rcpt_accepted(s, rcpt, "local");
 }
 
+/* Asks the DNS lists about the client, once a session, and logs it. */
+static void
+dnsbl_ask(struct session *s)
+{
+	struct dnsbl_result *r = &s->dnsbl;
+	char reason[DNS_TXT_MAX];
+
+	s->dnsbl_asked = 1;
+	if (!s->peer.known)
+		return;
+	if (dnsbl_check(conf.dns_servers, conf.dnsbl, conf.dnswl, &s->peer.addr,
+		DNSBL_TIMEOUT_MS, r) == -1) {
+		log_warn("smtp dnsbl client=%s cannot ask: %s", s->peer.text,
+		    strerror(errno));
+		return;
+	}
+	if (r->trouble > 0)
+		log_warn("smtp dnsbl client=%s: %d list(s) did not answer; "
+			 "taken as not listed",
+		    s->peer.text, r->trouble);
+	log_sanitize(reason, sizeof(reason), r->reason);
+	if (r->listed || r->allowed)
+		log_info("smtp dnsbl client=%s %s=%s%s%s%s", s->peer.text,
+		    r->listed ? "listed" : "allowlisted", r->zone,
+		    r->listed ? " reason=\"" : "", r->listed ? reason : "",
+		    r->listed ? "\"" : "");
+}
+
+/*
+ * A client on a DNS blocklist may only write to postmaster and abuse
+ * (RFC 5321 4.5.1, RFC 2142: so a listed sender can still reach us).
+ * Ours (relay, AUTH, POP-before-SMTP) are never asked about. 1 refused.
+ */
+static int
+rcpt_blocked(struct session *s, const struct addr *a, const char *rcpt)
+{
+	char text[DNS_NAME_MAX + 256], reason[120];
+	size_t i;
+
+	if (conf.dnsbl[0] == '\0' || relay_ok(s))
+		return 0;
+	if (!s->dnsbl_asked)
+		dnsbl_ask(s);
+	if (!s->dnsbl.listed || strcasecmp(a->local, "postmaster") == 0 ||
+	    strcasecmp(a->local, "abuse") == 0)
+		return 0;
+	/* the list's words, printable only, in one reply line */
+	log_sanitize(reason, sizeof(reason), s->dnsbl.reason);
+	for (i = 0; reason[i]; i++)
+		if ((unsigned char)reason[i] > 126)
+			reason[i] = '?';
+	snprintf(text, sizeof(text), "5.7.1 Client [%s] is listed by %s%s%s",
+	    s->peer.text, s->dnsbl.zone, reason[0] ? ": " : "", reason);
+	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=refused "
+		 "reason=dnsbl zone=%s",
+	    s->peer.text, s->sender, rcpt, s->dnsbl.zone);
+	bad_command(s, 554, text);
+	return 1;
+}
+
 /*
  * A bounce (or a reply) to the SRS sender of a mail we forwarded: it
  * goes on to the original sender when the hash is one of ours and the
@@ -623,6 +687,8 @@ cmd_rcpt(struct session *s, char *arg)
 		    s, rcpt, "relay-trick", 554, "5.7.1 Relaying denied");
 		return;
 	}
+	if (rcpt_blocked(s, &a, rcpt))
+		return;
 	if (a.domain[0] == '\0') {
 		/* RFC 5321 4.5.1: "Postmaster" alone must be accepted */
 		if (strcasecmp(a.local, "postmaster") == 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dnsbl.h"
 #include "textfile.h"
 
 enum conf_type {
@@ -27,7 +28,8 @@ enum conf_type {
 	CT_HOSTPORT, /* host, host:port, [ip6]:port */
 	CT_ROUTE,    /* "domain host[:port]", may be given many times */
 	CT_DOMAINS,  /* comma-separated domain names */
-	CT_TLSOUT    /* may, no or encrypt */
+	CT_TLSOUT,   /* may, no or encrypt */
+	CT_DNSLISTS  /* zone[=code|code],... (lib/dnsbl) */
 };
 
 struct conf_key {
@@ -76,7 +78,13 @@ static const struct conf_key conf_keys[] = {
 	K(local_smtp, CT_HOSTPORT, 0, 0),
 	K(lockout_failures, CT_INT, 0, 1000),
 	K(lockout_time, CT_DURATION, 1, 7 * 86400),
+	K(dnsbl, CT_DNSLISTS, 0, 0),
+	K(dnswl, CT_DNSLISTS, 0, 0),
 };
+
+/* conf_load marks the keys it has seen in one 64-bit word */
+_Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) <= 64,
+    "more keys than bits in conf_load's seen");
 
 void
 conf_defaults(struct conf *c, const char *dir)
@@ -360,6 +368,12 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		}
 		break;
 	}
+	case CT_DNSLISTS:
+		if (!dnsbl_lists_ok(v))
+			return "must be DNS list zones, comma-separated, each "
+			       "with =127.0.0.x|127.0.0.y answers or none "
+			       "(at most 8)";
+		break;
 	case CT_SERVERS:
 		if (!conf_servers_ok(v))
 			return "must be ip, ip:port or [ipv6]:port, "
@@ -396,8 +410,8 @@ conf_trim(char *s)
 
 /* Parses one line; returns NULL or the error text. */
 static const char *
-conf_line(
-    struct conf *c, char *line, unsigned *seen, char *what, size_t whatlen)
+conf_line(struct conf *c, char *line, unsigned long long *seen, char *what,
+    size_t whatlen)
 {
 	char *eq, *key, *val, *hash;
 	size_t i;
@@ -419,9 +433,9 @@ conf_line(
 	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
 		if (strcmp(conf_keys[i].name, key) != 0)
 			continue;
-		if ((*seen & (1u << i)) && conf_keys[i].type != CT_ROUTE)
+		if ((*seen & (1ULL << i)) && conf_keys[i].type != CT_ROUTE)
 			return "is set twice";
-		*seen |= 1u << i;
+		*seen |= 1ULL << i;
 		if (*val == '\0')
 			return "has no value";
 		return conf_set(c, &conf_keys[i], val);
@@ -442,7 +456,7 @@ conf_load(struct conf *c, const char *dir, char *err, size_t errlen)
 	char path[PATH_MAX], line[CONF_LINE_MAX], what[64];
 	const char *msg = NULL;
 	struct textfile t;
-	unsigned seen = 0;
+	unsigned long long seen = 0; /* a bit per key of conf_keys */
 	int r;
 
 	conf_defaults(c, dir);

@@ -62,6 +62,8 @@ struct conf {
 	char local_smtp[300]; /* queue-inject for other users: smtp-in */
 	int lockout_failures; /* failed logins from one address; 0: off */
 	long long lockout_time; /* seconds they count, and it lasts */
+	char dnsbl[1024];	/* DNS blocklists (lib/dnsbl); "": none */
+	char dnswl[1024];	/* DNS allowlists, asked with them */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

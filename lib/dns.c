@@ -156,6 +156,89 @@ dns_mx(struct dns *d, const char *domain, struct dns_mxset *out)
 	ares_query((ares_channel)d->channel, domain, C_IN, T_MX, dns_mx_cb, c);
 }
 
+/* Starts a query whose answer done() reads into out. */
+static void
+dns_query(struct dns *d, const char *name, int type, void *out,
+    enum dns_status *status, ares_callback cb)
+{
+	struct dns_call *c = malloc(sizeof(*c));
+
+	if (c == NULL) {
+		*status = DNS_TEMP;
+		return;
+	}
+	c->d = d;
+	c->out = out;
+	*status = DNS_PENDING;
+	d->pending++;
+	ares_query((ares_channel)d->channel, name, C_IN, type, cb, c);
+}
+
+static void
+dns_a_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_call *c = arg;
+	struct dns_a *out = c->out;
+	struct ares_addrttl ttls[DNS_ADDR_MAX];
+	int i, n = DNS_ADDR_MAX;
+
+	(void)timeouts;
+	out->status = dns_status_of(status);
+	if (out->status == DNS_OK &&
+	    ares_parse_a_reply(abuf, alen, NULL, ttls, &n) != ARES_SUCCESS)
+		out->status = DNS_TEMP;
+	for (i = 0; out->status == DNS_OK && i < n; i++)
+		memcpy(out->addr[out->n++], &ttls[i].ipaddr, 4);
+	if (out->status == DNS_OK && out->n == 0)
+		out->status = DNS_NONE;
+	c->d->pending--;
+	free(c);
+}
+
+void
+dns_a(struct dns *d, const char *name, struct dns_a *out)
+{
+	memset(out, 0, sizeof(*out));
+	dns_query(d, name, T_A, out, &out->status, dns_a_cb);
+}
+
+static void
+dns_txt_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_call *c = arg;
+	struct dns_txt *out = c->out;
+	struct ares_txt_ext *txt = NULL, *p;
+	size_t used = 0, n;
+
+	(void)timeouts;
+	out->status = dns_status_of(status);
+	if (out->status == DNS_OK &&
+	    ares_parse_txt_reply_ext(abuf, alen, &txt) != ARES_SUCCESS)
+		out->status = DNS_TEMP;
+	/* the strings of the first record: record_start marks the next */
+	for (p = txt; out->status == DNS_OK && p != NULL; p = p->next) {
+		if (p != txt && p->record_start)
+			break;
+		n = p->length < sizeof(out->text) - 1 - used
+		    ? p->length
+		    : sizeof(out->text) - 1 - used;
+		memcpy(out->text + used, p->txt, n);
+		used += n;
+	}
+	out->text[used] = '\0';
+	if (txt != NULL)
+		ares_free_data(txt);
+	c->d->pending--;
+	free(c);
+}
+
+void
+dns_txt(struct dns *d, const char *name, struct dns_txt *out)
+{
+	memset(out, 0, sizeof(*out));
+	dns_query(d, name, T_TXT, out, &out->status, dns_txt_cb);
+}
+
 static void
 dns_addrs_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {

@@ -1,8 +1,9 @@
 /*
- * dns: the look-ups remote-send needs, with c-ares: MX records in
- * preference order (equal preferences shuffled), the implicit MX of a
- * domain without one (RFC 5321 5.1), null MX (RFC 7505), and a host's
- * IPv4/IPv6 addresses. The servers are the dns_servers setting
+ * dns: the look-ups remote-send and smtp-in need, with c-ares: MX records
+ * in preference order (equal preferences shuffled), the implicit MX of a
+ * domain without one (RFC 5321 5.1), null MX (RFC 7505), a host's
+ * IPv4/IPv6 addresses, and a name's A and TXT records as DNS lists
+ * (lib/dnsbl) publish them. The servers are the dns_servers setting
  * ("ip[:port],[ip6]:port,..."), else /etc/resolv.conf. Many look-ups run
  * at once: start them, then dns_wait for all.
  * dns_open and dns_wait return 0 or -1; results carry a dns_status.
@@ -42,6 +43,19 @@ struct dns_addrs {
 	size_t n;
 };
 
+struct dns_a {
+	enum dns_status status;
+	unsigned char addr[DNS_ADDR_MAX][4];
+	size_t n;
+};
+
+#define DNS_TXT_MAX 512
+
+struct dns_txt {
+	enum dns_status status;
+	char text[DNS_TXT_MAX]; /* the first record's strings, joined */
+};
+
 struct dns {
 	void *channel; /* ares_channel */
 	int pending;
@@ -55,6 +69,8 @@ void dns_close(struct dns *d);
 void dns_mx(struct dns *d, const char *domain, struct dns_mxset *out);
 void dns_addrs(
     struct dns *d, const char *host, int ipv4_only, struct dns_addrs *out);
+void dns_a(struct dns *d, const char *name, struct dns_a *out);
+void dns_txt(struct dns *d, const char *name, struct dns_txt *out);
 /* Runs until every look-up is answered or the time is up (DNS_TEMP). */
 int dns_wait(struct dns *d);
 

@@ -55,8 +55,25 @@ test_every_type_parses(void **state)
 	    "smarthost_password_file = /etc/yubin/smarthost.pw\n"
 	    "route = example.org mx.example.org\n"
 	    "route = lan.example [2001:db8::25]:2525\n"
-	    "hold_domains = dialup.example,Club.Example\n");
+	    "hold_domains = dialup.example,Club.Example\n"
+	    "dkim_selector = y2026\n"
+	    "srs_domain = fwd.example.com\n"
+	    "sender_check = no\n"
+	    "local_smtp = [::1]:2525\n"
+	    "lockout_failures = 0\n"
+	    "lockout_time = 1h\n"
+	    "dnsbl = zen.example.org,bl.example=127.0.0.2|127.0.0.10\n"
+	    "dnswl = list.dnswl.example\n");
 	assert_int_equal(conf_load(&c, testdir, err, sizeof(err)), 0);
+	assert_string_equal(c.dkim_selector, "y2026");
+	assert_string_equal(c.srs_domain, "fwd.example.com");
+	assert_int_equal(c.sender_check, 0);
+	assert_string_equal(c.local_smtp, "[::1]:2525");
+	assert_int_equal(c.lockout_failures, 0);
+	assert_int_equal(c.lockout_time, 3600);
+	assert_string_equal(
+	    c.dnsbl, "zen.example.org,bl.example=127.0.0.2|127.0.0.10");
+	assert_string_equal(c.dnswl, "list.dnswl.example");
 	assert_string_equal(c.hostname, "mail.example.com");
 	assert_string_equal(c.spool, "/srv/yubin");
 	assert_string_equal(c.log, "/var/log/yubin.log");
@@ -118,6 +135,20 @@ static const struct bad_case bad_cases[] = {
 	{ "bad route", "route = example.org\n", ":1: route must be: route" },
 	{ "spaced user", "smarthost_user = a b\n",
 	    ":1: smarthost_user must be one word" },
+	/* the last keys of the table are told apart from the first ones */
+	{ "last key set twice",
+	    "hostname = a.example\ndnswl = a.example\n"
+	    "dnswl = b.example\n",
+	    ":3: dnswl is set twice" },
+	{ "bad dnsbl zone", "dnsbl = bad zone.example\n",
+	    ":1: dnsbl must be DNS list zones" },
+	{ "bad dnsbl answer", "dnsbl = bl.example=10.0.0.2\n",
+	    ":1: dnsbl must be DNS list zones" },
+	{ "too many dnsbl zones",
+	    "dnsbl = a.x,b.x,c.x,d.x,e.x,f.x,g.x,h.x,i.x\n",
+	    ":1: dnsbl must be DNS list zones" },
+	{ "bad selector", "dkim_selector = a/b\n",
+	    ":1: dkim_selector is not a valid host name" },
 };
 
 static void

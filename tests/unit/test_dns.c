@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "dnsbl.h"
 
 static pid_t dnsmasq;
 static char servers[64];
@@ -63,7 +64,14 @@ start_dnsmasq(void **state)
 		    "--host-record=mx1.example.net,127.0.0.2",
 		    "--host-record=both.example.net,127.0.0.3,::1",
 		    "--host-record=nomx.example.org,127.0.0.4",
-		    "--dns-rr=nullmx.example.com,15,000000", (char *)NULL);
+		    "--dns-rr=nullmx.example.com,15,000000",
+		    /* a DNS list: 192.0.2.99 and 2001:db8::1 (reversed) */
+		    "--local=/bl.invalid/",
+		    "--host-record=99.2.0.192.bl.invalid,127.0.0.2",
+		    "--txt-record=99.2.0.192.bl.invalid,part one ,part two",
+		    "--host-record=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		    "0.8.b.d.0.1.0.0.2.bl.invalid,127.0.0.3",
+		    (char *)NULL);
 		_exit(127);
 	}
 	/* ready when it answers */
@@ -217,6 +225,43 @@ test_bad_server_list(void **state)
 	assert_int_equal(dns_open(&d, "not an address", 1000), -1);
 }
 
+/* lib/dnsbl against the same resolver: IPv4 and IPv6 names, codes. */
+static void
+test_dnsbl(void **state)
+{
+	struct dnsbl_result r;
+	struct cidr v4, v6, clean;
+
+	(void)state;
+	assert_int_equal(cidr_from_text("192.0.2.99", &v4), 0);
+	assert_int_equal(cidr_from_text("2001:db8::1", &v6), 0);
+	assert_int_equal(cidr_from_text("192.0.2.98", &clean), 0);
+	assert_int_equal(
+	    dnsbl_check(servers, "bl.invalid", "", &v4, 3000, &r), 0);
+	assert_true(r.listed);
+	assert_string_equal(r.zone, "bl.invalid");
+	assert_string_equal(r.reason, "part one part two");
+	assert_int_equal(
+	    dnsbl_check(servers, "bl.invalid", "", &v6, 3000, &r), 0);
+	assert_true(r.listed);
+	assert_int_equal(
+	    dnsbl_check(servers, "bl.invalid=127.0.0.2", "", &v6, 3000, &r), 0);
+	assert_false(r.listed); /* 127.0.0.3 is not an answer that counts */
+	assert_int_equal(
+	    dnsbl_check(servers, "bl.invalid", "", &clean, 3000, &r), 0);
+	assert_false(r.listed);
+	assert_int_equal(r.trouble, 0);
+	/* the same zone as an allowlist: allowed, never listed */
+	assert_int_equal(
+	    dnsbl_check(servers, "bl.invalid", "bl.invalid", &v4, 3000, &r), 0);
+	assert_true(r.allowed);
+	assert_false(r.listed);
+	assert_int_equal(dnsbl_lists_ok("a.example,b.example=127.0.0.2"), 1);
+	assert_int_equal(dnsbl_lists_ok("a.example="), 0);
+	assert_int_equal(dnsbl_lists_ok("a..example"), 0);
+	assert_int_equal(dnsbl_lists_ok(""), 1);
+}
+
 int
 main(void)
 {
@@ -227,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_many_at_once),
 		cmocka_unit_test(test_silent_server_is_temporary),
 		cmocka_unit_test(test_bad_server_list),
+		cmocka_unit_test(test_dnsbl),
 	};
 
 	return cmocka_run_group_tests_name(
