@@ -23,6 +23,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "dnsbl.h"
+#include "greylist.h"
 #include "dkimsign.h"
 #include "log.h"
 #include "peer.h"
@@ -541,11 +542,45 @@ rcpt_refused(struct session *s, const char *rcpt, const char *reason, int code,
 	reply(code, "%s", text);
 }
 
+/*
+ * Greylisting (off unless greylist_delay is set): a new (network,
+ * sender, recipient) triple from a client that is not ours waits; 1
+ * when this recipient was told to come back later.
+ */
+static int
+rcpt_greylisted(struct session *s, const char *rcpt)
+{
+	long wait;
+	int r;
+
+	if (conf.greylist_delay == 0 || !s->peer.known || relay_ok(s) ||
+	    s->dnsbl.allowed)
+		return 0;
+	r = greylist_check(conf.spool, &s->peer.addr, s->sender, rcpt,
+	    (long)conf.greylist_delay, (long)conf.greylist_expire, time(NULL),
+	    &wait);
+	if (r == -1)
+		log_warn("smtp greylist client=%s: %s: let in", s->peer.text,
+		    strerror(errno));
+	if (r != 0)
+		return 0;
+	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=greylisted "
+		 "wait=%ld",
+	    s->peer.text, s->sender, rcpt, wait);
+	reply(451, "4.7.1 Greylisted: please try again in %ld seconds", wait);
+	return 1;
+}
+
 static void
 rcpt_local(struct session *s, struct addr *a, const char *rcpt)
 {
+	size_t n0 = s->plan.n, l0 = s->plan.nlocal;
 	int r = deliver_plan_rcpt(&s->plan, &s->ctx, a->local, a->domain, rcpt);
 
+	if (r == 0 && rcpt_greylisted(s, rcpt)) {
+		deliver_plan_truncate(&s->plan, n0, l0);
+		return;
+	}
 	if (r == DELIVER_UNKNOWN) {
 		log_info("smtp rcpt client=%s from=<%s> to=<%s> "
 			 "result=refused reason=unknown-user",

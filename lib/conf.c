@@ -80,6 +80,8 @@ static const struct conf_key conf_keys[] = {
 	K(lockout_time, CT_DURATION, 1, 7 * 86400),
 	K(dnsbl, CT_DNSLISTS, 0, 0),
 	K(dnswl, CT_DNSLISTS, 0, 0),
+	K(greylist_delay, CT_DURATION, 0, 86400),
+	K(greylist_expire, CT_DURATION, 3600, 366LL * 86400),
 };
 
 /* conf_load marks the keys it has seen in one 64-bit word */
@@ -110,6 +112,7 @@ conf_defaults(struct conf *c, const char *dir)
 	strlcpy(c->local_smtp, "127.0.0.1:25", sizeof(c->local_smtp));
 	c->lockout_failures = 10;
 	c->lockout_time = 15 * 60;
+	c->greylist_expire = 35 * 86400;
 }
 
 int

@@ -61,9 +61,11 @@ struct conf {
 	int sender_check;     /* AUTH users send only as their own addresses */
 	char local_smtp[300]; /* queue-inject for other users: smtp-in */
 	int lockout_failures; /* failed logins from one address; 0: off */
-	long long lockout_time; /* seconds they count, and it lasts */
-	char dnsbl[1024];	/* DNS blocklists (lib/dnsbl); "": none */
-	char dnswl[1024];	/* DNS allowlists, asked with them */
+	long long lockout_time;	   /* seconds they count, and it lasts */
+	char dnsbl[1024];	   /* DNS blocklists (lib/dnsbl); "": none */
+	char dnswl[1024];	   /* DNS allowlists, asked with them */
+	long long greylist_delay;  /* seconds a new triple waits; 0: off */
+	long long greylist_expire; /* seconds an unseen triple is kept */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -195,6 +195,18 @@ deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
 	return 0;
 }
 
+void
+deliver_plan_truncate(struct deliver_plan *p, size_t n, size_t nlocal)
+{
+	while (p->n > n) {
+		p->n--;
+		free(p->t[p->n].where);
+		free(p->t[p->n].via);
+	}
+	while (p->nlocal > nlocal)
+		free(p->local_rcpts[--p->nlocal]);
+}
+
 int
 deliver_plan_remote(struct deliver_plan *p, const char *addr)
 {

@@ -63,6 +63,9 @@ int deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
 struct account;
 int deliver_reaches(const struct deliver_ctx *c, const struct account *a,
     const char *name, const char *domain);
+/* Takes back what recipients added after the plan had n targets and
+ * nlocal local recipients (a recipient refused after all). */
+void deliver_plan_truncate(struct deliver_plan *p, size_t n, size_t nlocal);
 /* Adds a remote recipient (relayed mail). */
 int deliver_plan_remote(struct deliver_plan *p, const char *addr);
 size_t deliver_plan_maildirs(const struct deliver_plan *p);
