@@ -23,6 +23,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "dnsbl.h"
+#include "filter.h"
 #include "greylist.h"
 #include "dkimsign.h"
 #include "log.h"
@@ -894,6 +895,71 @@ from_is_own(struct session *s, struct deliver_msg *m)
 	return sender_is_own(s, &a);
 }
 
+/* The filter's verdict carried out: 1 when the message was refused. */
+static int
+filter_refused(struct deliver_msg *m, enum filter_verdict v, const char *why)
+{
+	if (v == FILTER_FAILED && conf.filter_fail_open) {
+		log_warn("message %s: filter failed (%s): let in unscanned, "
+			 "filter_fail_open is yes",
+		    m->id, why);
+		return 0;
+	}
+	if (v == FILTER_ACCEPT || v == FILTER_JUNK)
+		return 0;
+	deliver_abort(m);
+	if (v == FILTER_REJECT)
+		reply(554, "5.7.1 Message refused by the content filter");
+	else
+		reply(451, "4.7.0 Message not scanned, try again later");
+	if (v == FILTER_FAILED)
+		log_error("message %s: filter failed: %s", m->id, why);
+	return 1;
+}
+
+/*
+ * Mail from strangers goes through the content filter, when one is set:
+ * its verdict and its header fields. 1 when the message was refused
+ * (replied to and dropped); 0 when it goes on (perhaps to .Junk).
+ */
+static int
+run_filter(struct session *s, struct deliver_msg *m, const char **result)
+{
+	char head[FILTER_HEAD_MAX], why[128];
+	enum filter_verdict v;
+	int fd;
+
+	if (conf.filter[0] == '\0' || relay_ok(s))
+		return 0;
+	if ((fd = deliver_text_fd(m)) == -1) {
+		v = FILTER_FAILED;
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	} else {
+		v = filter_run(conf.filter, fd, (int)conf.filter_timeout, head,
+		    sizeof(head), why, sizeof(why));
+		close(fd);
+	}
+	log_info("message %s: filter %s (%s)", m->id,
+	    v == FILTER_ACCEPT	       ? "accepted"
+		: v == FILTER_JUNK     ? "junk"
+		: v == FILTER_REJECT   ? "refused"
+		: v == FILTER_TEMPFAIL ? "tempfail"
+				       : "failed",
+	    why);
+	*result = v == FILTER_REJECT ? "refused-filter" : "error-filter";
+	if (filter_refused(m, v, why))
+		return 1;
+	if ((v == FILTER_JUNK && deliver_plan_junk(&s->plan) == -1) ||
+	    (v != FILTER_FAILED && deliver_add_head(m, head) == -1)) {
+		log_error("message %s: %s", m->id, strerror(errno));
+		deliver_abort(m);
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		*result = "error";
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Mail from our own users that leaves for other hosts is DKIM-signed
  * before it is queued; -1 when it cannot be signed now (a bad key).
@@ -940,6 +1006,8 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		deliver_abort(m);
 		reply(554, "5.4.6 Mail forwarding loop for %s", d->loop);
 		result = "refused-loop";
+	} else if (run_filter(s, m, &result)) {
+		; /* refused, replied to */
 	} else if ((own = from_is_own(s, m)) != 1) {
 		deliver_abort(m);
 		if (own == 0)

@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "dnsbl.h"
+#include "filter.h"
 #include "textfile.h"
 
 enum conf_type {
@@ -29,7 +30,8 @@ enum conf_type {
 	CT_ROUTE,    /* "domain host[:port]", may be given many times */
 	CT_DOMAINS,  /* comma-separated domain names */
 	CT_TLSOUT,   /* may, no or encrypt */
-	CT_DNSLISTS  /* zone[=code|code],... (lib/dnsbl) */
+	CT_DNSLISTS, /* zone[=code|code],... (lib/dnsbl) */
+	CT_ARGV	     /* /absolute/program arg ... (lib/filter) */
 };
 
 struct conf_key {
@@ -82,6 +84,9 @@ static const struct conf_key conf_keys[] = {
 	K(dnswl, CT_DNSLISTS, 0, 0),
 	K(greylist_delay, CT_DURATION, 0, 86400),
 	K(greylist_expire, CT_DURATION, 3600, 366LL * 86400),
+	K(filter, CT_ARGV, 0, 0),
+	K(filter_timeout, CT_DURATION, 1, 3600),
+	K(filter_fail_open, CT_BOOL, 0, 1),
 };
 
 /* conf_load marks the keys it has seen in one 64-bit word */
@@ -113,6 +118,7 @@ conf_defaults(struct conf *c, const char *dir)
 	c->lockout_failures = 10;
 	c->lockout_time = 15 * 60;
 	c->greylist_expire = 35 * 86400;
+	c->filter_timeout = 120;
 }
 
 int
@@ -371,6 +377,11 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		}
 		break;
 	}
+	case CT_ARGV:
+		if (!filter_argv_ok(v))
+			return "must be a program by its absolute path, then "
+			       "at most 15 arguments, split on spaces";
+		break;
 	case CT_DNSLISTS:
 		if (!dnsbl_lists_ok(v))
 			return "must be DNS list zones, comma-separated, each "

@@ -66,6 +66,9 @@ struct conf {
 	char dnswl[1024];	   /* DNS allowlists, asked with them */
 	long long greylist_delay;  /* seconds a new triple waits; 0: off */
 	long long greylist_expire; /* seconds an unseen triple is kept */
+	char filter[1024];	   /* content filter argv (lib/filter) */
+	long long filter_timeout;  /* seconds it may take */
+	int filter_fail_open;	   /* a failed filter lets mail in */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -195,6 +195,34 @@ deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
 	return 0;
 }
 
+int
+deliver_plan_junk(struct deliver_plan *p)
+{
+	char path[PATH_MAX], *junk;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->t[i].forward)
+			continue;
+		if (snprintf(path, sizeof(path), "%s.Junk/", p->t[i].where) >=
+			(int)sizeof(path) ||
+		    maildir_create(path) == -1)
+			return -1;
+		/* Maildir++: the folder says it is one (Dovecot, Courier) */
+		strlcat(path, "maildirfolder", sizeof(path));
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd != -1)
+			close(fd);
+		path[strlen(path) - strlen("maildirfolder")] = '\0';
+		if ((junk = strdup(path)) == NULL)
+			return -1;
+		free(p->t[i].where);
+		p->t[i].where = junk;
+	}
+	return 0;
+}
+
 void
 deliver_plan_truncate(struct deliver_plan *p, size_t n, size_t nlocal)
 {
@@ -576,6 +604,79 @@ deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
 	if (r == 1 && head_first(m) == -1)
 		return snprintf(why, whysize, "%s", strerror(errno)), -1;
 	return r;
+}
+
+int
+deliver_text_fd(struct deliver_msg *m)
+{
+	char path[64];
+	int fd;
+
+	if (m->write_failed)
+		return errno = EIO, -1;
+	if (deliver_flush(m) == -1)
+		return -1;
+	/* a description of its own: the filter's reads must not move the
+	 * offset our writes use */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->fd);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (lseek(fd, m->prefix, SEEK_SET) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The Maildir copy again: prefix, head, the rest; renamed over tmp. */
+static int
+add_head_maildir(struct deliver_msg *m, const char *head, size_t len)
+{
+	char path[sizeof(m->tmp) + 4];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s.h", m->tmp) >= (int)sizeof(path))
+		return errno = ENAMETOOLONG, -1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (copyfile_range(m->fd, 0, fd, m->prefix) == -1 ||
+	    write(fd, head, len) != (ssize_t)len ||
+	    copyfile_range(m->fd, m->prefix, fd, m->octets - m->prefix) == -1 ||
+	    rename(path, m->tmp) == -1) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(m->fd);
+	m->fd = fd;
+	return 0;
+}
+
+int
+deliver_add_head(struct deliver_msg *m, const char *head)
+{
+	size_t len = strlen(head);
+	const char *p;
+	int fd;
+
+	if (len == 0)
+		return 0;
+	if (m->write_failed)
+		return errno = EIO, -1;
+	if (deliver_flush(m) == -1)
+		return -1;
+	if (m->to_queue_only) {
+		if ((fd = queue_prepend(m->ctx->spool, m->id, m->fd, head)) ==
+		    -1)
+			return -1;
+		m->fd = fd;
+	} else if (add_head_maildir(m, head, len) == -1)
+		return -1;
+	m->octets += (off_t)len;
+	for (p = head; (p = strchr(p, '\n')) != NULL; p++)
+		m->lfs++;
+	return 0;
 }
 
 /*

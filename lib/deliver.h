@@ -66,6 +66,12 @@ int deliver_reaches(const struct deliver_ctx *c, const struct account *a,
 /* Takes back what recipients added after the plan had n targets and
  * nlocal local recipients (a recipient refused after all). */
 void deliver_plan_truncate(struct deliver_plan *p, size_t n, size_t nlocal);
+/*
+ * Sends the plan's Maildir destinations to their Maildir++ folder
+ * .Junk/ instead (made where missing, with its maildirfolder file), as
+ * an IMAP client and a POP3 user's own filters expect; forwards stay.
+ */
+int deliver_plan_junk(struct deliver_plan *p);
 /* Adds a remote recipient (relayed mail). */
 int deliver_plan_remote(struct deliver_plan *p, const char *addr);
 size_t deliver_plan_maildirs(const struct deliver_plan *p);
@@ -112,6 +118,14 @@ int deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
  */
 int deliver_field(
     struct deliver_msg *m, const char *name, char *out, size_t size);
+/*
+ * A new read-only descriptor of the message written so far, at its
+ * start (after the Maildir-only fields): for a filter to read. -1 on
+ * error.
+ */
+int deliver_text_fd(struct deliver_msg *m);
+/* Adds header fields (LF-terminated) at the top of every copy. */
+int deliver_add_head(struct deliver_msg *m, const char *head);
 /* Makes the message durable everywhere; sender "" is the null sender. */
 int deliver_commit(struct deliver_msg *m, const char *sender);
 /* Removes everything not yet committed. */
