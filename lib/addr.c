@@ -266,3 +266,18 @@ addr_format(const struct addr *a, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s", local);
 }
+
+int
+addr_dns_name_ok(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || *s == '.' || strlen(s) > 253)
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			(*p == '.' && p[1] != '.' && p[1] != '\0')))
+			return 0;
+	return 1;
+}

@@ -34,6 +34,12 @@ int addr_parse_path(
 int addr_parse(const char *s, struct addr *a, const char **why);
 /* Normalizes a domain or address literal into out; 0 or -1 if invalid. */
 int addr_domain_normalize(const char *in, char *out, size_t size);
+/*
+ * 1 if s is a DNS name as DKIM selectors and DNS list zones are written:
+ * letters, digits, '-', '_' and single inner dots (so also a plain file
+ * name: no '/', no ".."), at most 253 octets.
+ */
+int addr_dns_name_ok(const char *s);
 /* 1 if the local part tries to route mail (%, !, quoted @, source route). */
 int addr_is_relay_trick(const struct addr *a);
 /*

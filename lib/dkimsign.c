@@ -9,6 +9,7 @@
 
 #include <opendkim/dkim.h>
 
+#include "addr.h"
 #include "dkimsign.h"
 
 const char *const dkimsign_kinds[2] = { "rsa", "ed25519" };
@@ -22,29 +23,13 @@ static const char *oversign_fields[] = { "from", NULL };
 
 #define SIG_FIELD "DKIM-Signature: "
 
-/* A DNS label sequence that is also a plain file name: no '/', no "..". */
-static int
-name_ok(const char *s)
-{
-	const char *p;
-
-	if (*s == '\0' || *s == '.' || strlen(s) > 253)
-		return 0;
-	for (p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-			(*p == '.' && p[1] != '.')))
-			return 0;
-	return 1;
-}
-
 int
 dkimsign_key_path(char *buf, size_t size, const char *dir, const char *domain,
     const char *selector, const char *kind)
 {
 	int n;
 
-	if (!name_ok(domain) || !name_ok(selector))
+	if (!addr_dns_name_ok(domain) || !addr_dns_name_ok(selector))
 		return errno = EINVAL, -1;
 	n = snprintf(
 	    buf, size, "%s/dkim/%s/%s.%s", dir, domain, selector, kind);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "dnsbl.h"
 
 #define CODES_MAX 16
@@ -17,22 +18,6 @@ struct list {
 	struct dns_a a;
 	struct dns_txt txt;
 };
-
-/* A DNS name: letters, digits, '-', '_' and inner dots. */
-static int
-zone_ok(const char *z)
-{
-	const char *p;
-
-	if (*z == '\0' || *z == '.' || strlen(z) > 200)
-		return 0;
-	for (p = z; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-			(*p == '.' && p[1] != '.' && p[1] != '\0')))
-			return 0;
-	return 1;
-}
 
 /* One "zone[=code|code]" item of n octets into l; 0 or -1. */
 static int
@@ -47,7 +32,7 @@ parse_item(const char *s, size_t n, struct list *l)
 	memset(l, 0, sizeof(*l));
 	if ((codes = strchr(item, '=')) != NULL)
 		*codes++ = '\0';
-	if (!zone_ok(item))
+	if (!addr_dns_name_ok(item) || strlen(item) > 200)
 		return -1;
 	strlcpy(l->zone, item, sizeof(l->zone));
 	for (code = codes; code != NULL; code = next) {

@@ -36,14 +36,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static void
 key(const char *selector, const char *kind)
 {
@@ -194,5 +186,5 @@ main(void)
 		cmocka_unit_test(test_no_key_no_signature),
 		cmocka_unit_test(test_bad_key_is_an_error),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, test_dir_teardown);
 }

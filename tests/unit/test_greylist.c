@@ -53,22 +53,6 @@ records(void)
 	return n;
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	test_mkdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static void
 test_new_triple_waits_then_passes(void **state)
 {
@@ -150,11 +134,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_new_triple_waits_then_passes, setup, teardown),
+		    test_new_triple_waits_then_passes, test_dir_setup,
+		    test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_ipv6_by_64, setup, teardown),
+		    test_ipv6_by_64, test_dir_setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_unseen_triples_expire_and_are_swept, setup, teardown),
+		    test_unseen_triples_expire_and_are_swept, test_dir_setup,
+		    test_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,22 +25,6 @@ addr(const char *text)
 	return c;
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	test_mkdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static void
 test_locks_after_max_and_ends_after_secs(void **state)
 {
@@ -132,5 +116,5 @@ main(void)
 		cmocka_unit_test(test_ipv6_counts_by_64),
 		cmocka_unit_test(test_damaged_record_starts_over),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

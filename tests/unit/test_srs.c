@@ -32,14 +32,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static void
 test_forward_matches_postsrsd(void **state)
 {
@@ -187,5 +179,5 @@ main(void)
 		cmocka_unit_test(test_old_secret_verifies_but_does_not_sign),
 		cmocka_unit_test(test_load),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, test_dir_teardown);
 }

@@ -41,4 +41,21 @@ test_rmdir(void)
 		abort();
 }
 
+/* cmocka fixtures: a throw-away directory for a group (or a test) */
+static inline int
+test_dir_setup(void **state)
+{
+	(void)state;
+	test_mkdir();
+	return 0;
+}
+
+static inline int
+test_dir_teardown(void **state)
+{
+	(void)state;
+	test_rmdir();
+	return 0;
+}
+
 #endif
