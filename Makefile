@@ -17,7 +17,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # dynamically; the sanitizer build always does.
 STATIC ?= -static
 LIBS_USED = opendkim libbsd-overlay libcares libtls libcrypto
-PKG_LIBS := $(shell pkg-config $(if $(STATIC),--static) --libs \
+PKG_LIBS := -lspf2 $(shell pkg-config $(if $(STATIC),--static) --libs \
 	$(LIBS_USED) 2>/dev/null) -lcdb -lcrypt -lresolv
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined

@@ -36,6 +36,7 @@
 #include "sasl.h"
 #include "server.h"
 #include "smtpdata.h"
+#include "spf.h"
 #include "srs.h"
 #include "tlsio.h"
 #include "users.h"
@@ -50,6 +51,7 @@
 #define SMTP_DATA_MAX 3600    /* seconds for one message's DATA, at most */
 #define SMTP_CHUNK 65536      /* DATA is read in pieces of at most this */
 #define DNSBL_TIMEOUT_MS 5000 /* for all the DNS lists together */
+#define SPF_TIMEOUT_MS 5000   /* for each DNS question of an SPF check */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -895,6 +897,30 @@ from_is_own(struct session *s, struct deliver_msg *m)
 	return sender_is_own(s, &a);
 }
 
+/*
+ * Mail from outside gets the verdict of the sender checks in one
+ * Authentication-Results: field (RFC 8601) naming us: SPF (RFC 7208)
+ * for now. -1 when it could not be added (local trouble).
+ */
+static int
+add_auth_results(struct session *s, struct deliver_msg *m)
+{
+	char result[SPF_RESULT_MAX], head[1200];
+
+	if (!conf.auth_results || relay_ok(s) || !s->peer.known)
+		return 0;
+	if (spf_check(conf.dns_servers, SPF_TIMEOUT_MS, &s->peer.addr, s->helo,
+		s->sender, result, sizeof(result)) == -1)
+		strlcpy(result, "temperror", sizeof(result));
+	log_info("message %s: spf=%s client=%s from=<%s> helo=%s", m->id,
+	    result, s->peer.text, s->sender, s->helo);
+	snprintf(head, sizeof(head),
+	    "Authentication-Results: %s;\n\tspf=%s %s=%s\n", conf.hostname,
+	    result, s->sender[0] ? "smtp.mailfrom" : "smtp.helo",
+	    s->sender[0] ? s->sender : s->helo);
+	return deliver_add_head(m, head);
+}
+
 /* The filter's verdict carried out: 1 when the message was refused. */
 static int
 filter_refused(struct deliver_msg *m, enum filter_verdict v, const char *why)
@@ -1006,6 +1032,11 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		deliver_abort(m);
 		reply(554, "5.4.6 Mail forwarding loop for %s", d->loop);
 		result = "refused-loop";
+	} else if (add_auth_results(s, m) == -1) {
+		log_error("message %s: %s", m->id, strerror(errno));
+		deliver_abort(m);
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		result = "error";
 	} else if (run_filter(s, m, &result)) {
 		; /* refused, replied to */
 	} else if ((own = from_is_own(s, m)) != 1) {

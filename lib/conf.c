@@ -87,6 +87,7 @@ static const struct conf_key conf_keys[] = {
 	K(filter, CT_ARGV, 0, 0),
 	K(filter_timeout, CT_DURATION, 1, 3600),
 	K(filter_fail_open, CT_BOOL, 0, 1),
+	K(auth_results, CT_BOOL, 0, 1),
 };
 
 /* conf_load marks the keys it has seen in one 64-bit word */
@@ -119,6 +120,7 @@ conf_defaults(struct conf *c, const char *dir)
 	c->lockout_time = 15 * 60;
 	c->greylist_expire = 35 * 86400;
 	c->filter_timeout = 120;
+	c->auth_results = 1;
 }
 
 int

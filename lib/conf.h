@@ -69,6 +69,7 @@ struct conf {
 	char filter[1024];	   /* content filter argv (lib/filter) */
 	long long filter_timeout;  /* seconds it may take */
 	int filter_fail_open;	   /* a failed filter lets mail in */
+	int auth_results;	   /* SPF verdict in Authentication-Results */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

@@ -195,6 +195,31 @@ dns_a_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	free(c);
 }
 
+static void
+dns_raw_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_call *c = arg;
+	struct dns_raw *out = c->out;
+
+	(void)timeouts;
+	out->status = dns_status_of(status);
+	if (out->status == DNS_OK && (out->abuf = malloc((size_t)alen)) == NULL)
+		out->status = DNS_TEMP;
+	if (out->status == DNS_OK) {
+		memcpy(out->abuf, abuf, (size_t)alen);
+		out->alen = alen;
+	}
+	c->d->pending--;
+	free(c);
+}
+
+void
+dns_raw(struct dns *d, const char *name, int type, struct dns_raw *out)
+{
+	memset(out, 0, sizeof(*out));
+	dns_query(d, name, type, out, &out->status, dns_raw_cb);
+}
+
 void
 dns_a(struct dns *d, const char *name, struct dns_a *out)
 {

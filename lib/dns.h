@@ -56,6 +56,13 @@ struct dns_txt {
 	char text[DNS_TXT_MAX]; /* the first record's strings, joined */
 };
 
+/* An answer as it came (for a parser of the caller's: lib/spf). */
+struct dns_raw {
+	enum dns_status status;
+	unsigned char *abuf; /* allocated when status is DNS_OK */
+	int alen;
+};
+
 struct dns {
 	void *channel; /* ares_channel */
 	int pending;
@@ -70,6 +77,7 @@ void dns_mx(struct dns *d, const char *domain, struct dns_mxset *out);
 void dns_addrs(
     struct dns *d, const char *host, int ipv4_only, struct dns_addrs *out);
 void dns_a(struct dns *d, const char *name, struct dns_a *out);
+void dns_raw(struct dns *d, const char *name, int type, struct dns_raw *out);
 void dns_txt(struct dns *d, const char *name, struct dns_txt *out);
 /* Runs until every look-up is answered or the time is up (DNS_TEMP). */
 int dns_wait(struct dns *d);

@@ -125,9 +125,12 @@ class OwnFilter(FilterBase):
         self.assertNotIn("not a header line", m.as_string())
         with open(self.seen, "rb") as f:
             seen = f.read()
-        # the filter got the message as it will be stored: our trace
-        # field first, LF line ends, no Return-Path of the Maildir copy
-        self.assertTrue(seen.startswith(b"Received: from mx.sender.example"))
+        # the filter got the message as it will be stored: our verdict
+        # and trace fields first, LF line ends, no Maildir Return-Path
+        self.assertTrue(seen.startswith(
+            b"Authentication-Results: mail.example.com;\n\tspf="))
+        self.assertIn(b"\nReceived: from mx.sender.example", seen)
+        self.assertNotIn(b"Return-Path", seen)
         self.assertTrue(seen.endswith(b"Lunch on Sunday?\n"))
 
     def test_reject_and_tempfail(self):

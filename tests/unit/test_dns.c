@@ -19,6 +19,7 @@
 
 #include "dns.h"
 #include "dnsbl.h"
+#include "spf.h"
 
 static pid_t dnsmasq;
 static char servers[64];
@@ -71,6 +72,12 @@ start_dnsmasq(void **state)
 		    "--txt-record=99.2.0.192.bl.invalid,part one ,part two",
 		    "--host-record=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
 		    "0.8.b.d.0.1.0.0.2.bl.invalid,127.0.0.3",
+		    /* SPF: two TXT records, only one of them SPF */
+		    "--txt-record=spf.example.net,v=spf1 ip4:192.0.2.2 "
+		    "include:inc.example.net -all",
+		    "--txt-record=spf.example.net,google-site-verification=x",
+		    "--txt-record=inc.example.net,v=spf1 ip6:2001:db8::/32 "
+		    "~all",
 		    (char *)NULL);
 		_exit(127);
 	}
@@ -262,6 +269,40 @@ test_dnsbl(void **state)
 	assert_int_equal(dnsbl_lists_ok(""), 1);
 }
 
+/* lib/spf through the same resolver: libspf2 asks by our c-ares layer */
+static void
+test_spf(void **state)
+{
+	struct cidr ok, inc, other;
+	char r[SPF_RESULT_MAX];
+
+	(void)state;
+	assert_int_equal(cidr_from_text("192.0.2.2", &ok), 0);
+	assert_int_equal(cidr_from_text("2001:db8::5", &inc), 0);
+	assert_int_equal(cidr_from_text("198.51.100.1", &other), 0);
+	assert_int_equal(spf_check(servers, 3000, &ok, "mx.example.net",
+			     "a@spf.example.net", r, sizeof(r)),
+	    0);
+	assert_string_equal(r, "pass");
+	assert_int_equal(spf_check(servers, 3000, &inc, "mx.example.net",
+			     "a@spf.example.net", r, sizeof(r)),
+	    0);
+	assert_string_equal(r, "pass"); /* by the include, over IPv6 */
+	assert_int_equal(spf_check(servers, 3000, &other, "mx.example.net",
+			     "a@spf.example.net", r, sizeof(r)),
+	    0);
+	assert_string_equal(r, "fail");
+	assert_int_equal(spf_check(servers, 3000, &other, "mx.example.net",
+			     "a@nomx.example.org", r, sizeof(r)),
+	    0);
+	assert_string_equal(r, "none");
+	/* the null sender: judged by the HELO name */
+	assert_int_equal(
+	    spf_check(servers, 3000, &ok, "spf.example.net", "", r, sizeof(r)),
+	    0);
+	assert_string_equal(r, "pass");
+}
+
 int
 main(void)
 {
@@ -273,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_silent_server_is_temporary),
 		cmocka_unit_test(test_bad_server_list),
 		cmocka_unit_test(test_dnsbl),
+		cmocka_unit_test(test_spf),
 	};
 
 	return cmocka_run_group_tests_name(
