@@ -664,9 +664,15 @@ deliver_add_head(struct deliver_msg *m, const char *head)
 		return 0;
 	if (m->write_failed)
 		return errno = EIO, -1;
-	if (deliver_flush(m) == -1)
+	if (m->octets == (off_t)m->blen && m->blen + len <= sizeof(m->buf)) {
+		/* all of it still in the buffer: in there, no file again */
+		memmove(m->buf + m->prefix + len, m->buf + m->prefix,
+		    m->blen - (size_t)m->prefix);
+		memcpy(m->buf + m->prefix, head, len);
+		m->blen += len;
+	} else if (deliver_flush(m) == -1)
 		return -1;
-	if (m->to_queue_only) {
+	else if (m->to_queue_only) {
 		if ((fd = queue_prepend(m->ctx->spool, m->id, m->fd, head)) ==
 		    -1)
 			return -1;

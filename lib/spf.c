@@ -163,19 +163,25 @@ int
 spf_check(const char *servers, int timeout_ms, const struct cidr *client,
     const char *helo, const char *sender, char *result, size_t size)
 {
-	struct spf_dns hook = { servers, timeout_ms };
-	SPF_dns_server_t layer = { 0 };
+	/* one libspf2 server a process: making one parses its defaults */
+	static struct spf_dns hook;
+	static SPF_dns_server_t layer;
+	static SPF_server_t *srv;
 	SPF_response_t *resp = NULL;
 	SPF_request_t *req;
-	SPF_server_t *srv;
 	SPF_errcode_t err;
 
-	layer.lookup = lookup;
-	layer.name = "yubin";
-	layer.hook = &hook;
-	if ((srv = SPF_server_new_dns(&layer, 0)) == NULL)
+	hook.servers = servers;
+	hook.timeout_ms = timeout_ms;
+	if (srv == NULL) {
+		layer.lookup = lookup;
+		layer.name = "yubin";
+		layer.hook = &hook;
+		if ((srv = SPF_server_new_dns(&layer, 0)) == NULL)
+			return -1;
+	}
+	if ((req = SPF_request_new(srv)) == NULL)
 		return -1;
-	req = SPF_request_new(srv);
 	if (client->family == AF_INET)
 		SPF_request_set_ipv4(
 		    req, *(const struct in_addr *)client->addr);
@@ -190,6 +196,5 @@ spf_check(const char *servers, int timeout_ms, const struct cidr *client,
 	if (resp != NULL)
 		SPF_response_free(resp);
 	SPF_request_free(req);
-	SPF_server_free(srv);
 	return 0;
 }

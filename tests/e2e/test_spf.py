@@ -75,6 +75,22 @@ class Spf(RemoteBase):
         self.assertIn("spf=fail client=192.0.2.2 from=<someone@fail.test>",
                       self.site.log())
 
+    def test_a_big_message_gets_it_too(self):
+        # over the 64 KiB write buffer: the file is written again
+        body = "".join(f"{i:06d} " + "y" * 70 + "\r\n" for i in range(3000))
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=60,
+                          source_address=(CLIENT, 0)) as c:
+            c.ehlo("client.example")
+            c.sendmail("someone@pass.test", ["taro@example.com"],
+                       f"Subject: big\r\n\r\n{body}".encode())
+        [msg] = [m for m in self.box(self.site, "taro")
+                 if m["Subject"] == "big"]
+        self.assertEqual(self.verdict(msg).result, "pass")
+        self.assertEqual(msg.get_payload(), body.replace("\r\n", "\n"))
+        raw = msg.as_bytes()
+        self.assertTrue(raw.index(b"Authentication-Results:") <
+                        raw.index(b"Received: from client.example"))
+
     def test_null_sender_is_judged_by_helo(self):
         res = self.verdict(self.send("", helo="pass.test"))
         self.assertEqual(res.result, "pass")
