@@ -85,14 +85,27 @@ make_hash(void)
 	return 0;
 }
 
-/* A directory of the key tree, made for the run user (the spool's). */
+/*
+ * Run by root, a secret we make (a DKIM key, the SRS secret, their
+ * directories) goes to the user the servers run as: the spool's owner.
+ */
 static void
-key_dir(const char *path, const struct stat *owner)
+give_to_run_user(const char *path, const struct conf *c)
+{
+	struct stat spool;
+
+	if (geteuid() == 0 && stat(c->spool, &spool) == 0 &&
+	    chown(path, spool.st_uid, spool.st_gid) == -1)
+		err(EXIT_TEMP, "fatal: %s", path);
+}
+
+/* A directory of the key tree, made for the run user. */
+static void
+key_dir(const char *path, const struct conf *c)
 {
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		err(EXIT_TEMP, "fatal: %s", path);
-	if (owner != NULL && chown(path, owner->st_uid, owner->st_gid) == -1)
-		err(EXIT_TEMP, "fatal: %s", path);
+	give_to_run_user(path, c);
 }
 
 /* Prints a TXT record in zone-file form, in strings of <= 255 octets. */
@@ -113,7 +126,6 @@ dkim_keygen(const char *dir, const char *name, const char *selector)
 {
 	char why[CONF_ERR_MAX], domain[ADDR_DOMAIN_MAX + 1], path[PATH_MAX];
 	char rec[DKIMKEY_RECORD_MAX], dns[600];
-	struct stat spool, *owner = NULL;
 	struct conf conf;
 	struct db domains;
 	int i, local;
@@ -134,12 +146,10 @@ dkim_keygen(const char *dir, const char *name, const char *selector)
 		    "fatal: %s is not in domains.cdb: add it to %s/domains "
 		    "and run cdbmake-users first",
 		    domain, dir);
-	if (geteuid() == 0 && stat(conf.spool, &spool) == 0)
-		owner = &spool; /* the servers run as the spool's owner */
 	snprintf(path, sizeof(path), "%s/dkim", dir);
-	key_dir(path, owner);
+	key_dir(path, &conf);
 	snprintf(path, sizeof(path), "%s/dkim/%s", dir, domain);
-	key_dir(path, owner);
+	key_dir(path, &conf);
 	for (i = 0; i < 2; i++) {
 		if (dkimsign_key_path(path, sizeof(path), dir, domain, selector,
 			dkimsign_kinds[i]) == -1)
@@ -147,12 +157,12 @@ dkim_keygen(const char *dir, const char *name, const char *selector)
 		if (access(path, F_OK) == 0)
 			fprintf(
 			    stderr, "cdbmake-users: %s exists, kept\n", path);
-		else if (dkimkey_generate(path, dkimsign_kinds[i]) == -1 ||
-		    (owner != NULL &&
-			chown(path, owner->st_uid, owner->st_gid) == -1))
+		else if (dkimkey_generate(path, dkimsign_kinds[i]) == -1)
 			err(EXIT_TEMP, "fatal: %s", path);
-		else
+		else {
+			give_to_run_user(path, &conf);
 			fprintf(stderr, "cdbmake-users: %s made\n", path);
+		}
 		if (dkimkey_record(path, dkimsign_kinds[i], rec, sizeof(rec)) ==
 		    -1)
 			err(EXIT_TEMP, "fatal: %s", path);
@@ -173,7 +183,6 @@ static void
 make_srs_secret(const char *dir)
 {
 	char why[CONF_ERR_MAX], path[PATH_MAX];
-	struct stat spool;
 	struct conf conf;
 
 	snprintf(path, sizeof(path), "%s/srs.secret", dir);
@@ -185,9 +194,7 @@ make_srs_secret(const char *dir)
 		conf_defaults(&conf, dir);
 	if (srs_make_secret(dir) == -1)
 		err(EXIT_TEMP, "fatal: %s", path);
-	if (geteuid() == 0 && stat(conf.spool, &spool) == 0 &&
-	    chown(path, spool.st_uid, spool.st_gid) == -1)
-		err(EXIT_TEMP, "fatal: %s", path);
+	give_to_run_user(path, &conf);
 	fprintf(stderr,
 	    "cdbmake-users: %s made: the key of the SRS senders of "
 	    "forwarded mail; keep it secret\n",

@@ -81,9 +81,11 @@ struct session {
 	int etrns;
 	unsigned messages;
 	struct db users, domains, relay;
-	struct db senders; /* extra sender addresses; has_senders: opened */
-	int has_senders;
-	struct srs srs; /* SRS secrets: forwards and their bounces */
+	/* read when first needed, not at every connection */
+	struct db senders; /* extra sender addresses, after AUTH */
+	int senders_state; /* 0 not yet; 1 open; 2 none */
+	struct srs srs;	   /* SRS secrets: forwards and their bounces */
+	int srs_state;	   /* 0 not yet; 1 read (ctx.srs set); 2 none */
 	struct deliver_ctx ctx;
 	/* the transaction */
 	char sender[ADDR_MAX];
@@ -450,6 +452,42 @@ mail_params(struct session *s, char *p)
 	return 0;
 }
 
+/* senders.cdb, opened the first time an AUTH sender is checked. */
+static struct db *
+session_senders(struct session *s)
+{
+	if (s->senders_state == 0) {
+		/* optional: cdbmake-users makes it, an older site has none */
+		s->senders_state = 1;
+		if (db_open_at(&s->senders, conf.dir, "senders.cdb") == -1) {
+			s->senders_state = 2;
+			if (errno != ENOENT)
+				log_warn("cannot open %s/senders.cdb: %s",
+				    conf.dir, strerror(errno));
+		}
+	}
+	return s->senders_state == 1 ? &s->senders : NULL;
+}
+
+/* The SRS secrets, read the first time a forward or an SRS address
+ * needs them; NULL without (mail still flows, forwards keep their
+ * sender). */
+static const struct srs *
+session_srs(struct session *s)
+{
+	int r;
+
+	if (s->srs_state == 0) {
+		if ((r = srs_load(&s->srs, conf.dir, conf.srs_domain)) == -1)
+			log_error("%s/srs.secret: %s: forwards keep their "
+				  "sender, SRS bounces are refused",
+			    conf.dir, strerror(errno));
+		s->srs_state = r == 1 ? 1 : 2;
+		s->ctx.srs = r == 1 ? &s->srs : NULL;
+	}
+	return s->ctx.srs;
+}
+
 /*
  * An authenticated user sends only as addresses that are theirs (see
  * deliver_reaches): 1 yes, 0 no, -1 the lookup failed. The null sender
@@ -462,8 +500,8 @@ sender_is_own(struct session *s, const struct addr *a)
 
 	if (s->auth_user[0] == '\0' || !conf.sender_check || a->null)
 		return 1;
-	if ((local = users_may_send_as(s->has_senders ? &s->senders : NULL,
-		 s->auth_account.key, a)) != 0)
+	if ((local = users_may_send_as(
+		 session_senders(s), s->auth_account.key, a)) != 0)
 		return local; /* listed in senders (or an error) */
 	if ((local = users_domain_is_local(&s->domains, a->domain)) != 1)
 		return local;
@@ -736,8 +774,9 @@ cmd_rcpt(struct session *s, char *arg)
 			    "5.1.3 Recipient address must have a domain");
 		return;
 	}
-	if (s->ctx.srs != NULL && srs_is_srs0(a.local) &&
-	    strcasecmp(a.domain, conf.srs_domain) == 0) {
+	if (srs_is_srs0(a.local) &&
+	    strcasecmp(a.domain, conf.srs_domain) == 0 &&
+	    session_srs(s) != NULL) {
 		rcpt_srs(s, &a, rcpt);
 		return;
 	}
@@ -1091,6 +1130,8 @@ cmd_data(struct session *s, char *arg)
 		reply(554, "5.5.1 No valid recipients");
 		return;
 	}
+	if (deliver_plan_maildirs(&s->plan) < s->plan.n)
+		session_srs(s); /* forwards may leave with an SRS sender */
 	if (deliver_open(&m, &s->ctx, &s->plan, s->sender, "") == -1 ||
 	    (received_header(s, m.id, received, sizeof(received)),
 		deliver_write(&m, received, strlen(received))) == -1) {
@@ -1387,7 +1428,6 @@ static void
 start(struct session *s)
 {
 	char err[CONF_ERR_MAX];
-	int r;
 
 	peer_get(&s->peer);
 	s->relay_client = -1;
@@ -1408,21 +1448,10 @@ start(struct session *s)
 		    conf.hostname);
 		finish(s, "db-error", EXIT_TEMP);
 	}
-	/* optional: cdbmake-users makes it, an older site has none */
-	s->has_senders = db_open_at(&s->senders, conf.dir, "senders.cdb") == 0;
-	if (!s->has_senders && errno != ENOENT)
-		log_warn("cannot open %s/senders.cdb: %s", conf.dir,
-		    strerror(errno));
 	s->ctx.users = &s->users;
 	s->ctx.domains = &s->domains;
 	s->ctx.spool = conf.spool;
 	s->ctx.hostname = conf.hostname;
-	/* without it mail still flows; forwards keep their sender */
-	if ((r = srs_load(&s->srs, conf.dir, conf.srs_domain)) == -1)
-		log_error("%s/srs.secret: %s: forwards keep their sender, "
-			  "SRS bounces are refused",
-		    conf.dir, strerror(errno));
-	s->ctx.srs = r == 1 ? &s->srs : NULL;
 	s->cleartext_ok = server_cleartext_ok(&conf, &s->peer);
 	log_info("smtp connect client=%s%s", s->peer.text,
 	    s->submission ? " submission" : "");

@@ -136,17 +136,13 @@ static const char *
 bounce_unwrap_srs(
     const struct deliver_ctx *ctx, const char *sender, char *buf, size_t size)
 {
-	char local[ADDR_MAX];
-	const char *at = strrchr(sender, '@'), *why;
+	const char *why;
+	struct addr a;
 
-	if (ctx->srs == NULL || at == NULL ||
-	    strcasecmp(at + 1, ctx->srs->domain) != 0 ||
-	    (size_t)(at - sender) >= sizeof(local))
-		return sender;
-	memcpy(local, sender, (size_t)(at - sender));
-	local[at - sender] = '\0';
-	if (!srs_is_srs0(local) ||
-	    srs_reverse(ctx->srs, local, time(NULL), buf, size, &why) == -1)
+	if (ctx->srs == NULL || addr_parse(sender, &a, &why) == -1 ||
+	    strcasecmp(a.domain, ctx->srs->domain) != 0 ||
+	    !srs_is_srs0(a.local) ||
+	    srs_reverse(ctx->srs, a.local, time(NULL), buf, size, &why) == -1)
 		return sender;
 	return buf;
 }
