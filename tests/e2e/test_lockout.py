@@ -18,7 +18,7 @@ class Lockout(SiteTest):
         h = make_hash(PW)
         self.site = self.make_site(
             users=f"taro:{h}:\npostmaster::taro\nabuse::taro\n",
-            settings={"lockout_failures": "3", "lockout_time": "3s",
+            settings={"lockout_failures": "3", "lockout_time": "8s",
                       "auth_requires_tls": "no"})
         self.site.cdbmake()
         self.ports = self.site.start({"smtp": ["smtp-in"],
@@ -56,15 +56,18 @@ class Lockout(SiteTest):
             "-ERR [SYS/TEMP] too many failed logins"))
         log = self.site.log()
         self.assertEqual(log.count("lockout client=127.0.0.1 failures=3 "
-                                   "seconds=3"), 1)
+                                   "seconds=8"), 1)
         self.assertIn('user="taro" result=locked-out', log)
         self.assertIn('login="taro" result=locked-out', log)
-        # three seconds after the last failure it is over
-        end = time.monotonic() + 15
+        # eight seconds after the last failure it is over (long enough
+        # that the two refusals above, 1.5 s of delay each, fall well
+        # inside it even on a slow machine)
+        end = time.monotonic() + 30
         while self.smtp_login(PW) != 235:
             self.assertLess(time.monotonic(), end, "still locked out")
             time.sleep(0.25)
-        self.assertGreaterEqual(time.monotonic() - locked_at, 2.5)
+        # the third failure was recorded before its 1.5 s delay
+        self.assertGreaterEqual(time.monotonic() - locked_at, 6)
         # the good login forgot the failures
         self.assertEqual(
             os.listdir(os.path.join(self.site.spool, "lockout")), [])
