@@ -9,16 +9,17 @@ BUILD ?= build
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-PKGS = opendkim libbsd-overlay libcares libtls libcrypto
+PKGS = opendkim libpsl libbsd-overlay libcares libtls libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # The servers start once per connection, so they are linked statically
 # by default: no dynamic loader at every start (half the start-up CPU)
 # and no shared libc pages in each process. `make STATIC=` links
 # dynamically; the sanitizer build always does.
 STATIC ?= -static
-LIBS_USED = opendkim libbsd-overlay libcares libtls libcrypto
-PKG_LIBS := -lspf2 $(shell pkg-config $(if $(STATIC),--static) --libs \
-	$(LIBS_USED) 2>/dev/null) -lcdb -lcrypt -lresolv
+LIBS_USED = opendkim libpsl libbsd-overlay libcares libtls libcrypto
+PKG_LIBS := -lspf2 -lopendmarc $(shell pkg-config $(if $(STATIC),--static) --libs \
+	$(LIBS_USED) 2>/dev/null) $(if $(STATIC),-lidn2 -lunistring) \
+	-lcdb -lcrypt -lresolv
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \

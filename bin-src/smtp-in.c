@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "authres.h"
 #include "auth.h"
 #include "buf.h"
 #include "cmd.h"
@@ -26,6 +27,8 @@
 #include "filter.h"
 #include "greylist.h"
 #include "dkimsign.h"
+#include "dkimverify.h"
+#include "dmarc.h"
 #include "log.h"
 #include "peer.h"
 #include "rfc5322.h"
@@ -52,6 +55,8 @@
 #define SMTP_CHUNK 65536      /* DATA is read in pieces of at most this */
 #define DNSBL_TIMEOUT_MS 5000 /* for all the DNS lists together */
 #define SPF_TIMEOUT_MS 5000   /* for each DNS question of an SPF check */
+#define DKIM_TIMEOUT_MS 5000  /* for the key of each DKIM signature */
+#define DMARC_TIMEOUT_MS 5000 /* for each DMARC policy look-up */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -812,6 +817,8 @@ struct data_state {
 	long long octets;	    /* as received */
 	char line[HEADER_LINE_MAX]; /* the header line being collected */
 	size_t linelen;
+	struct dkimverify *dkim;    /* NULL: signatures not checked */
+	struct authres_strip strip; /* takes out forged verdicts of ours */
 };
 
 /* Looks at one whole header line for Received: and Delivered-To:. */
@@ -870,7 +877,7 @@ static int
 data_chunk(struct session *s, struct data_state *d, struct deliver_msg *m,
     const char *p, size_t len)
 {
-	char out[SMTP_CHUNK + 2];
+	char out[SMTP_CHUNK + 2], kept[SMTP_CHUNK + 2 + AUTHRES_HOLD_MAX];
 	size_t used, n;
 	int end = smtpdata_decode(&d->dec, p, len, &used, out, &n);
 
@@ -881,7 +888,12 @@ data_chunk(struct session *s, struct data_state *d, struct deliver_msg *m,
 		data_scan_header(s, d, out, n);
 	if (d->too_big || d->dec.bad_eol)
 		return end; /* keep reading to the end, write nothing more */
-	if (m != NULL && deliver_write(m, out, n) == -1)
+	if (d->dkim != NULL)
+		dkimverify_feed(d->dkim, out, n); /* the text as it was sent */
+	n = authres_strip(&d->strip, out, n, kept);
+	if (end == 1)
+		n += authres_strip_end(&d->strip, kept + n);
+	if (m != NULL && deliver_write(m, kept, n) == -1)
 		return -1;
 	return end;
 }
@@ -912,6 +924,27 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 }
 
 /*
+ * The message's From: address: 1 one address with a domain in a, 0 no
+ * From:, 2 not one such address (two fields, a list, none), -1 error.
+ */
+static int
+from_address(struct deliver_msg *m, struct addr *a)
+{
+	char value[1000], addr[ADDR_MAX];
+	const char *why;
+	int r;
+
+	if ((r = deliver_field(m, "from", value, sizeof(value))) == -2)
+		return -1;
+	if (r == 0)
+		return 0;
+	if (r == -1 || rfc5322_mailbox(value, addr, sizeof(addr)) == -1 ||
+	    addr_parse(addr, a, &why) == -1 || a->domain[0] == '\0')
+		return 2;
+	return 1;
+}
+
+/*
  * What an authenticated user writes in From: must be theirs too, or a
  * signature of ours would vouch for a forgery. 1 own (or no From:), 0
  * not, -1 error.
@@ -919,45 +952,155 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 static int
 from_is_own(struct session *s, struct deliver_msg *m)
 {
-	char value[1000], addr[ADDR_MAX];
-	const char *why;
 	struct addr a;
 	int r;
 
 	if (s->auth_user[0] == '\0' || !conf.sender_check)
 		return 1;
-	if ((r = deliver_field(m, "from", value, sizeof(value))) == -2)
-		return -1;
-	if (r == 0)
-		return 1;
-	if (r == -1 || rfc5322_mailbox(value, addr, sizeof(addr)) == -1 ||
-	    addr_parse(addr, &a, &why) == -1 || a.domain[0] == '\0')
+	if ((r = from_address(m, &a)) == -1 || r == 0)
+		return r == 0 ? 1 : -1;
+	if (r == 2)
 		return 0; /* two From:, a list, or no address in it */
 	return sender_is_own(s, &a);
 }
 
+/* Mail from outside has its sender checked: SPF, DKIM, DMARC. */
+static int
+sender_checked(struct session *s)
+{
+	return conf.auth_results && !relay_ok(s) && s->peer.known;
+}
+
+/* A local failure at the end of DATA: the message is not taken. */
+static int
+local_trouble(struct deliver_msg *m, const char **result)
+{
+	log_error("message %s: %s", m->id, strerror(errno));
+	deliver_abort(m);
+	reply(451, "4.3.0 Temporary local problem, try again later");
+	*result = "error";
+	return 1;
+}
+
+/* The DMARC verdict on the message, from its SPF and DKIM ones. */
+static void
+dmarc_of(struct session *s, const char *from, const char *spf,
+    const struct dkimverify_result *dkim, struct dmarc_verdict *v)
+{
+	struct dmarc_input in = { from, spf, s->helo, dkim };
+	const char *why;
+	struct addr a;
+
+	if (s->sender[0] != '\0' && addr_parse(s->sender, &a, &why) == 0)
+		in.spf_domain = a.domain;
+	if (from[0] == '\0') {
+		memset(v, 0, sizeof(*v));
+		strlcpy(v->result, "permerror", sizeof(v->result));
+		strlcpy(v->why, "no single From: address", sizeof(v->why));
+	} else if (dmarc_check(conf.dns_servers, DMARC_TIMEOUT_MS, &in, v) ==
+	    -1) {
+		strlcpy(v->result, "temperror", sizeof(v->result));
+		snprintf(v->why, sizeof(v->why), "%s", strerror(errno));
+	}
+}
+
+static void
+log_verdicts(struct deliver_msg *m, const char *spf,
+    const struct dkimverify_result *dkim, const struct dmarc_verdict *v,
+    const char *from)
+{
+	char sigs[DKIMVERIFY_SIGS_MAX * (DNS_NAME_MAX + 16)] = "", dis[8] = "";
+	size_t i;
+
+	for (i = 0; i < dkim->n; i++)
+		snprintf(sigs + strlen(sigs), sizeof(sigs) - strlen(sigs),
+		    "%s%s:%s", i ? "," : "", dkim->sig[i].result,
+		    dkim->sig[i].domain);
+	if (v->disposition != '\0')
+		snprintf(dis, sizeof(dis), " dis=%c", v->disposition);
+	log_info("message %s: spf=%s dkim=%s dmarc=%s%s from=%s (%s)", m->id,
+	    spf, dkim->n ? sigs : "none", v->result, dis, from[0] ? from : "-",
+	    v->why);
+}
+
 /*
- * Mail from outside gets the verdict of the sender checks in one
- * Authentication-Results: field (RFC 8601) naming us: SPF (RFC 7208)
- * for now. -1 when it could not be added (local trouble).
+ * What the From: domain's DMARC policy asks for a failing message:
+ * p=reject refused (550), p=quarantine to .Junk, each as the settings
+ * say; without the DNS answers to decide, 451. 1 when the message was
+ * refused (replied to).
  */
 static int
-add_auth_results(struct session *s, struct deliver_msg *m)
+dmarc_enforced(struct session *s, struct deliver_msg *m,
+    const struct dmarc_verdict *v, const char *from, const char **result)
 {
-	char result[SPF_RESULT_MAX], head[1200];
+	if (strcmp(v->result, "temperror") == 0) {
+		/* DNS trouble is never a pass: the sender tries again */
+		deliver_abort(m);
+		reply(451,
+		    "4.7.0 Cannot check the DMARC policy of %s now (%s), try "
+		    "again later",
+		    from, v->why);
+		*result = "tempfail-dmarc";
+		return 1;
+	}
+	if (strcmp(v->result, "fail") != 0 || v->disposition == 'n')
+		return 0;
+	if (v->disposition == 'r' && conf.dmarc_reject) {
+		deliver_abort(m);
+		reply(550, "5.7.1 Refused by the DMARC policy of %s: %s", from,
+		    v->why);
+		*result = "refused-dmarc";
+		return 1;
+	}
+	if (!conf.dmarc_quarantine)
+		return 0;
+	if (deliver_plan_junk(&s->plan) == -1)
+		return local_trouble(m, result);
+	log_info("message %s: to .Junk by the DMARC policy of %s", m->id, from);
+	return 0;
+}
 
-	if (!conf.auth_results || relay_ok(s) || !s->peer.known)
+/*
+ * Mail from outside gets the verdicts of the sender checks in one
+ * Authentication-Results: field (RFC 8601) naming us: SPF (RFC 7208),
+ * DKIM (RFC 6376), DMARC (RFC 7489), whose policy is then applied. 1
+ * when the message was refused (replied to).
+ */
+static int
+check_sender(struct session *s, struct data_state *d, struct deliver_msg *m,
+    const char **result)
+{
+	char spf[SPF_RESULT_MAX], from[DNS_NAME_MAX + 1] = "", head[2048];
+	struct dkimverify_result dkim;
+	struct dmarc_verdict dmarc;
+	struct addr a;
+	int r;
+	struct authres ar = { conf.hostname, spf,
+		s->sender[0] ? "smtp.mailfrom" : "smtp.helo",
+		s->sender[0] ? s->sender : s->helo, &dkim, &dmarc, from };
+
+	if (d->strip.removed > 0)
+		log_info("message %s: removed %zu Authentication-Results "
+			 "field(s) claiming to be ours",
+		    m->id, d->strip.removed);
+	if (!sender_checked(s))
 		return 0;
 	if (spf_check(conf.dns_servers, SPF_TIMEOUT_MS, &s->peer.addr, s->helo,
-		s->sender, result, sizeof(result)) == -1)
-		strlcpy(result, "temperror", sizeof(result));
-	log_info("message %s: spf=%s client=%s from=<%s> helo=%s", m->id,
-	    result, s->peer.text, s->sender, s->helo);
-	snprintf(head, sizeof(head),
-	    "Authentication-Results: %s;\n\tspf=%s %s=%s\n", conf.hostname,
-	    result, s->sender[0] ? "smtp.mailfrom" : "smtp.helo",
-	    s->sender[0] ? s->sender : s->helo);
-	return deliver_add_head(m, head);
+		s->sender, spf, sizeof(spf)) == -1)
+		strlcpy(spf, "temperror", sizeof(spf));
+	dkimverify_finish(d->dkim, &dkim);
+	d->dkim = NULL;
+	if ((r = from_address(m, &a)) == -1)
+		return local_trouble(m, result);
+	if (r == 1)
+		addr_lower(from, a.domain, sizeof(from));
+	dmarc_of(s, from, spf, &dkim, &dmarc);
+	log_verdicts(m, spf, &dkim, &dmarc, from);
+	if (authres_format(&ar, head, sizeof(head)) == -1)
+		return errno = EMSGSIZE, local_trouble(m, result);
+	if (deliver_add_head(m, head) == -1)
+		return local_trouble(m, result);
+	return dmarc_enforced(s, m, &dmarc, from, result);
 }
 
 /* The filter's verdict carried out: 1 when the message was refused. */
@@ -1071,11 +1214,8 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		deliver_abort(m);
 		reply(554, "5.4.6 Mail forwarding loop for %s", d->loop);
 		result = "refused-loop";
-	} else if (add_auth_results(s, m) == -1) {
-		log_error("message %s: %s", m->id, strerror(errno));
-		deliver_abort(m);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		result = "error";
+	} else if (check_sender(s, d, m, &result)) {
+		; /* refused, replied to */
 	} else if (run_filter(s, m, &result)) {
 		; /* refused, replied to */
 	} else if ((own = from_is_own(s, m)) != 1) {
@@ -1110,6 +1250,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0)
 		runner_kick(confdir, conf.spool);
+	dkimverify_abort(d->dkim); /* when the message was refused first */
 	reset_transaction(s);
 }
 
@@ -1142,6 +1283,17 @@ cmd_data(struct session *s, char *arg)
 		return;
 	}
 	smtpdata_dec_init(&d.dec);
+	authres_strip_init(&d.strip, conf.hostname);
+	if (sender_checked(s) &&
+	    (d.dkim = dkimverify_start(
+		 conf.dns_servers, DKIM_TIMEOUT_MS, m.id)) == NULL) {
+		log_error(
+		    "message %s: cannot check DKIM: %s", m.id, strerror(errno));
+		deliver_abort(&m);
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		reset_transaction(s);
+		return;
+	}
 	reply(354, "End data with <CR><LF>.<CR><LF>");
 	/* each read waits at most `timeout`, the whole message this long */
 	buf_set_deadline(&io, SMTP_DATA_MAX);
@@ -1173,6 +1325,7 @@ cmd_data(struct session *s, char *arg)
 	}
 	buf_set_deadline(&io, 0);
 	if (failed) {
+		dkimverify_abort(d.dkim);
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		log_info("smtp message client=%s from=<%s> result=error",
 		    s->peer.text, s->sender);

@@ -88,6 +88,8 @@ static const struct conf_key conf_keys[] = {
 	K(filter_timeout, CT_DURATION, 1, 3600),
 	K(filter_fail_open, CT_BOOL, 0, 1),
 	K(auth_results, CT_BOOL, 0, 1),
+	K(dmarc_reject, CT_BOOL, 0, 1),
+	K(dmarc_quarantine, CT_BOOL, 0, 1),
 };
 
 /* conf_load marks the keys it has seen in one 64-bit word */
@@ -121,6 +123,8 @@ conf_defaults(struct conf *c, const char *dir)
 	c->greylist_expire = 35 * 86400;
 	c->filter_timeout = 120;
 	c->auth_results = 1;
+	c->dmarc_reject = 1;
+	c->dmarc_quarantine = 1;
 }
 
 int

@@ -69,7 +69,9 @@ struct conf {
 	char filter[1024];	   /* content filter argv (lib/filter) */
 	long long filter_timeout;  /* seconds it may take */
 	int filter_fail_open;	   /* a failed filter lets mail in */
-	int auth_results;	   /* SPF verdict in Authentication-Results */
+	int auth_results;	   /* SPF, DKIM, DMARC checked and reported */
+	int dmarc_reject;	   /* refuse a p=reject failure (else .Junk) */
+	int dmarc_quarantine;	   /* a p=quarantine failure goes to .Junk */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

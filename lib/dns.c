@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dns.h"
@@ -218,6 +219,56 @@ dns_raw(struct dns *d, const char *name, int type, struct dns_raw *out)
 {
 	memset(out, 0, sizeof(*out));
 	dns_query(d, name, type, out, &out->status, dns_raw_cb);
+}
+
+/*
+ * Joins the strings of one record (RFC 7208 3.3, RFC 6376 3.6.2.2) into
+ * out, which is as long as the whole answer, so anything fits.
+ */
+static void
+txt_join(const struct ares_txt_ext **p, char *out)
+{
+	const struct ares_txt_ext *t = *p;
+	size_t used = 0;
+
+	do {
+		memcpy(out + used, t->txt, t->length);
+		used += t->length;
+		t = t->next;
+	} while (t != NULL && !t->record_start);
+	out[used] = '\0';
+	*p = t;
+}
+
+int
+dns_txt_pick(
+    const struct dns_raw *raw, const char *prefix, char *out, size_t size)
+{
+	struct ares_txt_ext *txt = NULL;
+	const struct ares_txt_ext *p;
+	size_t plen = strlen(prefix);
+	char *one;
+	int found = 0, first_fits = 1;
+
+	if (ares_parse_txt_reply_ext(raw->abuf, raw->alen, &txt) !=
+	    ARES_SUCCESS)
+		return errno = EBADMSG, -1;
+	if ((one = malloc((size_t)raw->alen + 1)) == NULL) {
+		ares_free_data(txt);
+		return -1;
+	}
+	out[0] = '\0';
+	for (p = txt; p != NULL;) {
+		txt_join(&p, one);
+		if (strncasecmp(one, prefix, plen) != 0 || found++ > 0)
+			continue;
+		first_fits = strlcpy(out, one, size) < size;
+	}
+	ares_free_data(txt);
+	free(one);
+	if (!first_fits)
+		return errno = EMSGSIZE, -1;
+	return found;
 }
 
 void

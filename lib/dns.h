@@ -79,6 +79,14 @@ void dns_addrs(
 void dns_a(struct dns *d, const char *name, struct dns_a *out);
 void dns_raw(struct dns *d, const char *name, int type, struct dns_raw *out);
 void dns_txt(struct dns *d, const char *name, struct dns_txt *out);
+/*
+ * After a DNS_OK dns_raw of type TXT: how many records begin with prefix
+ * (case-insensitively; "" for all), the first of them, its strings
+ * joined, in out. -1 for an answer that does not parse (EBADMSG) or a
+ * first match longer than size - 1 (EMSGSIZE).
+ */
+int dns_txt_pick(
+    const struct dns_raw *raw, const char *prefix, char *out, size_t size);
 /* Runs until every look-up is answered or the time is up (DNS_TEMP). */
 int dns_wait(struct dns *d);
 

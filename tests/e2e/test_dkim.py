@@ -6,6 +6,7 @@ remote-send to a second smtp-in on 127.0.0.2, and what arrives there is
 verified by dkimpy (python3-dkim) asking that dnsmasq, and by
 opendkim-testmsg (libopendkim's resolver, so only where the tests have a
 network namespace of their own for a resolver on port 53)."""
+import email
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import stat
 import subprocess
 import tempfile
 
+import authres
 import dkim
 import dns.resolver
 
@@ -68,7 +70,8 @@ class DkimBase(RemoteBase):
         return [f"--txt-record={name.rstrip('.')},"
                 + ",".join(text[i:i + 250]
                            for i in range(0, len(text), 250))
-                for name, text in self.records.items()]
+                for name, text in self.records.items()] + [
+                    f"--txt-record=_dmarc.{OURS},v=DMARC1; p=reject"]
 
     def dnsfunc(self, name, timeout=5):
         r = dns.resolver.Resolver(configure=False)
@@ -157,6 +160,19 @@ class Signing(DkimBase):
                 self.assertIn(h, signed)
         self.assertIn("DKIM-signed as example.com with yubin-rsa, "
                       "yubin-ed25519", self.site.log())
+        # the receiving yubin (smtp-in on 127.0.0.2) checked them too
+        msg = email.message_from_bytes(raw)
+        [field] = msg.get_all("Authentication-Results")
+        ar = authres.AuthenticationResultsHeader.parse(
+            "Authentication-Results: " + field)
+        dkims = sorted((r.result, r.header_s) for r in ar.results
+                       if r.method == "dkim")
+        self.assertEqual(dkims, [("pass", "yubin-ed25519"),
+                                 ("pass", "yubin-rsa")])
+        [dmarc] = [r for r in ar.results if r.method == "dmarc"]
+        self.assertEqual((dmarc.result, [(p.name, p.value)
+                                          for p in dmarc.properties]),
+                         ("pass", [("from", OURS)]))
 
     def test_a_message_bigger_than_the_write_buffer_verifies(self):
         # over 64 KiB it is on disk before it is signed, and the

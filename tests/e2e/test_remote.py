@@ -53,7 +53,7 @@ class RemoteBase(SiteTest):
         self.remote = self.make_site(
             users="friend::\npostmaster::friend\nabuse::friend\n",
             domains="remote.example\ndown.example\namx.example\n",
-            relay="")
+            relay="", settings={"dns_servers": f"127.0.0.1:{dport}"})
         self.remote.cdbmake()
         self.remote.start({"smtp": ["smtp-in"]}, bind="127.0.0.2",
                           fixed_port=self.port)

@@ -7,8 +7,11 @@ client is 192.0.2.2, added to lo in the tests' network namespace:
 libspf2 passes every loopback client."""
 import os
 import subprocess
+
 import authres
+import dns.resolver
 import smtplib
+import spf
 
 from test_remote import RemoteBase
 
@@ -61,19 +64,37 @@ class Spf(RemoteBase):
         ar = authres.AuthenticationResultsHeader.parse(
             "Authentication-Results: " + field)
         self.assertEqual(ar.authserv_id, "mail.example.com")
-        [res] = ar.results
-        self.assertEqual(res.method, "spf")
-        return res
+        # with the DKIM and DMARC verdicts (test_dmarc.py) after it
+        self.assertEqual([r.method for r in ar.results],
+                         ["spf", "dkim", "dmarc"])
+        return ar.results[0]
+
+    def pyspf(self, sender, helo="client.example"):
+        """pyspf's verdict on the same client, from the same dnsmasq."""
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = ["127.0.0.1"]
+        resolver.port = self.dport
+        saved = dns.resolver.default_resolver
+        dns.resolver.default_resolver = resolver
+        try:
+            return spf.check2(i=CLIENT, s=sender, h=helo, timeout=10)[0]
+        finally:
+            dns.resolver.default_resolver = saved
 
     def test_every_result(self):
         for domain, want in CASES:
             res = self.verdict(self.send(f"someone@{domain}"))
             self.assertEqual((domain, res.result), (domain, want))
+            self.assertEqual((domain, self.pyspf(f"someone@{domain}")),
+                             (domain, want))
             [prop] = res.properties
             self.assertEqual((prop.type, prop.name, prop.value),
                              ("smtp", "mailfrom", f"someone@{domain}"))
-        self.assertIn("spf=fail client=192.0.2.2 from=<someone@fail.test>",
-                      self.site.log())
+        self.assertRegex(self.site.log(),
+                         r"message (\S+): spf=fail dkim=none dmarc=permerror "
+                         r"from=- \(no single From: address\)\n.*smtp message "
+                         r"client=192\.0\.2\.2 .*from=<someone@fail\.test> "
+                         r".*id=\1 ")
 
     def test_a_big_message_gets_it_too(self):
         # over the 64 KiB write buffer: the file is written again

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -78,6 +79,11 @@ start_dnsmasq(void **state)
 		    "--txt-record=spf.example.net,google-site-verification=x",
 		    "--txt-record=inc.example.net,v=spf1 ip6:2001:db8::/32 "
 		    "~all",
+		    /* DMARC: one record in two strings, beside another */
+		    "--txt-record=_dmarc.example.net,v=DMARC1; ,p=reject",
+		    "--txt-record=_dmarc.example.net,something else",
+		    "--txt-record=_dmarc.example.org,v=DMARC1; p=none",
+		    "--txt-record=_dmarc.example.org,v=DMARC1; p=reject",
 		    (char *)NULL);
 		_exit(127);
 	}
@@ -303,10 +309,39 @@ test_spf(void **state)
 	assert_string_equal(r, "pass");
 }
 
+/* dns_txt_pick: the records that begin with a prefix, strings joined */
+static void
+test_txt_pick(void **state)
+{
+	struct dns_raw net, org;
+	char out[64], tiny[8];
+	struct dns d;
+
+	(void)state;
+	assert_int_equal(dns_open(&d, servers, 3000), 0);
+	dns_raw(&d, "_dmarc.example.net", 16, &net);
+	dns_raw(&d, "_dmarc.example.org", 16, &org);
+	assert_int_equal(dns_wait(&d), 0);
+	dns_close(&d);
+	assert_int_equal(net.status, DNS_OK);
+	assert_int_equal(org.status, DNS_OK);
+	assert_int_equal(dns_txt_pick(&net, "v=dmarc1", out, sizeof(out)), 1);
+	assert_string_equal(out, "v=DMARC1; p=reject");
+	assert_int_equal(dns_txt_pick(&net, "", out, sizeof(out)), 2);
+	assert_int_equal(dns_txt_pick(&net, "v=spf1", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(dns_txt_pick(&org, "v=DMARC1", out, sizeof(out)), 2);
+	assert_int_equal(
+	    dns_txt_pick(&net, "v=DMARC1", tiny, sizeof(tiny)), -1);
+	free(net.abuf);
+	free(org.abuf);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_txt_pick),
 		cmocka_unit_test(test_mx_in_preference_order),
 		cmocka_unit_test(test_implicit_null_and_missing),
 		cmocka_unit_test(test_addresses),

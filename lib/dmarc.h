@@ -1,0 +1,47 @@
+/*
+ * dmarc: the DMARC verdict (RFC 7489) on an arriving message. The policy
+ * record of the From: domain, or of its organizational domain when the
+ * From: domain has none, is asked of dns_servers through lib/dns and
+ * parsed by libopendmarc; organizational domains come from the Public
+ * Suffix List (libpsl's built-in copy). The message passes when an SPF
+ * pass or a DKIM pass is for a domain aligned with the From: domain. DNS
+ * trouble is never a pass: no answer for the policy, or an aligned SPF
+ * or DKIM check that could not be made, is a temperror.
+ */
+#ifndef YUBIN_DMARC_H
+#define YUBIN_DMARC_H
+
+#include <stddef.h>
+
+#include "dkimverify.h"
+
+#define DMARC_WHY_MAX 160
+
+struct dmarc_input {
+	const char *from_domain; /* of the single From: address */
+	const char *spf_result;	 /* RFC 8601's word */
+	const char *spf_domain;	 /* MAIL FROM's domain, or HELO for <> */
+	const struct dkimverify_result *dkim;
+};
+
+struct dmarc_verdict {
+	char result[12]; /* pass, fail, none, temperror, permerror */
+	/*
+	 * When result is fail: what the domain asks, after its pct= sample
+	 * (RFC 7489 6.6.4): 'n' none, 'q' quarantine, 'r' reject; and the
+	 * policy as published ('n', 'q', 'r'), for the header's comment.
+	 */
+	char disposition;
+	char published;
+	char why[DMARC_WHY_MAX];
+};
+
+/* Fills out; returns 0, or -1 when libopendmarc failed (errno). */
+int dmarc_check(const char *servers, int timeout_ms,
+    const struct dmarc_input *in, struct dmarc_verdict *out);
+
+/* The organizational domain (RFC 7489 3.2) of name, lower case; -1 when
+ * name is a public suffix or not a domain. */
+int dmarc_org_domain(const char *name, char *out, size_t size);
+
+#endif
