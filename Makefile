@@ -27,7 +27,8 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	-DCONFDIR='"$(CONFDIR)"'
 ALL_LDFLAGS = $(STATIC) -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-PROGS = cdbmake-users finger-in pop3-in smtp-in queue-inject remote-send
+PROGS = cdbmake-users finger-in pop3-in smtp-in queue-inject remote-send \
+	yubin-check
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_HDR = $(wildcard lib/*.h)
@@ -54,7 +55,8 @@ $(LIBYUBIN): $(LIB_OBJ)
 
 # Command-line tools use NSS (getpwuid, getservbyname), so they stay
 # dynamic; only the per-connection servers are static.
-$(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users $(BUILD)/bin/remote-send: STATIC =
+$(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users $(BUILD)/bin/remote-send \
+	$(BUILD)/bin/yubin-check: STATIC =
 
 $(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR)
 	@mkdir -p $(@D)

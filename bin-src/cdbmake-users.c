@@ -108,18 +108,6 @@ key_dir(const char *path, const struct conf *c)
 	give_to_run_user(path, c);
 }
 
-/* Prints a TXT record in zone-file form, in strings of <= 255 octets. */
-static void
-print_record(const char *name, const char *text)
-{
-	size_t n = strlen(text), i;
-
-	printf("%s IN TXT (", name);
-	for (i = 0; i < n; i += 250)
-		printf(" \"%.*s\"", (int)(n - i < 250 ? n - i : 250), text + i);
-	printf(" )\n");
-}
-
 /* Makes the keys the selector lacks and prints the records of both. */
 static int
 dkim_keygen(const char *dir, const char *name, const char *selector)
@@ -168,7 +156,7 @@ dkim_keygen(const char *dir, const char *name, const char *selector)
 			err(EXIT_TEMP, "fatal: %s", path);
 		snprintf(dns, sizeof(dns), "%s-%s._domainkey.%s.", selector,
 		    dkimsign_kinds[i], domain);
-		print_record(dns, rec);
+		dkimkey_print_txt(stdout, dns, rec);
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EXIT_TEMP, "fatal: unable to write the records");
@@ -199,6 +187,26 @@ make_srs_secret(const char *dir)
 	    "cdbmake-users: %s made: the key of the SRS senders of "
 	    "forwarded mail; keep it secret\n",
 	    path);
+}
+
+/*
+ * yubin.conf is checked with the tables, so the admin's usual step finds
+ * a typo before the servers do (they answer 421 until it is fixed).
+ * 1 when it is bad (printed as FILE:LINE: what).
+ */
+static int
+conf_bad(const char *dir)
+{
+	char why[CONF_ERR_MAX];
+	struct conf conf;
+
+	if (conf_load(&conf, dir, why, sizeof(why)) == 0)
+		return 0;
+	fprintf(stderr, "%s\n", why);
+	fprintf(stderr,
+	    "cdbmake-users: every server answers 421 until "
+	    "yubin.conf is fixed\n");
+	return 1;
 }
 
 static unsigned
@@ -253,7 +261,10 @@ main(int argc, char **argv)
 		usage();
 	if (argc == 1)
 		which = parse_which(argv[0]);
-	r = tables_compile(dir, which, stderr);
+	if (conf_bad(dir))
+		r = tables_check(dir, which, stderr) == -1 ? -1 : 1;
+	else
+		r = tables_compile(dir, which, stderr);
 	if (r == 1)
 		errx(
 		    EXIT_PERM, "fatal: errors found, databases left unchanged");

@@ -1026,15 +1026,18 @@ log_verdicts(struct deliver_msg *m, const char *spf,
 /*
  * What the From: domain's DMARC policy asks for a failing message:
  * p=reject refused (550), p=quarantine to .Junk, each as the settings
- * say; without the DNS answers to decide, 451. 1 when the message was
- * refused (replied to).
+ * say; when the answers that decide it did not come, 451 (a policy that
+ * did not come is only recorded). 1 when the message was refused
+ * (replied to).
  */
 static int
 dmarc_enforced(struct session *s, struct deliver_msg *m,
     const struct dmarc_verdict *v, const char *from, const char **result)
 {
-	if (strcmp(v->result, "temperror") == 0) {
-		/* DNS trouble is never a pass: the sender tries again */
+	if (strcmp(v->result, "temperror") == 0 &&
+	    (v->disposition == 'r' || v->disposition == 'q')) {
+		/* the domain has a policy, and what DNS did not answer
+		 * decides it: never a pass, never a wrong refusal */
 		deliver_abort(m);
 		reply(451,
 		    "4.7.0 Cannot check the DMARC policy of %s now (%s), try "

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "conf.h"
 #include "dnsbl.h"
 #include "filter.h"
@@ -31,7 +32,8 @@ enum conf_type {
 	CT_DOMAINS,  /* comma-separated domain names */
 	CT_TLSOUT,   /* may, no or encrypt */
 	CT_DNSLISTS, /* zone[=code|code],... (lib/dnsbl) */
-	CT_ARGV	     /* /absolute/program arg ... (lib/filter) */
+	CT_ARGV,     /* /absolute/program arg ... (lib/filter) */
+	CT_ADDR	     /* one IPv4 or IPv6 address */
 };
 
 struct conf_key {
@@ -90,6 +92,7 @@ static const struct conf_key conf_keys[] = {
 	K(auth_results, CT_BOOL, 0, 1),
 	K(dmarc_reject, CT_BOOL, 0, 1),
 	K(dmarc_quarantine, CT_BOOL, 0, 1),
+	K(public_address, CT_ADDR, 0, 0),
 };
 
 /* conf_load marks the keys it has seen in one 64-bit word */
@@ -394,6 +397,13 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 			       "with =127.0.0.x|127.0.0.y answers or none "
 			       "(at most 8)";
 		break;
+	case CT_ADDR: {
+		struct cidr a;
+
+		if (cidr_from_text(v, &a) == -1)
+			return "is not an IPv4 or IPv6 address";
+		break;
+	}
 	case CT_SERVERS:
 		if (!conf_servers_ok(v))
 			return "must be ip, ip:port or [ipv6]:port, "

@@ -72,6 +72,7 @@ struct conf {
 	int auth_results;	   /* SPF, DKIM, DMARC checked and reported */
 	int dmarc_reject;	   /* refuse a p=reject failure (else .Junk) */
 	int dmarc_quarantine;	   /* a p=quarantine failure goes to .Junk */
+	char public_address[64];   /* ours on the Internet (yubin-check) */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

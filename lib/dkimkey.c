@@ -91,3 +91,15 @@ dkimkey_record(const char *path, const char *kind, char *buf, size_t size)
 	EVP_PKEY_free(key);
 	return r;
 }
+
+void
+dkimkey_print_txt(FILE *f, const char *name, const char *text)
+{
+	size_t n = strlen(text), i;
+
+	fprintf(f, "%s IN TXT (", name);
+	for (i = 0; i < n; i += 250)
+		fprintf(
+		    f, " \"%.*s\"", (int)(n - i < 250 ? n - i : 250), text + i);
+	fprintf(f, " )\n");
+}

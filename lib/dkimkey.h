@@ -9,10 +9,14 @@
 #define YUBIN_DKIMKEY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define DKIMKEY_RECORD_MAX 1024
 
 int dkimkey_generate(const char *path, const char *kind);
 int dkimkey_record(const char *path, const char *kind, char *buf, size_t size);
+/* Prints a TXT record in zone-file form, in strings of <= 250 octets
+ * (cdbmake-users --dkim-keygen, yubin-check --records). */
+void dkimkey_print_txt(FILE *f, const char *name, const char *text);
 
 #endif

@@ -162,10 +162,11 @@ dmarc_check(const char *servers, int timeout_ms, const struct dmarc_input *in,
 		set(out, "permerror", "%s", opendmarc_policy_status_to_str(r));
 	else if (aligned_with(pctx, in, "pass"))
 		set(out, "pass", "%s", "aligned");
-	else if (aligned_with(pctx, in, "temperror"))
+	else if (aligned_with(pctx, in, "temperror")) {
+		disposition(pctx, at_org, out); /* what a fail would be */
 		set(out, "temperror", "%s",
 		    "an aligned SPF or DKIM check had no DNS answer");
-	else {
+	} else {
 		disposition(pctx, at_org, out);
 		set(out, "fail", "%s",
 		    "no SPF or DKIM pass aligned with the From: domain");

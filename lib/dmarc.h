@@ -6,7 +6,8 @@
  * Suffix List (libpsl's built-in copy). The message passes when an SPF
  * pass or a DKIM pass is for a domain aligned with the From: domain. DNS
  * trouble is never a pass: no answer for the policy, or an aligned SPF
- * or DKIM check that could not be made, is a temperror.
+ * or DKIM check that could not be made, is a temperror (with, in the
+ * second case, the disposition a fail would have had).
  */
 #ifndef YUBIN_DMARC_H
 #define YUBIN_DMARC_H
@@ -27,7 +28,8 @@ struct dmarc_input {
 struct dmarc_verdict {
 	char result[12]; /* pass, fail, none, temperror, permerror */
 	/*
-	 * When result is fail: what the domain asks, after its pct= sample
+	 * When result is fail (or a temperror that might be one): what the
+	 * domain asks, after its pct= sample
 	 * (RFC 7489 6.6.4): 'n' none, 'q' quarantine, 'r' reject; and the
 	 * policy as published ('n', 'q', 'r'), for the header's comment.
 	 */

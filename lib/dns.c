@@ -8,41 +8,80 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dns.h"
 
-int
-dns_open(struct dns *d, const char *servers, int timeout_ms)
+/*
+ * One channel a process keeps for its look-ups with the same servers and
+ * time (smtp-in asks three to six questions per message): made once, not
+ * at every question, with its UDP socket left open. A forked child makes
+ * its own (a socket shared with the parent would mix their answers).
+ */
+static struct {
+	ares_channel ch;
+	pid_t pid;
+	int timeout_ms;
+	char servers[512];
+} kept;
+
+static ares_channel
+channel_new(const char *servers, int timeout_ms)
 {
 	struct ares_options opt;
 	ares_channel ch;
 	int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
 
-	memset(d, 0, sizeof(*d));
-	d->timeout_ms = timeout_ms;
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-		return errno = ENOMEM, -1;
+		return errno = ENOMEM, NULL;
 	memset(&opt, 0, sizeof(opt));
 	/* mail domains are absolute: no search list */
-	opt.flags = ARES_FLAG_NOSEARCH;
+	opt.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_STAYOPEN;
 	opt.timeout = timeout_ms / 4 > 0 ? timeout_ms / 4 : 1;
 	opt.tries = 3;
 	if (ares_init_options(&ch, &opt, mask) != ARES_SUCCESS)
-		return errno = ENOMEM, -1;
+		return errno = ENOMEM, NULL;
 	if (servers != NULL && servers[0] != '\0' &&
 	    ares_set_servers_ports_csv(ch, servers) != ARES_SUCCESS) {
 		ares_destroy(ch);
-		return errno = EINVAL, -1;
+		return errno = EINVAL, NULL;
 	}
-	d->channel = ch;
+	return ch;
+}
+
+int
+dns_open(struct dns *d, const char *servers, int timeout_ms)
+{
+	const char *key = servers != NULL ? servers : "";
+
+	memset(d, 0, sizeof(*d));
+	d->timeout_ms = timeout_ms;
+	if (kept.ch != NULL && kept.pid == getpid() &&
+	    kept.timeout_ms == timeout_ms && strcmp(kept.servers, key) == 0) {
+		d->channel = kept.ch;
+		return 0;
+	}
+	if ((d->channel = channel_new(servers, timeout_ms)) == NULL)
+		return -1;
+	/* the first servers and time a process uses are kept; others (none
+	 * today) get a channel of their own, never taken from under them */
+	if ((kept.ch == NULL || kept.pid != getpid()) &&
+	    strlen(key) < sizeof(kept.servers)) {
+		kept.ch = d->channel;
+		kept.pid = getpid();
+		kept.timeout_ms = timeout_ms;
+		strlcpy(kept.servers, key, sizeof(kept.servers));
+	}
 	return 0;
 }
 
 void
 dns_close(struct dns *d)
 {
-	if (d->channel != NULL)
+	if (d->channel != NULL && d->channel != kept.ch)
 		ares_destroy((ares_channel)d->channel);
+	else if (d->channel != NULL)
+		ares_cancel((ares_channel)d->channel); /* none left pending */
 	d->channel = NULL;
 }
 
@@ -269,6 +308,21 @@ dns_txt_pick(
 	if (!first_fits)
 		return errno = EMSGSIZE, -1;
 	return found;
+}
+
+int
+dns_ptr_name(const struct dns_raw *raw, char *out, size_t size)
+{
+	struct hostent *host = NULL;
+	int r = -1;
+
+	if (ares_parse_ptr_reply(
+		raw->abuf, raw->alen, NULL, 0, AF_INET, &host) != ARES_SUCCESS)
+		return errno = EBADMSG, -1;
+	if (host->h_name != NULL && strlcpy(out, host->h_name, size) < size)
+		r = 0;
+	ares_free_hostent(host);
+	return r;
 }
 
 void

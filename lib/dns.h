@@ -87,6 +87,8 @@ void dns_txt(struct dns *d, const char *name, struct dns_txt *out);
  */
 int dns_txt_pick(
     const struct dns_raw *raw, const char *prefix, char *out, size_t size);
+/* After a DNS_OK dns_raw of type PTR: the name; 0, or -1. */
+int dns_ptr_name(const struct dns_raw *raw, char *out, size_t size);
 /* Runs until every look-up is answered or the time is up (DNS_TEMP). */
 int dns_wait(struct dns *d);
 

@@ -128,11 +128,23 @@ smtpc_hostport(const char *hp, char *host, size_t size, int *port)
 int
 smtpc_dial(const struct sockaddr_storage *ss, int port)
 {
+	return smtpc_dial_from(ss, port, NULL, SMTPC_CONNECT_TIMEOUT);
+}
+
+static socklen_t
+sockaddr_len(const struct sockaddr_storage *sa)
+{
+	return sa->ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					: sizeof(struct sockaddr_in6);
+}
+
+int
+smtpc_dial_from(const struct sockaddr_storage *ss, int port,
+    const struct sockaddr_storage *from, int timeout)
+{
 	struct sockaddr_storage sa = *ss;
 	struct pollfd pfd;
-	socklen_t len = sa.ss_family == AF_INET ? sizeof(struct sockaddr_in)
-						: sizeof(struct sockaddr_in6);
-	int fd, err = 0;
+	int fd, err = 0, saved;
 
 	if (sa.ss_family == AF_INET)
 		((struct sockaddr_in *)&sa)->sin_port = htons((uint16_t)port);
@@ -142,19 +154,25 @@ smtpc_dial(const struct sockaddr_storage *ss, int port)
 	    socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, len) == -1 &&
-	    errno != EINPROGRESS) {
+	if ((from != NULL &&
+		bind(fd, (const struct sockaddr *)from, sockaddr_len(from)) ==
+		    -1) ||
+	    (connect(fd, (struct sockaddr *)&sa, sockaddr_len(&sa)) == -1 &&
+		errno != EINPROGRESS)) {
+		saved = errno;
 		close(fd);
-		return -1;
+		return errno = saved, -1;
 	}
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
-	if (poll(&pfd, 1, SMTPC_CONNECT_TIMEOUT * 1000) != 1 ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-		&(socklen_t) { sizeof(err) }) == -1 ||
-	    err != 0) {
+	if (poll(&pfd, 1, timeout * 1000) != 1)
+		err = ETIMEDOUT;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+		     &(socklen_t) { sizeof(err) }) == -1)
+		err = errno;
+	if (err != 0) {
 		close(fd);
-		return -1;
+		return errno = err, -1;
 	}
 	return fd;
 }

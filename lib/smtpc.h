@@ -56,5 +56,9 @@ int smtpc_command(struct buf *b, struct smtpc_reply *r, int timeout,
 int smtpc_hostport(const char *hp, char *host, size_t size, int *port);
 /* Connects to addr:port within SMTPC_CONNECT_TIMEOUT; the fd, or -1. */
 int smtpc_dial(const struct sockaddr_storage *addr, int port);
+/* The same from a source address (NULL: any), within timeout seconds;
+ * errno says why not (ECONNREFUSED, ETIMEDOUT, EADDRNOTAVAIL, ...). */
+int smtpc_dial_from(const struct sockaddr_storage *addr, int port,
+    const struct sockaddr_storage *from, int timeout);
 
 #endif

@@ -930,28 +930,44 @@ tab_check(struct tables *t, unsigned which)
 	return 0;
 }
 
+/* Reads and checks the files named: 0 good, 1 bad, -1 system error. */
+static int
+tables_read(struct tables *t, const char *dir, unsigned which, FILE *errf)
+{
+	memset(t, 0, sizeof(*t));
+	t->errf = errf;
+	snprintf(t->domains.path, sizeof(t->domains.path), "%s/domains", dir);
+	snprintf(t->relay.path, sizeof(t->relay.path), "%s/relay", dir);
+	snprintf(t->users.path, sizeof(t->users.path), "%s/users", dir);
+	snprintf(t->senders.path, sizeof(t->senders.path), "%s/senders", dir);
+	if (tab_check(t, which) == -1) {
+		if (errno == ENOMEM)
+			fprintf(errf, "%s: out of memory\n", dir);
+		return -1;
+	}
+	return t->errors > 0 ? 1 : 0;
+}
+
+int
+tables_check(const char *dir, unsigned which, FILE *errf)
+{
+	struct tables t;
+	int r = tables_read(&t, dir, which, errf);
+
+	tab_free(&t);
+	return r;
+}
+
 int
 tables_compile(const char *dir, unsigned which, FILE *errf)
 {
 	struct tables t;
 	struct stat st;
-	int r = -1;
+	int r;
 
-	memset(&t, 0, sizeof(t));
-	t.errf = errf;
-	snprintf(t.domains.path, sizeof(t.domains.path), "%s/domains", dir);
-	snprintf(t.relay.path, sizeof(t.relay.path), "%s/relay", dir);
-	snprintf(t.users.path, sizeof(t.users.path), "%s/users", dir);
-	snprintf(t.senders.path, sizeof(t.senders.path), "%s/senders", dir);
-	if (tab_check(&t, which) == -1) {
-		if (errno == ENOMEM)
-			fprintf(errf, "%s: out of memory\n", dir);
+	if ((r = tables_read(&t, dir, which, errf)) != 0)
 		goto out;
-	}
-	if (t.errors > 0) {
-		r = 1;
-		goto out;
-	}
+	r = -1;
 	if ((which & TABLES_DOMAINS) &&
 	    tab_write(&t, &t.domains, 0644, NULL) == -1)
 		goto out;

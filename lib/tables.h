@@ -19,5 +19,7 @@ enum { TABLES_DOMAINS = 1, TABLES_RELAY = 2, TABLES_USERS = 4, TABLES_ALL = 7 };
 #define TABLES_LINE_MAX 4096
 
 int tables_compile(const char *dir, unsigned which, FILE *errf);
+/* The same reading and checking, nothing written (yubin-check). */
+int tables_check(const char *dir, unsigned which, FILE *errf);
 
 #endif

@@ -650,21 +650,6 @@ def bench_dkim():
         site.close()
 
 
-def bench_rsa_key():
-    """A 2048-bit RSA key by openssl: (private PEM, DNS p= value)."""
-    import base64
-    import tempfile
-    with tempfile.TemporaryDirectory() as d:
-        key = os.path.join(d, "k.pem")
-        subprocess.run(["openssl", "genrsa", "-out", key, "2048"],
-                       check=True, capture_output=True)
-        der = subprocess.run(["openssl", "rsa", "-in", key, "-pubout",
-                              "-outform", "DER"], check=True,
-                             capture_output=True).stdout
-        with open(key, "rb") as f:
-            return f.read(), base64.b64encode(der).decode()
-
-
 def bench_signed_message(key):
     """A 4 KiB message from sender.example, signed by dkimpy."""
     import dkim
@@ -690,7 +675,7 @@ def bench_inbound():
             ["ip", "addr", "add", "192.0.2.2/32", "dev", "lo"],
             capture_output=True).returncode == 0:
         client = "192.0.2.2"
-    key, pub = bench_rsa_key()
+    key, pub = yubintest.rsa_key()
     dport = yubintest.free_port()
     dns = subprocess.Popen(
         ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
@@ -699,7 +684,7 @@ def bench_inbound():
          "--local=/test/", "--local=/example/",
          f"--txt-record=sender.example,v=spf1 ip4:{client} -all",
          "--txt-record=_dmarc.sender.example,v=DMARC1; p=reject",
-         "--txt-record=sel._domainkey.sender.example,v=DKIM1; k=rsa; " +
+         "--txt-record=sel._domainkey.sender.example,v=DKIM1; k=rsa; p=" +
          ",".join(pub[i:i + 200] for i in range(0, len(pub), 200))],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pw = "bench pw"
@@ -800,7 +785,7 @@ def bench_inbound():
 
         def attempts(password, n=40):
             def one():
-                with smtplib.SMTP("127.0.0.1", port, timeout=60) as c:
+                with smtplib.SMTP(client, port, timeout=60) as c:
                     c.ehlo("guesser.example")
                     if password is None:
                         # the connection alone, as long as one whose

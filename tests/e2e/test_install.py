@@ -1,5 +1,6 @@
 """The sample configuration and make install, as an administrator uses them."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,12 +24,19 @@ class SampleConfig(SiteTest):
         self.assertEqual(r.stderr.splitlines(),
                          [f"cdbmake-users: {secret} made: the key of the SRS"
                           " senders of forwarded mail; keep it secret"])
-        # every key of the sample is a real setting: finger-in accepts it
-        with open(os.path.join(site.conf, "yubin.conf"), "a") as f:
-            f.write(f"spool = {site.spool}\n")
+        # every setting is there once, commented out: appending a line
+        # to the sample never sets a key twice
         conf = open(os.path.join(site.conf, "yubin.conf")).read()
-        conf = conf.replace("spool = /var/yubin\n", "")
-        site.write("yubin.conf", conf + f"log = {site.logfile}\n")
+        keys = re.findall(r"^#([a-z0-9_]+) = ", conf, re.M)
+        self.assertEqual(re.findall(r"^[a-z]", conf, re.M), [])
+        self.assertEqual(len(keys), len(set(keys)))
+        self.assertGreaterEqual(len(keys), 42)
+        # and every one, uncommented, is a real setting with a good value:
+        # finger-in accepts it
+        conf = re.sub(r"^#([a-z0-9_]+ = )", r"\1", conf, flags=re.M)
+        conf = re.sub(r"^(spool|log) = .*\n", "", conf, flags=re.M)
+        site.write("yubin.conf", conf + f"spool = {site.spool}\n"
+                   f"log = {site.logfile}\n")
         port = site.start({"finger": ["finger-in"]})["finger"]
         import socket
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:

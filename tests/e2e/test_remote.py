@@ -77,6 +77,9 @@ class RemoteBase(SiteTest):
                  "--listen-address=127.0.0.1", "--pid-file=",
                  f"--port={dport}",
                  "--local=/example/", "--local=/example.net/",
+                 # every other name does not exist (NXDOMAIN, as on the
+                 # Internet), rather than a refusal, which is DNS trouble
+                 "--local=/#/",
                  "--mx-host=remote.example,mx1.remote.example,10",
                  "--mx-host=remote.example,mx2.remote.example,20",
                  "--host-record=mx1.remote.example,127.0.0.2",
@@ -117,6 +120,21 @@ class RemoteBase(SiteTest):
     def extra_dns_records(self):
         """More dnsmasq options, for tests that publish records."""
         return []
+
+    def pyspf(self, ip, sender, helo):
+        """pyspf's SPF verdict (Debian python3-spf) from the tests'
+        dnsmasq: the other side of yubin's SPF and SRS."""
+        import dns.resolver
+        import spf
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = ["127.0.0.1"]
+        resolver.port = self.dport
+        saved = dns.resolver.default_resolver
+        dns.resolver.default_resolver = resolver
+        try:
+            return spf.check2(i=ip, s=sender, h=helo, timeout=10)[0]
+        finally:
+            dns.resolver.default_resolver = saved
 
     def inject(self, rcpts, text, sender=None):
         running = set(self.site.processes())

@@ -45,6 +45,32 @@ def make_cert(directory, name="mail.example.com"):
     return cert, key
 
 
+def stranger_address(test, addr):
+    """Puts addr on lo, for a client that is not loopback (libspf2
+    passes loopback without asking DNS); skips the test outside
+    tests/check.sh's network namespace, where that is not ours to do."""
+    if os.getuid() != 0 or not os.environ.get("YUBIN_NETNS"):
+        test.skipTest("needs root in tests/check.sh's network namespace")
+    r = subprocess.run(["ip", "addr", "add", f"{addr}/32", "dev", "lo"],
+                       capture_output=True, text=True)
+    if r.returncode != 0 and "already assigned" not in r.stderr:
+        test.fail(r.stderr)
+
+
+def rsa_key():
+    """A 2048-bit RSA key by openssl: (private PEM, its DNS p= value)."""
+    import base64
+    with tempfile.TemporaryDirectory() as d:
+        key = os.path.join(d, "k.pem")
+        subprocess.run(["openssl", "genrsa", "-out", key, "2048"],
+                       check=True, capture_output=True)
+        der = subprocess.run(["openssl", "rsa", "-in", key, "-pubout",
+                              "-outform", "DER"], check=True,
+                             capture_output=True).stdout
+        with open(key, "rb") as f:
+            return f.read(), base64.b64encode(der).decode()
+
+
 def make_hash(password):
     """A yescrypt hash from the real cdbmake-users --hash."""
     if password not in HASH_CACHE:
