@@ -45,7 +45,17 @@ PY = /usr/bin/python3
 
 all: $(BINS)
 
-$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
+# The configuration directory is compiled in (the programs' default -C):
+# a build made for another CONFDIR is rebuilt, so `make install
+# CONFDIR=...` never installs programs that look elsewhere.
+PATHS_STAMP = $(BUILD)/paths.stamp
+PATHS_NOW = CONFDIR=$(CONFDIR)
+PATHS_OLD := $(shell cat $(PATHS_STAMP) 2>/dev/null)
+ifneq ($(PATHS_OLD),$(PATHS_NOW))
+$(shell mkdir -p $(BUILD) && echo '$(PATHS_NOW)' > $(PATHS_STAMP))
+endif
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR) $(PATHS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -58,7 +68,7 @@ $(LIBYUBIN): $(LIB_OBJ)
 $(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users $(BUILD)/bin/remote-send \
 	$(BUILD)/bin/yubin-check: STATIC =
 
-$(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR)
+$(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR) $(PATHS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS)
 
@@ -139,6 +149,9 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(CONFDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(SBINDIR)
+	sed -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		bin-src/yubin-setup.sh > $(DESTDIR)$(SBINDIR)/yubin-setup
+	chmod 755 $(DESTDIR)$(SBINDIR)/yubin-setup
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8
 	@for f in yubin.conf users domains relay; do \
@@ -146,15 +159,26 @@ install: all
 			echo "keeping existing $(DESTDIR)$(CONFDIR)/$$f"; \
 		else \
 			mode=644; [ $$f = users ] && mode=640; \
-			install -m $$mode conf/$$f $(DESTDIR)$(CONFDIR)/$$f; \
+			sed -e 's|/etc/yubin|$(CONFDIR)|g' conf/$$f \
+			    > $(DESTDIR)$(CONFDIR)/$$f && \
+			chmod $$mode $(DESTDIR)$(CONFDIR)/$$f; \
 		fi; \
 	done
 	install -d $(DESTDIR)$(CONFDIR)/examples/xinetd.d \
 		$(DESTDIR)$(CONFDIR)/examples/systemd
-	install -m 644 conf/inetd.conf $(DESTDIR)$(CONFDIR)/examples/
-	install -m 644 conf/xinetd.d/* $(DESTDIR)$(CONFDIR)/examples/xinetd.d/
-	install -m 644 conf/systemd/* $(DESTDIR)$(CONFDIR)/examples/systemd/
+	@# the examples name where this install puts things
+	for f in inetd.conf xinetd.d/yubin $$(cd conf && echo systemd/*); do \
+		sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+		    -e 's|/etc/yubin|$(CONFDIR)|g' conf/$$f \
+		    > $(DESTDIR)$(CONFDIR)/examples/$$f.tmp && \
+		chmod 644 $(DESTDIR)$(CONFDIR)/examples/$$f.tmp && \
+		mv $(DESTDIR)$(CONFDIR)/examples/$$f.tmp \
+		    $(DESTDIR)$(CONFDIR)/examples/$$f || exit 1; \
+	done
 	install -m 644 cdb/rules.mk $(DESTDIR)$(CONFDIR)/examples/
+	@# the samples as shipped: yubin-setup tells them from an edited site
+	install -m 644 conf/domains conf/relay $(DESTDIR)$(CONFDIR)/examples/
+	install -m 640 conf/users $(DESTDIR)$(CONFDIR)/examples/
 
 # sendmail(8) for cron, CGI form-mail scripts and mail(1): the same
 # program under the name they call.
@@ -166,6 +190,7 @@ lint:
 	mandoc -Tlint -W warning $(MAN5) $(MAN8)
 	clang-format --dry-run --Werror bin-src/*.c lib/*.c lib/*.h \
 		tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h
+	shellcheck -s sh bin-src/*.sh
 
 clean:
 	rm -rf build

@@ -291,8 +291,9 @@ record_pop_login(struct session *s)
 	if (conf.relay_after_pop_minutes == 0 || !s->peer.known)
 		return;
 	if (popbsmtp_record(conf.spool, &s->peer.addr, s->acct.key) == -1)
-		log_warn("cannot write the POP-before-SMTP record for %s: %s",
-		    s->peer.text, strerror(errno));
+		log_warn("cannot write the POP-before-SMTP record for %s in "
+			 "%s/popbsmtp: %s",
+		    s->peer.text, conf.spool, strerror(errno));
 }
 
 static off_t
@@ -554,8 +555,8 @@ send_message(struct session *s, long n, long body_lines)
 	int fd;
 
 	if ((fd = open_message(s, (size_t)n)) == -1) {
-		log_warn("cannot open message %s: %s", s->list.msg[n].name,
-		    strerror(errno));
+		log_warn("cannot open %scur/%s: %s", s->maildir,
+		    s->list.msg[n].name, strerror(errno));
 		fail("[SYS/TEMP] message %ld cannot be read", n + 1);
 		return;
 	}
@@ -565,7 +566,8 @@ send_message(struct session *s, long n, long body_lines)
 	if (sent < 0) {
 		/* Mid-message: the client sees a short message, then an
 		 * honest end; the session goes on. */
-		log_warn("read error in %s", s->list.msg[n].name);
+		log_warn("cannot read %scur/%s: %s", s->maildir,
+		    s->list.msg[n].name, strerror(errno));
 		sent = 0;
 	}
 	buf_puts(&io, ".\r\n");
@@ -641,6 +643,8 @@ static void
 cmd_quit(struct session *s, char *arg)
 {
 	size_t i, failed = 0;
+	int first_errno = 0;
+	const char *first = "";
 
 	(void)arg;
 	if (s->state != POP3_TRANSACTION) {
@@ -654,14 +658,18 @@ cmd_quit(struct session *s, char *arg)
 		if (unlinkat(s->curfd, s->list.msg[i].name, 0) == 0 ||
 		    errno == ENOENT)
 			s->ndeleted++;
-		else
-			failed++;
+		else if (failed++ == 0) {
+			first_errno = errno;
+			first = s->list.msg[i].name;
+		}
 	}
-	if (s->ndeleted > 0 && fsync(s->curfd) == -1)
-		failed++;
+	if (s->ndeleted > 0 && fsync(s->curfd) == -1 && failed++ == 0)
+		first_errno = errno; /* first "": the directory itself */
 	if (failed > 0) {
-		log_error(
-		    "maildir %s: %zu deletions failed", s->maildir, failed);
+		log_error("maildir %s: %zu deletions failed; the first: "
+			  "%s %scur/%s: %s",
+		    s->maildir, failed, first[0] ? "remove" : "fsync",
+		    s->maildir, first, strerror(first_errno));
 		fail("[SYS/TEMP] some deleted messages were not removed");
 		finish(s, "delete-error", EXIT_TEMP);
 	}

@@ -282,9 +282,13 @@ write_or_die(struct inject *in, const char *p, size_t n)
 			      : (fwrite(p, 1, n, in->spill) == n ? 0 : -1);
 
 	if (r == -1) {
+		char why[PATH_MAX + 64];
+
+		strlcpy(why,
+		    in->m != NULL ? deliver_why(in->m) : strerror(errno),
+		    sizeof(why));
 		abort_message(in);
-		die(EX_TEMPFAIL, "cannot write the message: %s",
-		    strerror(errno));
+		die(EX_TEMPFAIL, "cannot write the message: %s", why);
 	}
 }
 
@@ -658,7 +662,7 @@ take_message(struct inject *in, int argc, const char *user)
 		if (deliver_open(in->m, &in->ctx, &in->plan, in->sender, "") ==
 		    -1)
 			die(EX_TEMPFAIL, "cannot store the message: %s",
-			    strerror(errno));
+			    deliver_why(in->m));
 		strlcpy(in->id, in->m->id, sizeof(in->id));
 	}
 	added_fields(in, user);
@@ -712,7 +716,7 @@ main(int argc, char **argv)
 	sign_outgoing(&in, &m);
 	if (deliver_commit(&m, in.sender) == -1)
 		die(EX_TEMPFAIL, "cannot deliver the message: %s",
-		    strerror(errno));
+		    deliver_why(&m));
 	if (deliver_plan_maildirs(&in.plan) < in.plan.n)
 		runner_kick(in.conf.dir, in.conf.spool);
 	return EX_OK;

@@ -44,7 +44,8 @@
 #define EXIT_TEMP 111
 #define REPLY_MAX SMTPC_TEXT_MAX
 #define SESSION_DEADLINE 3600 /* seconds for one whole connection */
-#define ERROR_KEPT_MAX 200    /* octets of a reply kept in the envelope */
+#define ERROR_KEPT_MAX 300    /* octets of a reply kept in the envelope */
+#define FAILURE_MAX 160	      /* the last connection failure, for -l */
 #define EXIT_STOP 75	      /* a child's word to stop the run */
 #define RUN_NEW_WORK_MAX 600  /* seconds a run takes up new entries */
 #define WAIT_STEP_MS 1000     /* the runner looks at the queue again */
@@ -212,10 +213,11 @@ struct tx {
 	int mess;	 /* the message file */
 	off_t size;
 	struct result *res;
-	const char *host; /* "name[ip]", for logs and bounces */
-	const char *name; /* the server's name, for TLS */
-	int flags;	  /* HOP_AUTH, HOP_SMARTHOST */
-	int plain;	  /* STARTTLS failed before: not again */
+	const char *host;   /* "name[ip]", for logs and bounces */
+	const char *name;   /* the server's name, for TLS */
+	int flags;	    /* HOP_AUTH, HOP_SMARTHOST */
+	int plain;	    /* STARTTLS failed before: not again */
+	char *dial_failure; /* the last "host[ip]:port: why", FAILURE_MAX */
 };
 
 static int
@@ -408,8 +410,11 @@ try_address(const struct tx *base, const struct sockaddr_storage *addr,
 	t.name = name;
 	t.flags = flags;
 	for (t.plain = 0; t.plain < 2; t.plain++) {
-		if ((fd = smtpc_dial(addr, port)) == -1)
+		if ((fd = smtpc_dial(addr, port)) == -1) {
+			snprintf(t.dial_failure, FAILURE_MAX,
+			    "%.100s:%d: %.50s", where, port, strerror(errno));
 			return -1;
+		}
 		r = transaction(fd, &t);
 		close(fd);
 		if (r != TX_PLAIN_AGAIN)
@@ -443,6 +448,24 @@ literal_addrs(const char *text, struct dns_addrs *a)
 	return 1;
 }
 
+/*
+ * Deferred for want of a connection: the last failure in the text (the
+ * queue listing shows it), and when nothing answered on port 25 at all,
+ * the usual reason on a home line.
+ */
+static void
+unreachable(const struct tx *t, const char *where, const char *what)
+{
+	char text[REPLY_MAX];
+
+	snprintf(text, sizeof(text), "%s (last: %s)%s", what,
+	    t->dial_failure[0] ? t->dial_failure : "no address",
+	    t->flags == 0 ? "; if every domain fails so, your ISP may block "
+			    "port 25 (OP25B): set smarthost"
+			  : "");
+	set_all(t->res, t->idx, t->n, O_DEFERRED, where, text);
+}
+
 /* The hosts to try for a domain: its MX, in order, or an address literal. */
 static void
 route(struct dns *d, const struct dns_mxset *mx, const char *domain,
@@ -467,8 +490,7 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 			if (try_address(
 				t, &a.addr[k], conf.remote_port, ip, 0) == 0)
 				return;
-		set_all(
-		    t->res, t->idx, t->n, O_DEFERRED, domain, "cannot connect");
+		unreachable(t, domain, "cannot connect");
 		return;
 	}
 	if (mx->status == DNS_NULLMX || mx->status == DNS_NONE) {
@@ -492,8 +514,7 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 				mx->mx[h].host, 0) == 0)
 				return;
 	}
-	set_all(t->res, t->idx, t->n, O_DEFERRED, domain,
-	    "no mail exchanger could be reached");
+	unreachable(t, domain, "no mail exchanger could be reached");
 }
 
 /*
@@ -545,8 +566,11 @@ relay_via(
 		if (try_address(t, &a.addr[k], port, host, auth) == 0)
 			return;
 	/* a relay we were told to use is never a reason to bounce */
-	set_all(t->res, t->idx, t->n, O_DEFERRED, host,
-	    a.status == DNS_OK ? "cannot connect" : "cannot resolve");
+	if (a.status == DNS_OK)
+		unreachable(t, host, "cannot connect");
+	else
+		set_all(
+		    t->res, t->idx, t->n, O_DEFERRED, host, "cannot resolve");
 }
 
 static const char *
@@ -575,13 +599,15 @@ deliver_group(const struct queue_entry *e, const size_t *idx, size_t n,
     const struct dns_mxset *mx, int mess, off_t size, struct result *res)
 {
 	const char *dom = domain_of(e->rcpt[idx[0]].addr);
+	char failure[FAILURE_MAX] = "";
 	const struct tx t = { .e = e,
 		.idx = idx,
 		.n = n,
 		.via = e->rcpt[idx[0]].via,
 		.mess = mess,
 		.size = size,
-		.res = res };
+		.res = res,
+		.dial_failure = failure };
 	char host[DNS_NAME_MAX + 1];
 	struct dns d;
 	size_t j;

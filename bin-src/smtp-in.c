@@ -794,14 +794,14 @@ cmd_rcpt(struct session *s, char *arg)
 	} else if (local == -1)
 		rcpt_refused(s, rcpt, "domains-error", 451,
 		    "4.3.0 Temporary local problem, try again later");
-	else if (!relay_ok(s))
+	else if (!relay_ok(s) && !conf_domain_relayed(&conf, a.domain))
 		rcpt_refused(
 		    s, rcpt, "relay-denied", 554, "5.7.1 Relaying denied");
 	else if (deliver_plan_remote(&s->plan, rcpt) == -1)
 		rcpt_refused(s, rcpt, "local-error", 451,
 		    "4.3.0 Temporary local problem, try again later");
-	else
-		rcpt_accepted(s, rcpt, "relay");
+	else /* ours to pass on: a client of ours, or a relay_domains one */
+		rcpt_accepted(s, rcpt, relay_ok(s) ? "relay" : "relay-domain");
 }
 
 /* ---- DATA ---- */
@@ -975,7 +975,7 @@ sender_checked(struct session *s)
 static int
 local_trouble(struct deliver_msg *m, const char **result)
 {
-	log_error("message %s: %s", m->id, strerror(errno));
+	log_error("message %s: %s", m->id, deliver_why(m));
 	deliver_abort(m);
 	reply(451, "4.3.0 Temporary local problem, try again later");
 	*result = "error";
@@ -1162,7 +1162,7 @@ run_filter(struct session *s, struct deliver_msg *m, const char **result)
 		return 1;
 	if ((v == FILTER_JUNK && deliver_plan_junk(&s->plan) == -1) ||
 	    (v != FILTER_FAILED && deliver_add_head(m, head) == -1)) {
-		log_error("message %s: %s", m->id, strerror(errno));
+		log_error("message %s: %s", m->id, deliver_why(m));
 		deliver_abort(m);
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		*result = "error";
@@ -1237,7 +1237,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		result = "error-dkim";
 	} else if (deliver_commit(m, s->sender) == -1) {
-		log_error("message %s: %s", m->id, strerror(errno));
+		log_error("message %s: %s", m->id, deliver_why(m));
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		result = "error";
 	} else {
@@ -1279,7 +1279,7 @@ cmd_data(struct session *s, char *arg)
 	if (deliver_open(&m, &s->ctx, &s->plan, s->sender, "") == -1 ||
 	    (received_header(s, m.id, received, sizeof(received)),
 		deliver_write(&m, received, strlen(received))) == -1) {
-		log_error("cannot store a message: %s", strerror(errno));
+		log_error("cannot store a message: %s", deliver_why(&m));
 		deliver_abort(&m);
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		reset_transaction(s);
@@ -1321,7 +1321,7 @@ cmd_data(struct session *s, char *arg)
 		if (w == 1)
 			break;
 		if (w == -1) {
-			log_error("message %s: %s", m.id, strerror(errno));
+			log_error("message %s: %s", m.id, deliver_why(&m));
 			deliver_abort(&m);
 			failed = 1;
 		}

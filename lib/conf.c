@@ -93,6 +93,8 @@ static const struct conf_key conf_keys[] = {
 	K(dmarc_reject, CT_BOOL, 0, 1),
 	K(dmarc_quarantine, CT_BOOL, 0, 1),
 	K(public_address, CT_ADDR, 0, 0),
+	K(cleartext_login_from_relay, CT_BOOL, 0, 1),
+	K(relay_domains, CT_DOMAINS, 0, 0),
 };
 
 /* conf_load marks the keys it has seen in one 64-bit word */
@@ -130,10 +132,11 @@ conf_defaults(struct conf *c, const char *dir)
 	c->dmarc_quarantine = 1;
 }
 
-int
-conf_domain_held(const struct conf *c, const char *domain)
+/* 1 if domain is in a comma-separated list of domains. */
+static int
+domain_listed(const char *list, const char *domain)
 {
-	const char *p = c->hold_domains;
+	const char *p = list;
 	size_t n, len = strlen(domain);
 
 	for (; *p; p += n + (p[n] == ',')) {
@@ -142,6 +145,18 @@ conf_domain_held(const struct conf *c, const char *domain)
 			return 1;
 	}
 	return 0;
+}
+
+int
+conf_domain_held(const struct conf *c, const char *domain)
+{
+	return domain_listed(c->hold_domains, domain);
+}
+
+int
+conf_domain_relayed(const struct conf *c, const char *domain)
+{
+	return domain_listed(c->relay_domains, domain);
 }
 
 int

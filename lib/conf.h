@@ -73,6 +73,8 @@ struct conf {
 	int dmarc_reject;	   /* refuse a p=reject failure (else .Junk) */
 	int dmarc_quarantine;	   /* a p=quarantine failure goes to .Junk */
 	char public_address[64];   /* ours on the Internet (yubin-check) */
+	int cleartext_login_from_relay; /* the LAN may log in without TLS */
+	char relay_domains[1024]; /* taken from anyone, for them (backup MX) */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */
@@ -81,6 +83,8 @@ void conf_defaults(struct conf *c, const char *dir);
 int conf_load(struct conf *c, const char *dir, char *err, size_t errlen);
 /* 1 if domain is listed in hold_domains. */
 int conf_domain_held(const struct conf *c, const char *domain);
+/* 1 if domain is listed in relay_domains. */
+int conf_domain_relayed(const struct conf *c, const char *domain);
 /* Builds DIR/name into buf; -1 if it does not fit. */
 int conf_path(const struct conf *c, const char *name, char *buf, size_t size);
 

@@ -287,6 +287,23 @@ deliver_plan_maildirs(const struct deliver_plan *p)
 
 static unsigned deliver_counter;
 
+/* Notes which operation on which path failed; keeps errno. */
+static int
+failed(struct deliver_msg *m, const char *op, const char *path)
+{
+	int e = errno;
+
+	snprintf(m->why, sizeof(m->why), "%s %s: %s", op, path, strerror(e));
+	errno = e;
+	return -1;
+}
+
+const char *
+deliver_why(const struct deliver_msg *m)
+{
+	return m->why[0] != '\0' ? m->why : strerror(errno);
+}
+
 int
 deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
     const struct deliver_plan *p, const char *sender, const char *received)
@@ -318,7 +335,7 @@ deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
 		if (p->t[i].forward)
 			continue;
 		if (maildir_create(p->t[i].where) == -1)
-			return -1;
+			return failed(m, "make the Maildir", p->t[i].where);
 		if (first == NULL)
 			first = p->t[i].where;
 	}
@@ -326,7 +343,7 @@ deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
 		m->to_queue_only = 1;
 		if (queue_init(c->spool) == -1 ||
 		    (m->fd = queue_open_mess(c->spool, m->id)) == -1)
-			return -1;
+			return failed(m, "make a queue file in", c->spool);
 	} else {
 		if (snprintf(m->tmp, sizeof(m->tmp), "%stmp/%s", first,
 			m->base) >= (int)sizeof(m->tmp))
@@ -334,7 +351,7 @@ deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
 		m->fd =
 		    open(m->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (m->fd == -1)
-			return -1;
+			return failed(m, "create", m->tmp);
 		n = snprintf(
 		    m->buf, sizeof(m->buf), "Return-Path: <%s>\n", sender);
 		if (p->nlocal == 1)
@@ -358,8 +375,12 @@ deliver_flush(struct deliver_msg *m)
 		w = write(m->fd, p, m->blen);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return w == 0 ? (errno = EIO, -1) : -1;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return failed(m, "write",
+			    m->to_queue_only ? "the queue file" : m->tmp);
+		}
 		p += w;
 		m->blen -= (size_t)w;
 	}
@@ -451,6 +472,7 @@ commit_maildirs(struct deliver_msg *m, char *name, size_t size)
 		if (link(m->tmp, path) == 0 ||
 		    (errno == EXDEV && copy_into(m, p->t[i].where, name) == 0))
 			continue;
+		failed(m, "link the message into", path);
 		unlink_new(m, name, i);
 		return -1;
 	}
@@ -459,6 +481,7 @@ commit_maildirs(struct deliver_msg *m, char *name, size_t size)
 			continue;
 		snprintf(path, sizeof(path), "%snew/%s", p->t[i].where, name);
 		if (fsync_dir(path) == -1) {
+			failed(m, "fsync the directory of", path);
 			unlink_new(m, name, p->n);
 			return -1;
 		}
@@ -766,9 +789,12 @@ deliver_commit(struct deliver_msg *m, const char *sender)
 	/* a message only for the queue is fsync'd by queue_commit */
 	if (m->write_failed)
 		errno = EIO;
-	if (m->write_failed || deliver_flush(m) == -1 ||
-	    (!m->to_queue_only && fsync(m->fd) == -1))
+	if (m->write_failed || deliver_flush(m) == -1)
 		goto fail;
+	if (!m->to_queue_only && fsync(m->fd) == -1) {
+		failed(m, "fsync", m->tmp);
+		goto fail;
+	}
 	if (!m->to_queue_only && commit_maildirs(m, name, sizeof(name)) == -1)
 		goto fail;
 	if (commit_queue(m, sender) == -1) {

@@ -13,6 +13,7 @@
 #ifndef YUBIN_DELIVER_H
 #define YUBIN_DELIVER_H
 
+#include <limits.h>
 #include <sys/types.h>
 
 #include "db.h"
@@ -80,17 +81,25 @@ struct deliver_msg {
 	const struct deliver_ctx *ctx;
 	const struct deliver_plan *plan;
 	char id[QUEUE_ID_MAX];
-	char base[256];	   /* unique Maildir name, without tags */
-	char tmp[4096];	   /* the Maildir tmp/ file, when any */
-	int fd;		   /* the file being written */
-	int to_queue_only; /* no Maildir: fd is the queue's message */
-	off_t prefix;	   /* Maildir-only header octets at the start */
-	off_t octets, lfs; /* written so far, and how many were LF */
-	size_t blen;	   /* octets waiting in buf */
-	int write_failed;  /* a write failed: never committed then */
-	char *queue_head;  /* fields only the queued copy starts with */
-	char buf[65536];   /* one write(2) per 64 KiB, not one per line */
+	char base[256];		 /* unique Maildir name, without tags */
+	char tmp[4096];		 /* the Maildir tmp/ file, when any */
+	int fd;			 /* the file being written */
+	int to_queue_only;	 /* no Maildir: fd is the queue's message */
+	off_t prefix;		 /* Maildir-only header octets at the start */
+	off_t octets, lfs;	 /* written so far, and how many were LF */
+	size_t blen;		 /* octets waiting in buf */
+	int write_failed;	 /* a write failed: never committed then */
+	char *queue_head;	 /* fields only the queued copy starts with */
+	char why[PATH_MAX + 64]; /* the operation and path that failed */
+	char buf[65536];	 /* one write(2) per 64 KiB, not one per line */
 };
+
+/*
+ * What the last failure of m was, for the log: "create /var/yubin/mail/
+ * taro/tmp/...: Permission denied" (the operation and the path), or
+ * strerror(errno) when no path was involved.
+ */
+const char *deliver_why(const struct deliver_msg *m);
 
 /*
  * Opens the message: Maildirs are created where missing, then the first

@@ -1,18 +1,34 @@
 /* server: the servers' shared pieces; see server.h. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
+#include "db.h"
 #include "lockout.h"
 #include "log.h"
+#include "relay.h"
 #include "server.h"
 #include "tlsio.h"
 
 int
 server_cleartext_ok(const struct conf *c, const struct peer *p)
 {
-	return !c->auth_requires_tls ||
-	    (p->known && cidr_is_loopback(&p->addr));
+	char path[PATH_MAX];
+	struct db relay;
+	int r = 0;
+
+	if (!c->auth_requires_tls || (p->known && cidr_is_loopback(&p->addr)))
+		return 1;
+	if (!c->cleartext_login_from_relay || !p->known)
+		return 0;
+	/* the relay list only: POP-before-SMTP follows a login */
+	if (conf_path(c, "relay.cdb", path, sizeof(path)) == 0 &&
+	    db_open(&relay, path) == 0) {
+		r = relay_allowed(&relay, &p->addr) == 1;
+		db_close(&relay);
+	}
+	return r;
 }
 
 int

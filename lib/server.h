@@ -19,7 +19,11 @@
 #include "conf.h"
 #include "peer.h"
 
-/* 1 unless auth_requires_tls and the client is not on loopback. */
+/*
+ * 1 when a password may come in clear text: auth_requires_tls is off, the
+ * client is on loopback, or cleartext_login_from_relay is on and the
+ * client is in the relay list (the LAN).
+ */
 int server_cleartext_ok(const struct conf *c, const struct peer *p);
 int server_start_tls(struct buf *io, const struct conf *c, const char *proto,
     const struct peer *p);

@@ -87,17 +87,20 @@ def instructions(started):
               "--to taro@example.com --from you@example.com")
     if "submissions" in ports:
         print(f"TLS:    swaks --server 127.0.0.1:{ports['submission']} --tls "
-              "--auth-user taro --auth-password demo --to taro@example.com"
+              "--auth-user taro --auth-password demo --from taro@example.com "
+              "--to taro@example.com"
               f"   (and openssl s_client -connect 127.0.0.1:"
               f"{ports['pop3s']})")
     if "pop3" in ports:
         print(f"Read:   /usr/bin/python3 -c \"import poplib; p=poplib.POP3("
               f"'127.0.0.1',{ports['pop3']}); p.user('taro'); "
-              "p.pass_('demo'); print(p.stat())\"")
+              "p.pass_('demo'); print(p.stat()); p.quit()\"")
     if "finger" in ports:
         print("Status: echo taro | nc 127.0.0.1 "
-              f"{ports['finger']}   (or: telnet 127.0.0.1 {ports['finger']})")
-    print(f"Look:   ls {spool}/mail/taro/new; the log is {demo}/yubin.log")
+              f"{ports['finger']}   (the finger client asks port 79 only: "
+              "after install, finger taro@localhost)")
+    print(f"Look:   ls {spool}/mail/taro/new {spool}/mail/taro/cur; "
+          f"the log is {demo}/yubin.log")
     print("Stop with Ctrl-C.", flush=True)
 
 

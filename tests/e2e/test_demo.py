@@ -1,6 +1,7 @@
 """The README's demo command: builds its site and serves it on loopback."""
 import os
 import poplib
+import re
 import smtplib
 import shutil
 import subprocess
@@ -33,10 +34,28 @@ class Demo(SiteTest):
                      "finger     127.0.0.1:2079", "submissions 127.0.0.1:2465",
                      "pop3s      127.0.0.1:2995", "Send:   swaks", "Read:"):
             self.assertIn(line, out)
+        # every instruction, run as printed (the words after three
+        # spaces are a remark), in order
+        for label in ("Send:", "TLS:", "Read:", "Status:", "Look:"):
+            [line] = [x for x in out.splitlines() if x.startswith(label)]
+            cmd = line[len(label):].strip().split("   ")[0]
+            if label == "Look:":
+                cmd = cmd.split(";")[0]
+            r = subprocess.run(["sh", "-c", cmd], capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, (cmd, r.stdout, r.stderr))
+            if label == "Read:":
+                self.assertRegex(r.stdout, r"^\(3, \d+\)\n$")
+            if label == "Status:":
+                # read by the step before: in cur/ now
+                self.assertIn("Messages: 3 (0 new)", r.stdout)
+            if label == "Look:":
+                self.assertEqual(len(re.findall(r"^\d+\.\S+$", r.stdout,
+                                                re.M)), 3)
         with connect(2079) as s:
             s.sendall(b"taro\r\n")
             reply = recv_all(s).decode()
-        self.assertIn("Messages: 1 (1 new)", reply)
+        self.assertIn("Messages: 3 (0 new)", reply)
         c = smtplib.SMTP("127.0.0.1", 2525, timeout=20)
         c.sendmail("you@example.net", ["taro@example.com"],
                    b"Subject: hello from the demo test\r\n\r\nhi\r\n")

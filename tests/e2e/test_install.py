@@ -71,3 +71,34 @@ class MakeInstall(unittest.TestCase):
         self.assertEqual(open(os.path.join(etc, "users")).read(), "mine::\n")
         self.assertEqual(os.stat(os.path.join(etc, "users")).st_mode & 0o777,
                          0o600)
+
+    def test_other_paths_are_built_in_and_named_in_the_examples(self):
+        # a build of its own (dynamic, quicker to link): the programs are
+        # compiled for the CONFDIR given, whatever was built before
+        dest = tempfile.mkdtemp(prefix="yubin-install.")
+        self.addCleanup(shutil.rmtree, dest, True)
+        build = os.path.join(dest, "build")
+        for confdir in ("/etc/yubin", "/opt/yb/etc"):
+            subprocess.run(
+                ["make", "-s", "-C", TOP, f"BUILD={build}", "STATIC=",
+                 "install", f"DESTDIR={dest}/root", "PREFIX=/opt/yb",
+                 f"CONFDIR={confdir}"],
+                check=True, capture_output=True, timeout=600)
+        sbin = os.path.join(dest, "root/opt/yb/sbin")
+        # run without -C: the built-in directory is the one installed
+        r = subprocess.run([f"{sbin}/cdbmake-users"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 100, r.stderr)
+        self.assertIn("/opt/yb/etc/yubin.conf: No such file", r.stderr)
+        examples = os.path.join(dest, "root/opt/yb/etc/examples")
+        with open(os.path.join(examples, "inetd.conf")) as f:
+            inetd = f.read()
+        self.assertIn("/opt/yb/sbin/smtp-in\t\tsmtp-in -C /opt/yb/etc\n",
+                      inetd)
+        self.assertNotIn("/usr/local/sbin", inetd)
+        self.assertNotIn("/etc/yubin", inetd)
+        for name in ("xinetd.d/yubin", "systemd/yubin-smtp@.service"):
+            with open(os.path.join(examples, name)) as f:
+                text = f.read()
+            self.assertIn("/opt/yb/sbin/smtp-in", text, name)
+            self.assertNotIn("/etc/yubin", text, name)

@@ -105,3 +105,24 @@ class NonLoopback(SiteTest):
         self.assertNotIn(b"USER\r\n", capa)
         s.sendall(b"USER taro\r\n")
         self.assertTrue(f.readline().startswith(b"-ERR [AUTH]"))
+
+    def test_lan_clear_text_logins_are_the_admins_choice(self):
+        def pop_login(source):
+            s = socket.create_connection((SERVER, self.ports["pop3"]),
+                                         timeout=20,
+                                         source_address=(source, 0))
+            with s, s.makefile("rb") as f:
+                f.readline()
+                s.sendall(b"USER taro\r\n")
+                if not f.readline().startswith(b"+OK"):
+                    return "refused"
+                s.sendall(f"PASS {PW}\r\n".encode())
+                return f.readline().split()[0].decode()
+        self.site.stop()
+        self.ports = self.site.start({"pop3": ["pop3-in"]}, bind=SERVER)
+        self.assertEqual(pop_login(LAN), "refused")  # the default
+        self.site.settings["cleartext_login_from_relay"] = "yes"
+        self.site.write_conf()
+        self.assertEqual(pop_login(LAN), "+OK")
+        self.assertEqual(pop_login(OUTSIDE), "refused")  # never outsiders
+

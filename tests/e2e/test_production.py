@@ -86,3 +86,29 @@ class Production(RemoteBase):
         self.assertIn("result=delivered", log)
         self.assertIn("decision=delivered", log)
         self.assertIn("pop3 client=127.0.0.1 account=taro", log)
+
+    def test_a_maildir_made_by_root_is_named_in_the_log(self):
+        # an admin's `maildirmake` as root: the servers cannot write there
+        maildir = os.path.join(self.site.spool, "mail", "taro")
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+        for root, dirs, files in os.walk(maildir):
+            for name in dirs + files + [""]:
+                os.chown(os.path.join(root, name), 0, 0)
+        c = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=20)
+        c.ehlo("mx.example.net")
+        c.mail("a@example.net")
+        c.rcpt("taro@example.com")
+        # the Maildir's file is made at DATA: refused there, for now
+        self.assertEqual(c.docmd("DATA")[0], 451)
+        c.quit()
+        self.assertRegex(self.site.log(),
+                         r"error: sid=\w+ cannot store a message: create "
+                         + maildir + r"/tmp/\S+: Permission denied\n")
+        # and yubin-check says what to do
+        r = subprocess.run([f"{BIN}/yubin-check", "-C", self.site.conf,
+                            "-o", "127.0.0.1:9"], capture_output=True,
+                           text=True, timeout=120)
+        self.assertIn("belong to another user (root)", r.stdout)
+        self.assertIn(f"fix: chown -R {self.user.pw_uid}:"
+                      f"{self.user.pw_gid} {self.site.spool}\n", r.stdout)

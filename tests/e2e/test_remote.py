@@ -87,6 +87,7 @@ class RemoteBase(SiteTest):
                  "--mx-host=down.example,dead.down.example,10",
                  "--mx-host=down.example,mx1.remote.example,20",
                  "--host-record=dead.down.example,127.0.0.4",
+                 "--mx-host=unreach.example,dead.down.example,10",
                  "--host-record=amx.example,127.0.0.2",
                  "--dns-rr=nullmx.example,15,000000",
                  # misbehaving peers (test_hostile.py)
@@ -316,6 +317,17 @@ class Retries(RemoteBase):
             # the k-th retry 400 k^2 seconds after arrival (7 minutes,
             # 27 minutes, an hour: each more than a minute from now)
             self.assertEqual(nxt, created + 400 * k * k)
+
+    def test_an_unreachable_host_is_named_with_the_reason(self):
+        self.inject_held(["friend@unreach.example"], "Subject: u\n\nx\n")
+        r = self.remote_send()
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        listing = self.remote_send("-l").stdout
+        self.assertIn(
+            "friend@unreach.example: no mail exchanger could be reached "
+            f"(last: dead.down.example[127.0.0.4]:{self.port}: Connection "
+            "refused); if every domain fails so, your ISP may block port "
+            "25 (OP25B): set smarthost\n", listing)
 
     def test_temporary_failure_then_success(self):
         cdb = os.path.join(self.remote.conf, "users.cdb")
@@ -563,6 +575,33 @@ class Etrn(RemoteBase):
         self.assertEqual(len(self.box(self.remote, "friend")), 2)
         self.assertIn("smtp etrn client=127.0.0.1 domain=remote.example "
                       "result=started", self.site.log())
+
+    def test_backup_mx_takes_a_held_domains_mail_from_anyone(self):
+        import smtplib
+        self.site.write("relay", "")  # every client a stranger
+        self.site.cdbmake()
+        self.site.settings.update({"hold_domains": "remote.example",
+                                   "relay_domains": "remote.example"})
+        self.site.write_conf()
+        port = self.site.start({"smtp": ["smtp-in"]})["smtp"]
+        with smtplib.SMTP("127.0.0.1", port, timeout=20) as c:
+            c.ehlo("mx.sender.example")
+            c.mail("someone@sender.example")
+            self.assertEqual(c.rcpt("friend@remote.example")[0], 250)
+            self.assertEqual(c.rcpt("someone@other.example")[0], 554)
+            self.assertEqual(c.data(b"Subject: for later\r\n\r\nx\r\n")[0],
+                             250)
+        self.assertIn("to=<friend@remote.example> result=accepted "
+                      "how=relay-domain", self.site.log())
+        self.site.wait_quiet()
+        self.assertEqual(len(self.entries()), 1)  # held
+        self.assertEqual(self.box(self.remote, "friend"), [])
+        r = self.remote_send("--etrn", f"127.0.0.1:{port}", "remote.example")
+        self.assertIn("250 2.0.0 Queuing for node remote.example", r.stdout)
+        self.wait_queue_empty()
+        self.assertEqual(self.entries(), [])
+        [m] = self.box(self.remote, "friend")
+        self.assertEqual(m["Subject"], "for later")
 
     def test_etrn_flood_starts_one_runner(self):
         import time as _t
