@@ -59,6 +59,9 @@ def bench_cdbmake():
             f.write("example.com\nexample.org\n")
         with open(os.path.join(d, "relay"), "w") as f:
             f.write("127.0.0.1\n::1\n192.168.1.0/24\n")
+        # cdbmake-users checks it too
+        with open(os.path.join(d, "yubin.conf"), "w") as f:
+            f.write(f"hostname = mail.example.com\nspool = {d}/spool\n")
         with open(os.path.join(d, "users"), "w") as f:
             f.write(f"webmaster:{h}:\npostmaster::webmaster\n"
                     "abuse::webmaster\n@example.org::webmaster\n")

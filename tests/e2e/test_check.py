@@ -57,7 +57,11 @@ class CheckBase(RemoteBase):
                 f"--host-record={HOST},{PUBLIC}",
                 f"--ptr-record=2.2.0.192.in-addr.arpa,{HOST}",
                 f"--txt-record={US},v=spf1 ip4:{PUBLIC} -all",
-                f"--txt-record=_dmarc.{US},v=DMARC1; p=none"]
+                f"--txt-record=_dmarc.{US},v=DMARC1; p=none",
+                # a blocklist that lists us
+                "--local=/bl.test/", "--host-record=2.2.0.192.bl.test,"
+                "127.0.0.2", "--txt-record=2.2.0.192.bl.test,listed "
+                "for the test"]
         for name, text in self.records.items():
             recs.append(f"--txt-record={name.rstrip('.')}," + ",".join(
                 text[i:i + 250] for i in range(0, len(text), 250)))
@@ -217,3 +221,33 @@ class Broken(CheckBase):
                                      r"TO:<relaytest@example.net> was "
                                      r"accepted")
         self.assertIn("remove the wide range from the relay file", fix)
+
+    def test_keys_listeners_certificate_and_blocklist(self):
+        # new keys, old records: what is published no longer signs
+        import shutil
+        shutil.rmtree(os.path.join(self.site.conf, "dkim"))
+        self.site.cdbmake("--dkim-keygen", US)
+        cert, key = cert_for(self.site.dir, HOST, -1, 5)
+        self.site.settings.update({"tls_cert": cert, "tls_key": key,
+                                   "dnsbl": "bl.test"})
+        self.site.write_conf()
+        r = subprocess.run(
+            [f"{BIN}/yubin-check", "-C", self.site.conf,
+             "-o", f"127.0.0.2:{self.port}",
+             "-p", f"smtp={self.ports['smtp']},pop3={self.ports['smtp']}"],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 2)
+        out = r.stdout
+        self.assertRegex(out, rf"FAIL {US}: DKIM record yubin-rsa._domainkey"
+                              rf".{US} differs from our key\n     fix: "
+                              rf"publish yubin-rsa._domainkey.{US}. IN TXT "
+                              r'"v=DKIM1; k=rsa; p=')
+        self.assertRegex(out, rf"FAIL pop3 on 127.0.0.1:{self.ports['smtp']}:"
+                              r" wrong greeting\n     fix: add its line to "
+                              r"inetd.conf")
+        self.assertRegex(out, rf"WARN {cert} ends in [45] days\n     fix: "
+                              r"renew it")
+        self.assertIn(f"FAIL {PUBLIC} is on the blocklist bl.test\n"
+                      "     fix: see the list's page for bl.test (listed "
+                      "for the test)", out)
+
