@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 ALL_LDFLAGS = $(STATIC) -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 PROGS = cdbmake-users finger-in pop3-in smtp-in queue-inject remote-send \
-	yubin-check
+	yubin-check yubin-checkpassword
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_HDR = $(wildcard lib/*.h)
@@ -176,6 +176,8 @@ install: all
 		    $(DESTDIR)$(CONFDIR)/examples/$$f || exit 1; \
 	done
 	install -m 644 cdb/rules.mk $(DESTDIR)$(CONFDIR)/examples/
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/etc/yubin|$(CONFDIR)|g' \
+		conf/dovecot/dovecot.conf > $(DESTDIR)$(CONFDIR)/examples/dovecot.conf
 	@# the samples as shipped: yubin-setup tells them from an edited site
 	install -m 644 conf/domains conf/relay $(DESTDIR)$(CONFDIR)/examples/
 	install -m 640 conf/users $(DESTDIR)$(CONFDIR)/examples/

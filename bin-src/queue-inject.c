@@ -36,6 +36,7 @@
 #include "spool.h"
 #include "srs.h"
 #include "users.h"
+#include "vacation.h"
 
 #define USAGE                                                                  \
 	"usage: queue-inject [-C dir] [-f sender] [-F fullname] [-t] [-i] "    \
@@ -681,6 +682,8 @@ main(int argc, char **argv)
 	const char *dir = CONFDIR, *fflag = NULL, *user;
 	char err[CONF_ERR_MAX];
 	struct deliver_msg m;
+	struct vacation_in away = { 0 };
+	int replies;
 
 	in.argv = argv;
 
@@ -714,10 +717,16 @@ main(int argc, char **argv)
 	in.m = &m;
 	take_message(&in, argc, user);
 	sign_outgoing(&in, &m);
+	if (in.plan.nlocal > 0)
+		vacation_scan(&m, &away);
 	if (deliver_commit(&m, in.sender) == -1)
 		die(EX_TEMPFAIL, "cannot deliver the message: %s",
 		    deliver_why(&m));
-	if (deliver_plan_maildirs(&in.plan) < in.plan.n)
+	replies = in.plan.nlocal > 0 &&
+	    vacation_reply(&in.ctx, &in.plan, in.sender, &away,
+		&(struct vacation_site) { in.conf.dir, in.conf.dkim_selector,
+		    in.conf.vacation_days }) > 0;
+	if (replies || deliver_plan_maildirs(&in.plan) < in.plan.n)
 		runner_kick(in.conf.dir, in.conf.spool);
 	return EX_OK;
 }

@@ -220,6 +220,16 @@ struct tx {
 	char *dial_failure; /* the last "host[ip]:port: why", FAILURE_MAX */
 };
 
+/* An entry's file, for the log: SPOOL/queue/PART/ID. */
+static const char *
+entry_path(const char *part, const char *id)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/queue/%s/%s", conf.spool, part, id);
+	return path;
+}
+
 static int
 ehlo(struct buf *b, struct smtpc_reply *r)
 {
@@ -369,8 +379,8 @@ transaction_in(struct buf *b, const char *caps, const struct tx *t)
 	}
 	b->timeout_ms = SMTPC_T_BLOCK * 1000; /* for each write */
 	if (send_body(b, t->mess, t->via) == -1) {
-		log_error("id=%s: cannot read the message: %s", t->e->id,
-		    strerror(errno));
+		log_error("id=%s: cannot read %s: %s", t->e->id,
+		    entry_path("mess", t->e->id), strerror(errno));
 		for (i = 0; i < t->n; i++)
 			if (t->res[t->idx[i]].o == O_DONE)
 				set_result(&t->res[t->idx[i]], O_DEFERRED,
@@ -836,8 +846,8 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 		any |= res[i].bounce =
 		    res[i].o == O_FAILED || (res[i].o != O_DONE && expired);
 	if (any && bounce(ctx, e, res, mess) == -1) {
-		log_error("id=%s: cannot write the bounce: %s", e->id,
-		    strerror(errno));
+		log_error("id=%s: cannot write the bounce into %s/queue: %s",
+		    e->id, conf.spool, strerror(errno));
 		for (i = 0; i < e->n; i++) /* keep them for next time */
 			if (res[i].bounce)
 				res[i].o = O_DEFERRED, res[i].bounce = 0;
@@ -863,8 +873,8 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 		queue_unreserve(conf.spool, e->id, reserved);
 		if (queue_remove(conf.spool, e->id) == 0)
 			return 0;
-		log_error("id=%s: cannot remove the finished entry: %s", e->id,
-		    strerror(errno));
+		log_error("id=%s: cannot remove the finished entry %s: %s",
+		    e->id, entry_path("*", e->id), strerror(errno));
 		return -1;
 	}
 	/* the k-th retry about 400 k^2 seconds after arrival */
@@ -874,7 +884,8 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 		e->next = now + 60;
 	if (queue_rewrite_reserved(conf.spool, e, reserved) == 0)
 		return 0;
-	log_error("id=%s: cannot update the entry: %s", e->id, strerror(errno));
+	log_error("id=%s: cannot rewrite %s: %s", e->id,
+	    entry_path("info", e->id), strerror(errno));
 	return -1;
 }
 
@@ -907,7 +918,8 @@ drop_envelope(const char *id)
 {
 	log_error("id=%s: the envelope has no message file; removed", id);
 	if (queue_remove(conf.spool, id) == -1)
-		log_error("id=%s: cannot remove it: %s", id, strerror(errno));
+		log_error("id=%s: cannot remove %s: %s", id,
+		    entry_path("info", id), strerror(errno));
 }
 
 /*
@@ -928,8 +940,8 @@ process(const struct deliver_ctx *ctx, const char *id)
 			queue_entry_free(&e);
 			drop_envelope(id);
 		} else if (errno != EBUSY && errno != ENOENT)
-			log_error("id=%s: cannot lock the entry: %s", id,
-			    strerror(errno));
+			log_error("id=%s: cannot lock %s: %s", id,
+			    entry_path("mess", id), strerror(errno));
 		return 0; /* EBUSY: an administrator's tool has it */
 	}
 	if (queue_read(conf.spool, id, &e) != 1) {
@@ -945,9 +957,9 @@ process(const struct deliver_ctx *ctx, const char *id)
 	    fstat(info, &ist) == -1 || close(info) == -1 ||
 	    (reserved = queue_reserve(
 		 conf.spool, id, envelope_room(&e, ist.st_size))) == -1) {
-		log_error("id=%s: cannot reserve spool space for the entry's "
-			  "record, not delivering now: %s",
-		    id, strerror(errno));
+		log_error("id=%s: cannot reserve spool space in %s/queue/tmp "
+			  "for the entry's record, not delivering now: %s",
+		    id, conf.spool, strerror(errno));
 		r = -1;
 	} else if ((res = mmap(NULL, nres * sizeof(*res),
 			PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,

@@ -43,6 +43,7 @@
 #include "srs.h"
 #include "tlsio.h"
 #include "users.h"
+#include "vacation.h"
 
 #define USAGE "usage: smtp-in [-ms] [-C dir]\n"
 #define SMTP_LINE_MAX 512     /* RFC 5321 4.5.3.1.4, CRLF included */
@@ -606,8 +607,9 @@ rcpt_greylisted(struct session *s, const char *rcpt)
 	    (long)conf.greylist_delay, (long)conf.greylist_expire, time(NULL),
 	    &wait);
 	if (r == -1)
-		log_warn("smtp greylist client=%s: %s: let in", s->peer.text,
-		    strerror(errno));
+		log_warn("smtp greylist client=%s: record in %s/greylist: %s: "
+			 "let in",
+		    s->peer.text, conf.spool, strerror(errno));
 	if (r != 0)
 		return 0;
 	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=greylisted "
@@ -1191,11 +1193,23 @@ sign_outgoing(struct session *s, struct deliver_msg *m)
 	return r;
 }
 
+/* What an absence reply needs to know, for mail to local accounts. */
+static void
+away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
+{
+	if (s->plan.nlocal > 0)
+		vacation_scan(m, in);
+	else
+		memset(in, 0, sizeof(*in));
+}
+
 static void
 data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 {
 	const char *result = "delivered";
 	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n, own;
+	int replies = 0;
+	struct vacation_in away;
 
 	if (d->dec.bad_eol) {
 		deliver_abort(m);
@@ -1236,7 +1250,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		deliver_abort(m);
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		result = "error-dkim";
-	} else if (deliver_commit(m, s->sender) == -1) {
+	} else if (away_scan(s, m, &away), deliver_commit(m, s->sender) == -1) {
 		log_error("message %s: %s", m->id, deliver_why(m));
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		result = "error";
@@ -1245,13 +1259,18 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		reply(250, "2.0.0 Ok: %s as %s",
 		    queued ? "queued" : "delivered", m->id);
 		result = queued ? "queued" : "delivered";
+		/* after the 250: the client does not wait for them */
+		replies = s->plan.nlocal > 0 &&
+		    vacation_reply(&s->ctx, &s->plan, s->sender, &away,
+			&(struct vacation_site) { conf.dir, conf.dkim_selector,
+			    conf.vacation_days }) > 0;
 	}
 	log_info("smtp message client=%s helo=%s auth=%s from=<%s> rcpts=%zu "
 		 "size=%lld result=%s id=%s maildir=%s,S=%lld",
 	    s->peer.text, s->helo, s->auth_user[0] ? s->auth_user : "-",
 	    s->sender, s->nrcpt, d->octets, result, m->id, m->base,
 	    (long long)m->octets);
-	if (strcmp(result, "queued") == 0)
+	if (strcmp(result, "queued") == 0 || replies)
 		runner_kick(confdir, conf.spool);
 	dkimverify_abort(d->dkim); /* when the message was refused first */
 	reset_transaction(s);

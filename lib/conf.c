@@ -95,6 +95,7 @@ static const struct conf_key conf_keys[] = {
 	K(public_address, CT_ADDR, 0, 0),
 	K(cleartext_login_from_relay, CT_BOOL, 0, 1),
 	K(relay_domains, CT_DOMAINS, 0, 0),
+	K(vacation_days, CT_INT, 1, 365),
 };
 
 /* conf_load marks the keys it has seen in one 64-bit word */
@@ -130,6 +131,7 @@ conf_defaults(struct conf *c, const char *dir)
 	c->auth_results = 1;
 	c->dmarc_reject = 1;
 	c->dmarc_quarantine = 1;
+	c->vacation_days = 7;
 }
 
 /* 1 if domain is in a comma-separated list of domains. */

@@ -75,6 +75,7 @@ struct conf {
 	char public_address[64];   /* ours on the Internet (yubin-check) */
 	int cleartext_login_from_relay; /* the LAN may log in without TLS */
 	char relay_domains[1024]; /* taken from anyone, for them (backup MX) */
+	int vacation_days;	  /* one absence reply per sender in these */
 };
 
 /* Fills c with the defaults (hostname from gethostname). */

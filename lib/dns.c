@@ -166,7 +166,110 @@ dns_mx_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 struct dns_call {
 	struct dns *d;
 	void *out;
+	char name[DNS_NAME_MAX + 1]; /* for dns_raw's cache */
+	int type;
 };
+
+/*
+ * dns_raw's answers, kept by the process for their TTL (at most
+ * CACHE_TTL_MAX): a client sending many messages in one session has its
+ * SPF, DKIM and DMARC records asked once, not for every message. Only
+ * answers with records are kept, at most CACHE_MAX of them, each at
+ * most CACHE_ANSWER_MAX octets; the oldest goes first.
+ */
+#define CACHE_MAX 32
+#define CACHE_TTL_MAX 300
+#define CACHE_ANSWER_MAX 4096
+
+static struct cached {
+	char name[DNS_NAME_MAX + 1];
+	int type;
+	time_t until;
+	unsigned char *abuf;
+	int alen;
+} cache[CACHE_MAX];
+static size_t cache_next;
+
+static unsigned
+get16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+/* Past a (perhaps compressed) name at off; -1 if it runs out. */
+static int
+skip_name(const unsigned char *a, int alen, int off)
+{
+	while (off < alen) {
+		if (a[off] == 0)
+			return off + 1;
+		if ((a[off] & 0xc0) == 0xc0)
+			return off + 2 <= alen ? off + 2 : -1;
+		off += 1 + a[off];
+	}
+	return -1;
+}
+
+/* The smallest TTL of the answer's records; -1 if it does not parse. */
+static long
+answer_ttl(const unsigned char *a, int alen)
+{
+	unsigned qd, an, i;
+	long ttl = CACHE_TTL_MAX, t;
+	int off = 12;
+
+	if (alen < 12)
+		return -1;
+	qd = get16(a + 4);
+	an = get16(a + 6);
+	for (i = 0; i < qd && off >= 0; i++)
+		if ((off = skip_name(a, alen, off)) >= 0)
+			off += 4;
+	for (i = 0; i < an && off >= 0; i++) {
+		if ((off = skip_name(a, alen, off)) < 0 || off + 10 > alen)
+			return -1;
+		t = (long)((unsigned long)get16(a + off + 4) << 16 |
+		    get16(a + off + 6));
+		if (t < ttl)
+			ttl = t;
+		off += 10 + (int)get16(a + off + 8);
+	}
+	return off < 0 || off > alen || an == 0 ? -1 : ttl;
+}
+
+static void
+cache_put(const char *name, int type, const unsigned char *a, int alen)
+{
+	struct cached *c = &cache[cache_next];
+	long ttl = answer_ttl(a, alen);
+
+	if (ttl <= 0 || alen > CACHE_ANSWER_MAX ||
+	    strlen(name) >= sizeof(c->name))
+		return;
+	free(c->abuf);
+	if ((c->abuf = malloc((size_t)alen)) == NULL)
+		return;
+	memcpy(c->abuf, a, (size_t)alen);
+	c->alen = alen;
+	strlcpy(c->name, name, sizeof(c->name));
+	c->type = type;
+	c->until = time(NULL) + ttl;
+	cache_next = (cache_next + 1) % CACHE_MAX;
+}
+
+static const struct cached *
+cache_get(const char *name, int type)
+{
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < CACHE_MAX; i++)
+		if (cache[i].abuf != NULL && cache[i].type == type &&
+		    cache[i].until > now &&
+		    strcasecmp(cache[i].name, name) == 0)
+			return &cache[i];
+	return NULL;
+}
 
 static void
 dns_mx_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -209,6 +312,8 @@ dns_query(struct dns *d, const char *name, int type, void *out,
 	}
 	c->d = d;
 	c->out = out;
+	strlcpy(c->name, name, sizeof(c->name));
+	c->type = type;
 	*status = DNS_PENDING;
 	d->pending++;
 	ares_query((ares_channel)d->channel, name, C_IN, type, cb, c);
@@ -248,6 +353,7 @@ dns_raw_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	if (out->status == DNS_OK) {
 		memcpy(out->abuf, abuf, (size_t)alen);
 		out->alen = alen;
+		cache_put(c->name, c->type, abuf, alen);
 	}
 	c->d->pending--;
 	free(c);
@@ -256,7 +362,15 @@ dns_raw_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 void
 dns_raw(struct dns *d, const char *name, int type, struct dns_raw *out)
 {
+	const struct cached *hit = cache_get(name, type);
+
 	memset(out, 0, sizeof(*out));
+	if (hit != NULL && (out->abuf = malloc((size_t)hit->alen)) != NULL) {
+		memcpy(out->abuf, hit->abuf, (size_t)hit->alen);
+		out->alen = hit->alen;
+		out->status = DNS_OK;
+		return;
+	}
 	dns_query(d, name, type, out, &out->status, dns_raw_cb);
 }
 

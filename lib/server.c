@@ -56,8 +56,9 @@ server_login_locked(
 	r = lockout_check(c->spool, &p->addr, c->lockout_failures,
 	    (long)c->lockout_time, time(NULL));
 	if (r == -1) /* let it go on: no disk must lock everyone out */
-		log_warn("%s lockout client=%s: cannot read the record: %s",
-		    proto, p->text, strerror(errno));
+		log_warn("%s lockout client=%s: cannot read its record in "
+			 "%s/lockout: %s",
+		    proto, p->text, c->spool, strerror(errno));
 	return r == 1;
 }
 
@@ -76,8 +77,9 @@ server_login_done(
 	n = lockout_failed(
 	    c->spool, &p->addr, (long)c->lockout_time, time(NULL));
 	if (n == -1)
-		log_warn("%s lockout client=%s: cannot write the record: %s",
-		    proto, p->text, strerror(errno));
+		log_warn("%s lockout client=%s: cannot write its record in "
+			 "%s/lockout: %s",
+		    proto, p->text, c->spool, strerror(errno));
 	else if (n == c->lockout_failures)
 		log_warn("%s lockout client=%s failures=%d seconds=%lld", proto,
 		    p->text, n, c->lockout_time);

@@ -684,6 +684,9 @@ def bench_inbound():
         ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
          "--no-resolv", "--no-hosts", "--bind-interfaces",
          "--listen-address=127.0.0.1", "--pid-file=", f"--port={dport}",
+         # records with a TTL, as published ones have (dnsmasq's own
+         # default is 0: nothing may be kept)
+         "--local-ttl=300",
          "--local=/test/", "--local=/example/",
          f"--txt-record=sender.example,v=spf1 ip4:{client} -all",
          "--txt-record=_dmarc.sender.example,v=DMARC1; p=reject",

@@ -57,9 +57,9 @@ start_dnsmasq(void **state)
 		execlp("dnsmasq", "dnsmasq", "--keep-in-foreground",
 		    "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
 		    "--bind-interfaces", "--listen-address=127.0.0.1",
-		    "--pid-file=", port, "--local=/example.net/",
-		    "--local=/example.org/", "--local=/example.com/",
-		    "--local=/invalid/",
+		    "--pid-file=", port, "--local-ttl=60",
+		    "--local=/example.net/", "--local=/example.org/",
+		    "--local=/example.com/", "--local=/invalid/",
 		    "--mx-host=example.net,mx2.example.net,20",
 		    "--mx-host=example.net,mx1.example.net,10",
 		    "--mx-host=example.net,mx1b.example.net,10",
@@ -337,11 +337,43 @@ test_txt_pick(void **state)
 	free(org.abuf);
 }
 
+/* dns_raw answers are kept for their TTL: asked again, the same answer
+ * comes without a question (here to a server that is not there) */
+static void
+test_raw_answers_are_kept(void **state)
+{
+	struct dns_raw first, again;
+	struct dns d;
+	char out[64];
+
+	(void)state;
+	assert_int_equal(dns_open(&d, servers, 3000), 0);
+	dns_raw(&d, "_dmarc.example.org", 16, &first);
+	dns_wait(&d);
+	dns_close(&d);
+	assert_int_equal(first.status, DNS_OK);
+	assert_int_equal(dns_open(&d, "127.0.0.1:9", 500), 0);
+	dns_raw(&d, "_DMARC.example.org", 16, &again);
+	assert_int_equal(dns_wait(&d), 0);
+	dns_close(&d);
+	assert_int_equal(again.status, DNS_OK);
+	assert_int_equal(dns_txt_pick(&again, "v=DMARC1", out, sizeof(out)), 2);
+	free(again.abuf);
+	/* a name not asked before goes to that dead server: no answer */
+	assert_int_equal(dns_open(&d, "127.0.0.1:9", 500), 0);
+	dns_raw(&d, "nomx.example.org", 16, &again);
+	dns_wait(&d);
+	dns_close(&d);
+	assert_int_equal(again.status, DNS_TEMP);
+	free(first.abuf);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_txt_pick),
+		cmocka_unit_test(test_raw_answers_are_kept),
 		cmocka_unit_test(test_mx_in_preference_order),
 		cmocka_unit_test(test_implicit_null_and_missing),
 		cmocka_unit_test(test_addresses),
