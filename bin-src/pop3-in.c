@@ -107,6 +107,11 @@ finish(struct session *s, const char *result, int code)
 	/* logged before the last reply leaves: once a client sees it,
 	 * the log has the session */
 	buf_flush(&io);
+	/* told to go after too many errors, the client may still be
+	 * sending: read its rest, so the last -ERR is not lost to a reset */
+	if (s->bad >= POP3_BAD_MAX ||
+	    (s->failures > 0 && s->failures >= conf.max_login_failures))
+		buf_linger(&io, 1 << 20, 2000);
 	exit(code);
 }
 

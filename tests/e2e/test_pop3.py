@@ -265,6 +265,23 @@ class Pop3Login(Pop3Base):
             p.pass_(PASSWORD)
         self.assertIn("result=too-many-failures", self.site.log())
 
+    def test_the_last_word_is_not_lost_to_a_reset(self):
+        # a client that pipelines junk past the limit, still sending when
+        # told to go: it reads every reply, the closing one last, and no
+        # reset (pop3-in reads the rest before it hangs up)
+        import socket
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+        with s, s.makefile("rb") as f:
+            f.readline()
+            s.sendall(b"BOGUS x\r\n" * 5000)
+            lines = []
+            while (line := f.readline()):
+                lines.append(line)
+        self.assertEqual(len(lines), 21)
+        self.assertEqual(lines[-1], b"-ERR too many bad commands, "
+                                    b"closing\r\n")
+        self.assertIn("result=too-many-errors", self.site.log())
+
     def test_unknown_user_locked_and_root(self):
         for user in ("nobody", "locked", "root", "ROOT"):
             with self.assertRaises(poplib.error_proto, msg=user):
