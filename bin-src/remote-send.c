@@ -225,8 +225,11 @@ static const char *
 entry_path(const char *part, const char *id)
 {
 	static char path[PATH_MAX];
+	int saved = errno; /* it goes in a log line with strerror(errno) */
 
-	snprintf(path, sizeof(path), "%s/queue/%s/%s", conf.spool, part, id);
+	if (queue_path(path, sizeof(path), conf.spool, part, id, "") == -1)
+		strlcpy(path, id, sizeof(path));
+	errno = saved;
 	return path;
 }
 

@@ -995,12 +995,7 @@ dmarc_of(struct session *s, const char *from, const char *spf,
 
 	if (s->sender[0] != '\0' && addr_parse(s->sender, &a, &why) == 0)
 		in.spf_domain = a.domain;
-	if (from[0] == '\0') {
-		memset(v, 0, sizeof(*v));
-		strlcpy(v->result, "permerror", sizeof(v->result));
-		strlcpy(v->why, "no single From: address", sizeof(v->why));
-	} else if (dmarc_check(conf.dns_servers, DMARC_TIMEOUT_MS, &in, v) ==
-	    -1) {
+	if (dmarc_check(conf.dns_servers, DMARC_TIMEOUT_MS, &in, v) == -1) {
 		strlcpy(v->result, "temperror", sizeof(v->result));
 		snprintf(v->why, sizeof(v->why), "%s", strerror(errno));
 	}

@@ -358,23 +358,9 @@ static int
 txt(const char *name, const char *prefix, char *out, size_t size,
     enum dns_status *st)
 {
-	struct dns_raw raw;
-	struct dns d;
-	int n = 0;
+	int n = dns_txt_lookup(
+	    conf.dns_servers, DNS_TIMEOUT_MS, name, prefix, out, size, st);
 
-	out[0] = '\0';
-	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT_MS) == -1) {
-		*st = DNS_TEMP;
-		return 0;
-	}
-	dns_raw(&d, name, 16 /* TXT */, &raw);
-	dns_wait(&d);
-	dns_close(&d);
-	*st = raw.status;
-	if (raw.status == DNS_OK) {
-		n = dns_txt_pick(&raw, prefix, out, size);
-		free(raw.abuf);
-	}
 	return n < 0 ? 0 : n;
 }
 

@@ -28,8 +28,7 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t size)
 	const char *domain = (const char *)dkim_sig_getdomain(sig);
 	const char *selector = (const char *)dkim_sig_getselector(sig);
 	char name[DNS_NAME_MAX + 2];
-	struct dns_raw raw;
-	struct dns d;
+	enum dns_status st;
 	int n;
 
 	if (domain == NULL || selector == NULL ||
@@ -37,19 +36,12 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t size)
 		domain) >= (int)sizeof(name) ||
 	    !addr_dns_name_ok(name))
 		return DKIM_CBSTAT_NOTFOUND;
-	if (dns_open(&d, v->servers, v->timeout_ms) == -1)
-		return DKIM_CBSTAT_ERROR;
-	dns_raw(&d, name, 16 /* TXT */, &raw);
-	dns_wait(&d);
-	dns_close(&d);
-	if (raw.status == DNS_TEMP && v->nno_answer < DKIMVERIFY_SIGS_MAX)
-		v->no_answer[v->nno_answer++] = sig;
-	if (raw.status != DNS_OK)
-		return DKIM_CBSTAT_NOTFOUND;
 	/* RFC 6376 3.6.2.2: with several records the result is undefined;
 	 * the first is used */
-	n = dns_txt_pick(&raw, "", (char *)buf, size);
-	free(raw.abuf);
+	n = dns_txt_lookup(
+	    v->servers, v->timeout_ms, name, "", (char *)buf, size, &st);
+	if (st == DNS_TEMP && v->nno_answer < DKIMVERIFY_SIGS_MAX)
+		v->no_answer[v->nno_answer++] = sig;
 	return n > 0 ? DKIM_CBSTAT_CONTINUE : DKIM_CBSTAT_NOTFOUND;
 }
 

@@ -36,22 +36,16 @@ static enum dns_status
 record_at(const char *servers, int timeout_ms, const char *domain, char *rec)
 {
 	char name[DNS_NAME_MAX + 2];
-	struct dns_raw raw;
-	struct dns d;
+	enum dns_status st;
 	int n;
 
 	if (snprintf(name, sizeof(name), "_dmarc.%s", domain) >=
 	    (int)sizeof(name))
 		return DNS_NONE;
-	if (dns_open(&d, servers, timeout_ms) == -1)
-		return DNS_TEMP;
-	dns_raw(&d, name, 16 /* TXT */, &raw);
-	dns_wait(&d);
-	dns_close(&d);
-	if (raw.status != DNS_OK)
-		return raw.status == DNS_TEMP ? DNS_TEMP : DNS_NONE;
-	n = dns_txt_pick(&raw, "v=DMARC1", rec, RECORD_MAX);
-	free(raw.abuf);
+	n = dns_txt_lookup(
+	    servers, timeout_ms, name, "v=DMARC1", rec, RECORD_MAX, &st);
+	if (st != DNS_OK)
+		return st == DNS_TEMP ? DNS_TEMP : DNS_NONE;
 	return n == 1 ? DNS_OK : DNS_NONE;
 }
 
@@ -144,6 +138,10 @@ dmarc_check(const char *servers, int timeout_ms, const struct dmarc_input *in,
 	int at_org, r;
 
 	memset(out, 0, sizeof(*out));
+	if (in->from_domain[0] == '\0') { /* RFC 7489 6.6.1 */
+		set(out, "permerror", "%s", "no single From: address");
+		return 0;
+	}
 	st = find_record(
 	    servers, timeout_ms, in->from_domain, rec, org, &at_org);
 	if (st != DNS_OK) {

@@ -19,7 +19,7 @@
 #define DMARC_WHY_MAX 160
 
 struct dmarc_input {
-	const char *from_domain; /* of the single From: address */
+	const char *from_domain; /* of the single From: address; "": none */
 	const char *spf_result;	 /* RFC 8601's word */
 	const char *spf_domain;	 /* MAIL FROM's domain, or HELO for <> */
 	const struct dkimverify_result *dkim;

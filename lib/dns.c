@@ -425,6 +425,30 @@ dns_txt_pick(
 }
 
 int
+dns_txt_lookup(const char *servers, int timeout_ms, const char *name,
+    const char *prefix, char *out, size_t size, enum dns_status *status)
+{
+	struct dns_raw raw;
+	struct dns d;
+	int n = 0;
+
+	out[0] = '\0';
+	if (dns_open(&d, servers, timeout_ms) == -1) {
+		*status = DNS_TEMP;
+		return 0;
+	}
+	dns_raw(&d, name, T_TXT, &raw);
+	dns_wait(&d);
+	dns_close(&d);
+	*status = raw.status;
+	if (raw.status == DNS_OK) {
+		n = dns_txt_pick(&raw, prefix, out, size);
+		free(raw.abuf);
+	}
+	return n;
+}
+
+int
 dns_ptr_name(const struct dns_raw *raw, char *out, size_t size)
 {
 	struct hostent *host = NULL;

@@ -87,6 +87,13 @@ void dns_txt(struct dns *d, const char *name, struct dns_txt *out);
  */
 int dns_txt_pick(
     const struct dns_raw *raw, const char *prefix, char *out, size_t size);
+/*
+ * The TXT records of name, asked of servers within timeout_ms and picked
+ * as dns_txt_pick does (its return value; 0 when there was no answer);
+ * *status is DNS_OK, DNS_NONE or DNS_TEMP.
+ */
+int dns_txt_lookup(const char *servers, int timeout_ms, const char *name,
+    const char *prefix, char *out, size_t size, enum dns_status *status);
 /* After a DNS_OK dns_raw of type PTR: the name; 0, or -1. */
 int dns_ptr_name(const struct dns_raw *raw, char *out, size_t size);
 /* Runs until every look-up is answered or the time is up (DNS_TEMP). */

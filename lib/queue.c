@@ -28,8 +28,7 @@ queue_dir(char *buf, size_t size, const char *spool, const char *sub)
 	return 0;
 }
 
-/* SPOOL/queue/sub/ID+suffix, a file of entry id. */
-static int
+int
 queue_path(char *buf, size_t size, const char *spool, const char *sub,
     const char *id, const char *suffix)
 {

@@ -41,6 +41,10 @@ struct queue_entry {
 
 /* Makes SPOOL/queue/{tmp,mess,info} where missing. */
 int queue_init(const char *spool);
+/* SPOOL/queue/SUB/ID+SUFFIX, a file of entry id; -1 for an id that is
+ * not a file name (EINVAL) or a path too long. */
+int queue_path(char *buf, size_t size, const char *spool, const char *sub,
+    const char *id, const char *suffix);
 /* A new unique id ("TIME.USEC.PID"). */
 void queue_new_id(char *id, size_t size);
 /* Opens SPOOL/queue/tmp/ID.mess for writing (O_EXCL); returns the fd. */
