@@ -116,7 +116,11 @@ class OwnFilter(FilterBase):
         script = os.path.join(self.site.dir, "filter.py")
         with open(script, "w") as f:
             f.write(SCRIPT)
-        self.seen = os.path.join(self.site.dir, "seen.eml")
+        # where the filter, run as the servers' user, leaves what it saw
+        out = os.path.join(self.site.dir, "filter-out")
+        os.makedirs(out, exist_ok=True)
+        os.chmod(out, 0o777)
+        self.seen = os.path.join(out, "seen.eml")
         self.start(f"/usr/bin/python3 {script} {mode} {self.seen}",
                    **settings)
 

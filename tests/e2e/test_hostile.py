@@ -7,6 +7,7 @@ the real smtp-in of test_remote's RemoteBase. Nothing here waits for a
 fixed time where a condition can be waited for."""
 import fcntl
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -211,6 +212,43 @@ class Hostile(RemoteBase):
         self.assertEqual(self.entries(), [qid])
         self.assertIn("a@stuck.example: ", self.remote_send("-l").stdout)
 
+    def test_a_delivery_killed_mid_data_loses_nothing(self):
+        release = threading.Event()
+        in_data = threading.Event()
+
+        def stall():
+            in_data.set()  # the whole message is in; no reply comes
+            release.wait(60)
+            raise OSError("hangs up")
+
+        self.fake("127.0.0.6", lambda conn, box: smtp_dialogue(
+            conn, box, lambda a: "250 ok", after_data=stall))
+        self.addCleanup(release.set)
+        qid = self.inject_held(["a@stuck.example", "friend@remote.example"],
+                               "Subject: both\n\nx\n")
+        p = self.runner()
+        self.assertTrue(in_data.wait(30))
+        self.assertTrue(self.wait_for(
+            lambda: len(self.box(self.remote, "friend")) == 1))
+        # the process that talks to the stuck host dies (OOM, an admin's
+        # kill) after the host took RCPT and the data, before its reply
+        [pid] = self.talking_to("127.0.0.6")
+        os.kill(pid, 9)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual((p.returncode, err), (0, ""))
+        # not known to be delivered: kept, and the other one is done
+        self.assertEqual(self.entries(), [qid])
+        listing = self.remote_send("-l").stdout
+        self.assertIn("a@stuck.example", listing)
+        self.assertNotIn("friend@remote.example", listing)
+
+    def talking_to(self, host):
+        """pids of the processes with a connection to host."""
+        out = subprocess.run(["ss", "-tnpH", "state", "established",
+                              "dst", host], capture_output=True, text=True,
+                             timeout=10).stdout
+        return sorted({int(m) for m in re.findall(r"pid=(\d+)", out)})
+
     def test_one_runner_at_a_time(self):
         release = threading.Event()
         mx = self.fake("127.0.0.6", lambda conn, box: release.wait(60))
@@ -218,16 +256,25 @@ class Hostile(RemoteBase):
         qid = self.inject_held(["a@stuck.example"], "Subject: one\n\nx\n")
         first = self.runner()
         self.assertTrue(self.wait_for(lambda: mx.box["connections"] == 1))
-        # a second real runner finds the lock taken and leaves at once
+        # queued meanwhile: the runner queue-inject starts finds the
+        # lock taken and leaves it to the first
+        self.inject(["friend@remote.example"], "Subject: later\n\ny\n")
+        [later] = set(self.entries()) - {qid}
+        # a second real runner finds the lock taken and leaves at once,
+        # without touching the queue: the new entry is the first's work
         t0 = time.monotonic()
         self.remote_send()
         self.assertLess(time.monotonic() - t0, 5)
         self.assertIsNone(first.poll())
         self.assertEqual(mx.box["connections"], 1)
+        self.assertIn(later, self.entries())
+        self.assertEqual(self.box(self.remote, "friend"), [])
         release.set()
         out, err = first.communicate(timeout=60)
         self.assertEqual((first.returncode, err), (0, ""))
         self.assertEqual(self.site.log().count(f"remote id={qid} "), 1)
+        # the first runner looked once more before it ended
+        self.assertEqual(len(self.box(self.remote, "friend")), 1)
 
     def test_remote_concurrency_bounds_the_deliveries(self):
         self.site.settings["remote_concurrency"] = "2"

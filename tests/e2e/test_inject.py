@@ -203,57 +203,58 @@ class QueueInject(SiteTest):
 
 
 class FormMail(SiteTest):
-    """A CGI script running as an unprivileged user (here nobody) pipes
-    its message into `sendmail -t`: queue-inject hands it to the local
-    smtp-in, as the user's own address, and names the user's uid."""
+    """A CGI script running as an unprivileged user (here www-data, the
+    web server's; the servers run as nobody) pipes its message into
+    `sendmail -t`: queue-inject hands it to the local smtp-in, as the
+    user's own address, and names the user's uid."""
 
     def setUp(self):
         if os.getuid() != 0:
-            self.skipTest("needs root to run something as nobody")
+            self.skipTest("needs root to run something as www-data")
         self.site = self.make_site(users=USERS)
         self.site.cdbmake()
         self.port = self.site.start({"smtp": ["smtp-in"]})["smtp"]
         self.site.settings["local_smtp"] = f"127.0.0.1:{self.port}"
         self.site.write_conf()
-        # what nobody needs: to read yubin.conf, and to leave sanitizer
+        # what www-data needs: to read yubin.conf, and to leave sanitizer
         # reports (the spool and the databases stay closed to it)
         for d in (self.site.dir, self.site.conf):
             os.chmod(d, 0o755)
         os.chmod(self.site.asan, 0o777)
 
-    def as_nobody(self, args, text):
+    def as_www_data(self, args, text):
         return subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            ["setpriv", "--reuid=33", "--regid=33", "--clear-groups",
              f"{BIN}/queue-inject", "-C", self.site.conf, *args],
             input=text.encode(), capture_output=True, timeout=60,
             env=self.site.env())
 
-    def test_form_mail_as_nobody_reaches_the_mailbox(self):
-        r = self.as_nobody(["-t", "-f", "boss@example.com"],
+    def test_form_mail_as_www_data_reaches_the_mailbox(self):
+        r = self.as_www_data(["-t", "-f", "boss@example.com"],
                            "To: taro@example.com\nSubject: form\n\n"
                            "name=Hanako\n")
         self.assertEqual((r.returncode, r.stderr), (0, b""))
         [m] = QueueInject.box(self, "taro")
         # the user's own address, whatever -f said
-        self.assertEqual(m["Return-Path"], "<nobody@mail.example.com>")
-        self.assertEqual(m["From"], "nobody@mail.example.com")
+        self.assertEqual(m["Return-Path"], "<www-data@mail.example.com>")
+        self.assertEqual(m["From"], "www-data@mail.example.com")
         received = m.get_all("Received")
         self.assertIn("([127.0.0.1])", received[0])  # smtp-in's
-        self.assertIn("(from nobody uid 65534)", received[1])
+        self.assertIn("(from www-data uid 33)", received[1])
         self.assertEqual(m["Subject"], "form")
         self.assertIn("name=Hanako\n", m.get_payload())
-        # nobody wrote nothing into the spool itself
+        # www-data wrote nothing into the spool itself
         for root, dirs, files in os.walk(self.site.spool):
             for name in dirs + files:
                 self.assertNotEqual(
-                    os.stat(os.path.join(root, name)).st_uid, 65534)
+                    os.stat(os.path.join(root, name)).st_uid, 33)
 
     def test_errors_have_the_sendmail_exit_codes(self):
-        r = self.as_nobody(["nosuchuser@example.com"], "Subject: x\n\ny\n")
+        r = self.as_www_data(["nosuchuser@example.com"], "Subject: x\n\ny\n")
         self.assertEqual(r.returncode, 65)
         self.assertIn(b"550 5.1.1", r.stderr)
         self.site.stop()
-        r = self.as_nobody(["taro@example.com"], "Subject: x\n\ny\n")
+        r = self.as_www_data(["taro@example.com"], "Subject: x\n\ny\n")
         self.assertEqual(r.returncode, 75)
         self.assertIn(b"cannot reach smtp-in at 127.0.0.1:", r.stderr)
         self.assertEqual(QueueInject.box(self, "taro"), [])

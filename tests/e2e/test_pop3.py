@@ -42,7 +42,17 @@ class Pop3Base(SiteTest):
         self.md = mailbox.Maildir(self.site.maildir("taro"), create=True)
         return self.site
 
+    def handed(self):
+        """The Maildirs the test made, handed to the servers' user (as
+        if smtp-in had made them) before a client connects."""
+        self.site.give(self.site.spool)
+
+    def connect(self, timeout=10):
+        self.handed()
+        return connect(self.port, timeout=timeout)
+
     def login(self, user="taro", password=PASSWORD):
+        self.handed()
         p = poplib.POP3("127.0.0.1", self.port, timeout=15)
         self.addCleanup(p.close)
         p.user(user)
@@ -121,7 +131,7 @@ class Pop3Commands(Pop3Base):
         self.assertEqual(sorted(got.values()), sorted(want))
 
     def test_raw_retr_stuffs_dots_and_counts_octets(self):
-        with connect(self.port) as s:
+        with self.connect() as s:
             f = s.makefile("rb")
             f.readline()
             s.sendall(f"USER taro\r\nPASS {PASSWORD}\r\nLIST\r\n".encode())
@@ -231,7 +241,7 @@ class Pop3Commands(Pop3Base):
         p.quit()
 
     def test_capa_and_no_apop(self):
-        with connect(self.port) as s:
+        with self.connect() as s:
             f = s.makefile("rb")
             greeting = f.readline()
             self.assertRegex(greeting, rb"^\+OK mail.example.com POP3")
@@ -303,13 +313,13 @@ class Pop3Login(Pop3Base):
     def test_auth_plain_both_ways(self):
         import base64
         token = base64.b64encode(f"\0taro\0{PASSWORD}".encode()).decode()
-        with connect(self.port) as s:
+        with self.connect() as s:
             f = s.makefile("rb")
             f.readline()
             s.sendall(f"AUTH PLAIN {token}\r\nSTAT\r\nQUIT\r\n".encode())
             self.assertTrue(f.readline().startswith(b"+OK"))
             self.assertEqual(f.readline(), b"+OK 0 0\r\n")
-        with connect(self.port) as s:
+        with self.connect() as s:
             f = s.makefile("rb")
             f.readline()
             s.sendall(b"AUTH PLAIN\r\n")
@@ -317,7 +327,7 @@ class Pop3Login(Pop3Base):
             s.sendall(token.encode() + b"\r\n")
             self.assertTrue(f.readline().startswith(b"+OK"))
             s.sendall(b"QUIT\r\n")
-        with connect(self.port) as s:
+        with self.connect() as s:
             f = s.makefile("rb")
             f.readline()
             bad = base64.b64encode(b"\0taro\0nope").decode()
@@ -337,7 +347,7 @@ class Pop3Login(Pop3Base):
         self.assertLess(time.time() - os.stat(rec).st_mtime, 60)
 
     def test_state_errors_long_lines_and_junk(self):
-        with connect(self.port) as s:
+        with self.connect() as s:
             f = s.makefile("rb")
             f.readline()
             s.sendall(b"STAT\r\nPASS x\r\n" + b"X" * 1000 + b"\r\n" +
@@ -350,7 +360,7 @@ class Pop3Login(Pop3Base):
             self.assertEqual(f.readline(), b"+OK capability list follows\r\n")
 
     def test_twenty_bad_commands_end_the_session(self):
-        with connect(self.port) as s:
+        with self.connect() as s:
             f = s.makefile("rb")
             f.readline()
             s.sendall(b"BOGUS\r\n" * 25)
@@ -364,7 +374,7 @@ class Pop3Login(Pop3Base):
     def test_idle_client_is_dropped(self):
         self.site.settings["timeout"] = "2"
         self.site.write_conf()
-        with connect(self.port, timeout=20) as s:
+        with self.connect(timeout=20) as s:
             f = s.makefile("rb")
             f.readline()
             t0 = time.monotonic()
@@ -383,6 +393,7 @@ class Pop3Clients(Pop3Base):
             self.md.add(f"Subject: m{i}\n\n.dot {i}\n".encode())
         out = tempfile.mkdtemp(dir=self.site.dir)
         target = mailbox.Maildir(os.path.join(out, "Maildir"), create=True)
+        self.handed()
         r = subprocess.run(
             ["mpop", "--host=127.0.0.1", f"--port={self.port}",
              "--tls=off", "--auth=user", "--user=taro",

@@ -11,7 +11,7 @@ import tempfile
 import time
 
 import yubintest
-from yubintest import BIN, Site, SiteTest, free_port
+from yubintest import BIN, Site, SiteTest, free_port, give_to_servers
 
 LOCAL_USERS = ("webmaster::\npostmaster::webmaster\nabuse::webmaster\n"
                "taro::\n")
@@ -438,6 +438,7 @@ class Relays(RemoteBase):
         with open(pw, "w") as f:
             f.write(password + "\n")
         os.chmod(pw, mode)
+        give_to_servers(pw)  # as INSTALL says: owned by the servers' user
         self.site.settings.update({
             "smarthost": f"127.0.0.3:{port}",
             "smarthost_user": "relayuser",
@@ -690,6 +691,7 @@ class OutboundTls(RemoteBase):
         with open(pw, "w") as f:
             f.write("x\n")
         os.chmod(pw, 0o600)
+        give_to_servers(pw)
         self.site.settings.update({
             "smarthost": f"127.0.0.2:{self.port}", "smarthost_tls": "yes",
             "smarthost_user": "friend", "smarthost_password_file": pw})
@@ -723,6 +725,7 @@ class VerifiedSmarthost(RemoteBase):
         run("openssl", "x509", "-req", "-in", f"{d}/req.pem", "-CA",
             f"{d}/ca.pem", "-CAkey", f"{d}/ca.key", "-CAcreateserial",
             "-out", f"{d}/cert.pem", "-days", "2", "-extfile", f"{d}/ext")
+        give_to_servers(f"{d}/key.pem")
         run("mount", "--bind", f"{d}/ca.pem", bundle)
         self.addCleanup(subprocess.run, ["umount", bundle])
         self.remote.settings.update({"tls_cert": f"{d}/cert.pem",

@@ -4,6 +4,7 @@ import base64
 import mailbox
 import os
 import poplib
+import re
 import smtplib
 import socket
 import subprocess
@@ -681,3 +682,85 @@ class ClearTextPolicy(SiteTest):
         c.mail("taro@example.com")
         self.assertEqual(c.rcpt("friend@example.net")[0], 250)
         c.quit()
+
+
+class Durability(SiteTest):
+    """A 250 means the mail is on disk: smtp-in under strace, on a
+    socketpair, shows the message file and the directory entries that
+    name it fsync'd before the 250 is written, for a local delivery into
+    two Maildirs (one file, two links) and for a queued forward."""
+
+    def traced_session(self, rcpts):
+        site = self.make_site(users=users_file(),
+                              domains="example.com\nexample.org\n")
+        site.cdbmake()
+        from yubintest import BIN
+        mine, theirs = socket.socketpair()
+        trace = os.path.join(site.dir, "trace")
+        err = open(os.path.join(site.asan, "stderr-direct"), "wb")
+        self.addCleanup(err.close)
+        proc = subprocess.Popen(
+            ["strace", "-y", "-qq", "-s", "64", "-o", trace, "-e",
+             "trace=fsync,fdatasync,link,linkat,rename,renameat,renameat2,"
+             "write", f"{BIN}/smtp-in", "-C", site.conf],
+            stdin=theirs, stdout=theirs, stderr=err, env=site.env())
+        theirs.close()
+        c = smtplib.SMTP()
+        c.sock = mine
+        self.assertEqual(c.getreply()[0], 220)
+        c.ehlo("client.example")
+        self.assertEqual(c.mail("a@example.net")[0], 250)
+        for r in rcpts:
+            self.assertEqual(c.rcpt(r)[0], 250)
+        self.assertEqual(c.data(b"Subject: durable\r\n\r\nkept\r\n")[0], 250)
+        c.quit()
+        mine.close()
+        self.assertEqual(proc.wait(20), 0)
+        with open(trace) as f:
+            lines = f.read().splitlines()
+        # the 250 after the 354, and everything before it
+        go = [i for i, line in enumerate(lines)
+              if line.startswith("write(1") and '"354 ' in line][0]
+        end = [i for i, line in enumerate(lines)
+               if i > go and line.startswith("write(1")][0]
+        self.assertIn('"250 ', lines[end])
+        return site, lines[:end]
+
+    def fsynced(self, before, pattern):
+        return [line for line in before if line.startswith("fsync(")
+                and re.search(pattern, line) and line.endswith("= 0")]
+
+    def test_250_only_after_the_mail_is_on_disk(self):
+        site, before = self.traced_session(["taro@example.com",
+                                            "hanako@example.com"])
+        spool = re.escape(site.spool)
+        # the file's data, then each Maildir's new/ with its link in it
+        self.assertTrue(self.fsynced(before, rf"<{spool}/mail/"), before)
+        for box in ("taro", r"example\.com/hanako"):
+            linked = [i for i, line in enumerate(before)
+                      if line.startswith("link") and
+                      re.search(rf"{spool}/mail/{box}/new/", line)]
+            synced = [i for i, line in enumerate(before)
+                      if re.match(rf"fsync\(\d+<{spool}/mail/{box}/new>\)"
+                                  r" += 0$", line)]
+            self.assertTrue(linked and synced and synced[-1] > linked[0],
+                            (box, before))
+
+    def test_a_queued_forward_is_on_disk_before_250(self):
+        site, before = self.traced_session(["fwd@example.com"])
+        spool = re.escape(site.spool)
+
+        def where(pattern):
+            return [i for i, line in enumerate(before)
+                    if re.match(pattern, line)]
+        # message and envelope: written and fsync'd under tmp/, renamed
+        # into place, and the directory that names them fsync'd
+        for kind in ("mess", "info"):
+            synced = where(rf"fsync\(\d+<{spool}/queue/tmp/[^>]*\.{kind}>"
+                           r"\) += 0$")
+            renamed = where(rf'rename\("{spool}/queue/tmp/[^"]*\.{kind}", '
+                            rf'"{spool}/queue/{kind}/')
+            dir_synced = where(rf"fsync\(\d+<{spool}/queue/{kind}>\) += 0$")
+            self.assertTrue(synced and renamed and dir_synced and
+                            synced[0] < renamed[0] < dir_synced[-1],
+                            (kind, before))

@@ -25,6 +25,8 @@ LSAN = "print_suppressions=0:suppressions=" + os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", "lsan.supp"))
 ASAN_UNWIND = "fast_unwind_on_malloc=0"
 HASH_CACHE = {}
+# who the servers run as when the tests run as root
+SERVERS_USER = "nobody"
 
 
 def free_port():
@@ -42,7 +44,17 @@ def make_cert(directory, name="mail.example.com"):
                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
                     "-out", cert, "-days", "2", "-subj", f"/CN={name}"],
                    check=True, capture_output=True, timeout=60)
+    give_to_servers(cert, key)
     return cert, key
+
+
+def give_to_servers(*paths):
+    """Under root, a file the servers must read (a TLS key, a password
+    file) belongs to their user, as INSTALL says; else it is ours."""
+    if os.getuid() == 0:
+        pw = pwd.getpwnam(SERVERS_USER)
+        for path in paths:
+            os.chown(path, pw.pw_uid, pw.pw_gid)
 
 
 def stranger_address(test, addr):
@@ -107,6 +119,7 @@ class Site:
         self.write_conf()
         self.xinetd = None
         self.ports = {}
+        self.owner = None  # the servers' user once as_install_says ran
         # LeakSanitizer at exit on (the crash test turns it off: a
         # process killed during its leak check leaves the checker spinning)
         self.detect_leaks = 1
@@ -150,8 +163,18 @@ class Site:
         """services: {name: [program, args...]}; returns {name: port}.
         wrap=False runs the programs without the stderr-catching wrapper
         (benchmarks); bind and fixed_port place a single service; user
-        is who xinetd runs them as (default: whoever runs the tests)."""
-        user = user or pwd.getpwuid(os.getuid()).pw_name
+        is who xinetd runs them as. Under root (make check) that is
+        nobody by default, with the owners and modes INSTALL gives (the
+        production shape); otherwise whoever runs the tests."""
+        if user is None and os.getuid() == 0:
+            user = SERVERS_USER
+        if user is None:
+            user = pwd.getpwuid(os.getuid()).pw_name
+        elif self.owner != user:
+            self.as_install_says(user)
+        else:
+            # what the test made since
+            self.give(self.settings.get("spool", self.spool))
         lines = ["defaults", "{", "\tinstances = UNLIMITED",
                  "\tper_source = UNLIMITED", "\tcps = 10000 1",
                  f"\tlog_type = FILE {self.dir}/xinetd.log", "}"]
@@ -162,16 +185,18 @@ class Site:
             # Servers must never write to stderr (under inetd it is the
             # client's socket); a fatal UBSan report ignores log_path and
             # goes there. So stderr goes to a file the tests check.
+            # a program of ours by name, or any other by its path
+            prog = argv[0] if os.path.isabs(argv[0]) else f"{BIN}/{argv[0]}"
             wrapper = os.path.join(self.dir, f"run-{name}")
             with open(wrapper, "w") as f:
-                f.write(f"#!/bin/sh\nexec {BIN}/{argv[0]} \"$@\" "
+                f.write(f"#!/bin/sh\nexec {prog} \"$@\" "
                         f"2>>{self.asan}/stderr-{name}.$$\n")
             os.chmod(wrapper, 0o755)
             lines += [f"service yubin-{name}", "{", "\ttype = UNLISTED",
                       "\tsocket_type = stream", "\tprotocol = tcp",
                       "\twait = no", f"\tuser = {user}",
                       f"\tbind = {bind}", f"\tport = {port}",
-                      f"\tserver = {wrapper if wrap else BIN + '/' + argv[0]}",
+                      f"\tserver = {wrapper if wrap else prog}",
                       f"\tserver_args = {args}",
                       f"\tenv = ASAN_OPTIONS=log_path={self.asan}/asan"
                       f":detect_leaks={self.detect_leaks}:{ASAN_UNWIND}"
@@ -207,13 +232,20 @@ class Site:
         file and users.cdb readable for its group only, the rest of the
         configuration readable; for servers run as user, not root."""
         pw = pwd.getpwnam(user)
+        self.owner = user
         for d in (self.dir, self.conf):
             os.chmod(d, 0o755)
         os.chmod(self.asan, 0o777)  # where the servers' stderr goes
         users = os.path.join(self.conf, "users")
         os.chown(users, 0, pw.pw_gid)
         os.chmod(users, 0o640)
-        self.cdbmake()  # users.cdb takes the users file's owner and mode
+        # users.cdb takes the users file's owner and mode (a test of a
+        # broken yubin.conf keeps the users.cdb made before)
+        cdb = os.path.join(self.conf, "users.cdb")
+        if self.cdbmake(check=False).returncode != 0 and \
+                os.path.exists(cdb):
+            os.chown(cdb, 0, pw.pw_gid)
+            os.chmod(cdb, 0o640)
         # the secrets are the servers' own (cdbmake-users gives them to
         # the spool's owner; here the spool changed hands after)
         for root, dirs, files in os.walk(self.conf):
@@ -223,12 +255,23 @@ class Site:
                     os.chown(path, pw.pw_uid, pw.pw_gid)
         open(self.logfile, "a").close()
         os.chown(self.logfile, pw.pw_uid, pw.pw_gid)
+        spool = self.settings.get("spool", self.spool)
         for d in ("mail", "queue", "popbsmtp"):
-            os.makedirs(os.path.join(self.spool, d), exist_ok=True)
-        for root, dirs, files in os.walk(self.spool):
-            for name in dirs + files + [""]:
-                os.chown(os.path.join(root, name), pw.pw_uid, pw.pw_gid)
-        os.chmod(self.spool, 0o750)
+            os.makedirs(os.path.join(spool, d), exist_ok=True)
+        self.give(spool)
+        os.chmod(spool, 0o750)
+
+    def give(self, *paths):
+        """Hands what a test made in the spool to the servers' user, as
+        the servers would have made it themselves."""
+        if self.owner is None:
+            return
+        pw = pwd.getpwnam(self.owner)
+        for top in paths:
+            for root, dirs, files in os.walk(top):
+                for name in dirs + files:
+                    os.lchown(os.path.join(root, name), pw.pw_uid, pw.pw_gid)
+            os.lchown(top, pw.pw_uid, pw.pw_gid)
 
     def stop(self):
         if self.xinetd is not None and self.xinetd.poll() is None:
