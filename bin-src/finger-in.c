@@ -18,6 +18,7 @@
 #include "maildir.h"
 #include "peer.h"
 #include "rfc5322.h"
+#include "server.h"
 #include "users.h"
 
 #define USAGE "usage: finger-in [-C dir]\n"
@@ -148,7 +149,7 @@ answer_list(struct db *users)
 int
 main(int argc, char **argv)
 {
-	char line[FINGER_QUERY_MAX + 3], err[CONF_ERR_MAX], path[PATH_MAX];
+	char line[FINGER_QUERY_MAX + 3], path[PATH_MAX];
 	const char *dir = CONFDIR;
 	struct db users;
 	char *query;
@@ -165,13 +166,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a client that hangs up: an error */
 	buf_init(&out, 0, 1, FINGER_TIMEOUT);
 	peer_get(&peer);
-	if (conf_load(&conf, dir, err, sizeof(err)) == -1) {
-		log_open("finger-in", NULL);
-		log_error("fatal: %s", err);
+	if (server_conf_load(&conf, dir, "finger-in") == -1) {
 		reply("finger: temporary failure, try again later");
 		finish("", "config-error", EXIT_TEMP);
 	}
-	log_open("finger-in", conf.log);
 	if (conf.timeout < FINGER_TIMEOUT)
 		out.timeout_ms = conf.timeout * 1000;
 	peer_nodelay();

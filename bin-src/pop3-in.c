@@ -17,7 +17,7 @@
 
 #include "auth.h"
 #include "buf.h"
-#include "cmd.h"
+#include "cmdloop.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -40,7 +40,7 @@
 enum pop3_state { POP3_AUTHORIZATION = 1, POP3_TRANSACTION = 2 };
 
 struct session {
-	enum pop3_state state;
+	int state; /* enum pop3_state */
 	struct peer peer;
 	struct db users;
 	int cleartext_ok;
@@ -54,12 +54,6 @@ struct session {
 	unsigned char *deleted;
 	size_t retrieved, ndeleted;
 	unsigned long long sent;
-};
-
-struct command {
-	const char *verb;
-	int states; /* enum pop3_state bits */
-	void (*run)(struct session *, char *arg);
 };
 
 static struct conf conf;
@@ -106,12 +100,9 @@ finish(struct session *s, const char *result, int code)
 	    s->retrieved, s->ndeleted, s->sent, result);
 	/* logged before the last reply leaves: once a client sees it,
 	 * the log has the session */
-	buf_flush(&io);
-	/* told to go after too many errors, the client may still be
-	 * sending: read its rest, so the last -ERR is not lost to a reset */
-	if (s->bad >= POP3_BAD_MAX ||
-	    (s->failures > 0 && s->failures >= conf.max_login_failures))
-		buf_linger(&io, 1 << 20, 2000);
+	server_close(&io,
+	    s->bad >= POP3_BAD_MAX ||
+		(s->failures > 0 && s->failures >= conf.max_login_failures));
 	exit(code);
 }
 
@@ -683,7 +674,7 @@ cmd_quit(struct session *s, char *arg)
 	finish(s, "quit", 0);
 }
 
-static const struct command commands[] = {
+static const struct cmdloop_command commands[] = {
 	{ "USER", POP3_AUTHORIZATION, cmd_user },
 	{ "PASS", POP3_AUTHORIZATION, cmd_pass },
 	{ "AUTH", POP3_AUTHORIZATION, cmd_auth },
@@ -711,47 +702,49 @@ bad_command(struct session *s, const char *why)
 }
 
 static void
-dispatch(struct session *s, char *line, size_t len)
+mistake(struct session *s, enum cmdloop_mistake m)
 {
-	char *verb, *arg;
-	size_t i;
+	bad_command(s,
+	    m == CMDLOOP_LONG	      ? "line too long"
+		: m == CMDLOOP_SYNTAX ? "bad command"
+				      : "unknown command");
+}
 
-	if ((verb = cmd_split(line, len, &arg)) == NULL) {
-		bad_command(s, "bad command");
-		return;
-	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcasecmp(verb, commands[i].verb) != 0)
-			continue;
-		if (!(commands[i].states & s->state)) {
-			bad_command(s,
-			    s->state == POP3_AUTHORIZATION ? "log in first"
-							   : "not allowed now");
-			return;
-		}
-		commands[i].run(s, arg);
-		return;
-	}
-	bad_command(s, "unknown command");
+static void
+wrong_state(struct session *s, const char *verb)
+{
+	(void)verb;
+	bad_command(s,
+	    s->state == POP3_AUTHORIZATION ? "log in first"
+					   : "not allowed now");
+}
+
+static void
+gone(struct session *s, enum cmdloop_end why)
+{
+	if (why == CMDLOOP_TIMEOUT)
+		fail("timeout, closing connection");
+	finish(s,
+	    why == CMDLOOP_EOF		 ? "dropped"
+		: why == CMDLOOP_TIMEOUT ? "timeout"
+					 : "io-error",
+	    0);
 }
 
 static void
 start(struct session *s, const char *dir)
 {
-	char err[CONF_ERR_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 
 	memset(s, 0, sizeof(*s));
 	s->state = POP3_AUTHORIZATION;
 	s->lockfd = s->curfd = -1;
 	s->users.fd = -1;
 	peer_get(&s->peer);
-	if (conf_load(&conf, dir, err, sizeof(err)) == -1) {
-		log_open("pop3-in", NULL);
-		log_error("fatal: %s", err);
+	if (server_conf_load(&conf, dir, "pop3-in") == -1) {
 		fail("[SYS/TEMP] temporary failure, try again later");
 		finish(s, "config-error", EXIT_TEMP);
 	}
-	log_open("pop3-in", conf.log);
 	io.timeout_ms = conf.timeout * 1000;
 	if (conf_path(&conf, "users.cdb", path, sizeof(path)) == -1 ||
 	    db_open(&s->users, path) == -1) {
@@ -768,8 +761,10 @@ main(int argc, char **argv)
 	char line[POP3_LINE_MAX + 2];
 	const char *dir = CONFDIR;
 	struct session s;
-	size_t len;
-	int ch, r, implicit_tls = 0;
+	struct cmdloop loop = { &io, 0, line, sizeof(line), commands,
+		sizeof(commands) / sizeof(commands[0]), &s.state, mistake,
+		wrong_state, gone };
+	int ch, implicit_tls = 0;
 
 	while ((ch = getopt(argc, argv, "C:s")) != -1) {
 		if (ch == 's')
@@ -789,22 +784,6 @@ main(int argc, char **argv)
 		start_tls(&s);
 	}
 	ok("%s POP3 server ready", conf.hostname);
-	for (;;) {
-		/* a whole command within `timeout`, not a byte at a time */
-		r = buf_getline_within(
-		    &io, line, sizeof(line), &len, conf.timeout);
-		if (r == BUF_EOF)
-			finish(&s, "dropped", 0);
-		if (r == BUF_ERR) {
-			int timeout = errno == ETIMEDOUT;
-
-			if (timeout)
-				fail("timeout, closing connection");
-			finish(&s, timeout ? "timeout" : "io-error", 0);
-		}
-		if (r == BUF_LONG)
-			bad_command(&s, "line too long");
-		else
-			dispatch(&s, line, len);
-	}
+	loop.timeout = conf.timeout;
+	cmdloop_run(&loop, &s);
 }

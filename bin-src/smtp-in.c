@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "cmd.h"
+#include "cmdloop.h"
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
@@ -51,7 +52,6 @@
 #define SMTP_HOPS_MAX 100     /* Received: lines (RFC 5321 6.3) */
 #define SMTP_SLOW_AFTER 10    /* errors before each reply to one is slowed */
 #define SMTP_ETRN_MAX 5	      /* ETRN commands per session */
-#define ETRN_INTERVAL 5	      /* seconds between two runner starts by ETRN */
 #define SMTP_DATA_MAX 3600    /* seconds for one message's DATA, at most */
 #define SMTP_CHUNK 65536      /* DATA is read in pieces of at most this */
 #define DNSBL_TIMEOUT_MS 5000 /* for all the DNS lists together */
@@ -100,12 +100,6 @@ struct session {
 	size_t nlocal, nrcpt;
 };
 
-struct command {
-	const char *verb;
-	int states;
-	void (*run)(struct session *, char *arg);
-};
-
 static struct conf conf;
 static struct buf io;
 static char confdir[PATH_MAX] = CONFDIR;
@@ -133,13 +127,10 @@ finish(struct session *s, const char *result, int code)
 	    s->peer.text, s->messages, result);
 	/* logged before the last reply leaves: once a client sees it,
 	 * the log has the session */
-	buf_flush(&io);
-	/* told to go after too many errors, the client may still be
-	 * sending: read its rest, so the 421 is not lost to a reset */
-	if (s->bad >= SMTP_BAD_MAX ||
-	    (s->auth_failures > 0 &&
-		s->auth_failures >= conf.max_login_failures))
-		buf_linger(&io, 1 << 20, 2000);
+	server_close(&io,
+	    s->bad >= SMTP_BAD_MAX ||
+		(s->auth_failures > 0 &&
+		    s->auth_failures >= conf.max_login_failures));
 	exit(code);
 }
 
@@ -1407,43 +1398,6 @@ cmd_help(struct session *s, char *arg)
 	    "VRFY HELP AUTH");
 }
 
-/*
- * ETRN starts at most one runner every ETRN_INTERVAL seconds, over all
- * sessions: SPOOL/queue/etrn holds the last domain, its time the start.
- * Returns 0 to start one now (and notes it), 1 when one was started for
- * this domain moments ago, 2 when for another domain (try again soon).
- */
-static int
-etrn_recent(const char *domain)
-{
-	char path[PATH_MAX], last[ADDR_DOMAIN_MAX + 2];
-	struct stat st;
-	time_t now = time(NULL);
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/queue/etrn", conf.spool);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1 &&
-	    errno == ENOENT && queue_init(conf.spool) == 0)
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		log_warn("cannot note the ETRN time in %s: %s", path,
-		    strerror(errno));
-		return 0;
-	}
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_mtime <= now &&
-	    now - st.st_mtime < ETRN_INTERVAL) {
-		n = pread(fd, last, sizeof(last) - 1, 0);
-		last[n > 0 ? n : 0] = '\0';
-		close(fd);
-		return strcmp(last, domain) == 0 ? 1 : 2;
-	}
-	if (ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, domain, strlen(domain), 0);
-	close(fd);
-	return 0;
-}
-
 /* RFC 1985: start delivery of the mail held for a domain. */
 static void
 cmd_etrn(struct session *s, char *arg)
@@ -1470,7 +1424,8 @@ cmd_etrn(struct session *s, char *arg)
 		    domain);
 		return;
 	}
-	if ((recent = etrn_recent(domain)) != 0) {
+	if ((recent = runner_etrn_recent(conf.spool, domain, time(NULL))) !=
+	    0) {
 		log_info("smtp etrn client=%s domain=%s result=%s",
 		    s->peer.text, domain,
 		    recent == 1 ? "recently-started" : "too-soon");
@@ -1533,7 +1488,7 @@ cmd_starttls(struct session *s, char *arg)
 	s->relay_client = -1;
 }
 
-static const struct command commands[] = {
+static const struct cmdloop_command commands[] = {
 	{ "EHLO", S_ANY, cmd_ehlo },
 	{ "HELO", S_ANY, cmd_helo },
 	{ "MAIL", S_READY, cmd_mail },
@@ -1564,25 +1519,24 @@ wrong_state(struct session *s, const char *verb)
 }
 
 static void
-dispatch(struct session *s, char *line, size_t len)
+mistake(struct session *s, enum cmdloop_mistake m)
 {
-	char *verb, *arg;
-	size_t i;
+	bad_command(s, 500,
+	    m == CMDLOOP_LONG	      ? "5.5.2 Line too long"
+		: m == CMDLOOP_SYNTAX ? "5.5.2 Syntax error"
+				      : "5.5.2 Command unrecognized");
+}
 
-	if ((verb = cmd_split(line, len, &arg)) == NULL) {
-		bad_command(s, 500, "5.5.2 Syntax error");
-		return;
-	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcasecmp(verb, commands[i].verb) != 0)
-			continue;
-		if (!(commands[i].states & s->state))
-			wrong_state(s, commands[i].verb);
-		else
-			commands[i].run(s, arg);
-		return;
-	}
-	bad_command(s, 500, "5.5.2 Command unrecognized");
+static void
+gone(struct session *s, enum cmdloop_end why)
+{
+	if (why == CMDLOOP_TIMEOUT)
+		reply(421, "4.4.2 %s timeout, closing", conf.hostname);
+	finish(s,
+	    why == CMDLOOP_EOF		 ? "dropped"
+		: why == CMDLOOP_TIMEOUT ? "timeout"
+					 : "io-error",
+	    0);
 }
 
 static int
@@ -1597,19 +1551,14 @@ open_db(struct db *d, const char *name)
 static void
 start(struct session *s)
 {
-	char err[CONF_ERR_MAX];
-
 	peer_get(&s->peer);
 	s->relay_client = -1;
 	s->state = S_GREETED;
 	deliver_plan_init(&s->plan);
-	if (conf_load(&conf, confdir, err, sizeof(err)) == -1) {
-		log_open("smtp-in", NULL);
-		log_error("fatal: %s", err);
+	if (server_conf_load(&conf, confdir, "smtp-in") == -1) {
 		reply(421, "4.3.0 Temporary failure, try again later");
 		finish(s, "config-error", EXIT_TEMP);
 	}
-	log_open("smtp-in", conf.log);
 	io.timeout_ms = conf.timeout * 1000;
 	if (open_db(&s->users, "users.cdb") == -1 ||
 	    open_db(&s->domains, "domains.cdb") == -1 ||
@@ -1632,8 +1581,10 @@ main(int argc, char **argv)
 {
 	char line[SMTP_LINE_MAX + 1], sid[32];
 	struct session s;
-	size_t len;
-	int ch, r, implicit_tls = 0;
+	struct cmdloop loop = { &io, 0, line, sizeof(line), commands,
+		sizeof(commands) / sizeof(commands[0]), &s.state, mistake,
+		wrong_state, gone };
+	int ch, implicit_tls = 0;
 
 	memset(&s, 0, sizeof(s));
 	while ((ch = getopt(argc, argv, "C:ms")) != -1) {
@@ -1660,24 +1611,6 @@ main(int argc, char **argv)
 		start_tls(&s);
 	}
 	reply(220, "%s ESMTP yubin", conf.hostname);
-	for (;;) {
-		/* every command line must be complete within `timeout`:
-		 * a client that drips a byte at a time cannot hold us */
-		r = buf_getline_within(
-		    &io, line, sizeof(line), &len, conf.timeout);
-		if (r == BUF_EOF)
-			finish(&s, "dropped", 0);
-		if (r == BUF_ERR) {
-			int timeout = errno == ETIMEDOUT;
-
-			if (timeout)
-				reply(421, "4.4.2 %s timeout, closing",
-				    conf.hostname);
-			finish(&s, timeout ? "timeout" : "io-error", 0);
-		}
-		if (r == BUF_LONG)
-			bad_command(&s, 500, "5.5.2 Line too long");
-		else
-			dispatch(&s, line, len);
-	}
+	loop.timeout = conf.timeout;
+	cmdloop_run(&loop, &s);
 }

@@ -125,7 +125,7 @@ check(const struct peer *peer, const char *login, char *pass, struct account *a)
 int
 main(int argc, char **argv)
 {
-	char buf[INPUT_MAX], err[CONF_ERR_MAX], *login, *pass;
+	char buf[INPUT_MAX], *login, *pass;
 	const char *dir = CONFDIR;
 	struct account a;
 	struct peer peer;
@@ -142,12 +142,8 @@ main(int argc, char **argv)
 		fputs(USAGE, stderr);
 		return EXIT_TEMP;
 	}
-	if (conf_load(&conf, dir, err, sizeof(err)) == -1) {
-		log_open("yubin-checkpassword", NULL);
-		log_error("fatal: %s", err);
+	if (server_conf_load(&conf, dir, "yubin-checkpassword") == -1)
 		return EXIT_TEMP;
-	}
-	log_open("yubin-checkpassword", conf.log);
 	if (read_request(buf, sizeof(buf), &login, &pass) == -1) {
 		log_error("malformed checkpassword request on descriptor 3");
 		return EXIT_TEMP;

@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "log.h"
 #include "queue.h"
 #include "runner.h"
 
@@ -61,4 +64,34 @@ runner_kick(const char *confdir, const char *spool)
 	busy = flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK;
 	close(fd); /* drops the lock if we took it */
 	return busy ? 0 : runner_start(confdir, NULL);
+}
+
+int
+runner_etrn_recent(const char *spool, const char *domain, time_t now)
+{
+	char path[PATH_MAX], last[ADDR_DOMAIN_MAX + 2];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/queue/etrn", spool);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1 &&
+	    errno == ENOENT && queue_init(spool) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_warn("cannot note the ETRN time in %s: %s", path,
+		    strerror(errno));
+		return 0;
+	}
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_mtime <= now &&
+	    now - st.st_mtime < RUNNER_ETRN_INTERVAL) {
+		n = pread(fd, last, sizeof(last) - 1, 0);
+		last[n > 0 ? n : 0] = '\0';
+		close(fd);
+		return strcmp(last, domain) == 0 ? 1 : 2;
+	}
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, domain, strlen(domain), 0);
+	close(fd);
+	return 0;
 }

@@ -13,11 +13,22 @@
  * runner looks at the queue once more before it stops (remote-send(8)),
  * as a new one would only find the lock taken and exit. This saves a
  * fork and exec of remote-send per relayed message in busy times.
+ * runner_etrn_recent keeps ETRN (RFC 1985) to one runner start every
+ * RUNNER_ETRN_INTERVAL seconds over all sessions: SPOOL/queue/etrn holds
+ * the last domain, its time the start. It returns 0 to start one now
+ * (and notes it), 1 when one was started for this domain moments ago, 2
+ * when for another domain (try again soon). A spool where it cannot
+ * note the time is logged and never stops ETRN.
  */
 #ifndef YUBIN_RUNNER_H
 #define YUBIN_RUNNER_H
 
+#include <time.h>
+
 int runner_start(const char *confdir, const char *etrn_domain);
 int runner_kick(const char *confdir, const char *spool);
+
+#define RUNNER_ETRN_INTERVAL 5 /* seconds */
+int runner_etrn_recent(const char *spool, const char *domain, time_t now);
 
 #endif

@@ -84,3 +84,25 @@ server_login_done(
 		log_warn("%s lockout client=%s failures=%d seconds=%lld", proto,
 		    p->text, n, c->lockout_time);
 }
+
+int
+server_conf_load(struct conf *c, const char *dir, const char *prog)
+{
+	char err[CONF_ERR_MAX];
+
+	if (conf_load(c, dir, err, sizeof(err)) == -1) {
+		log_open(prog, NULL);
+		log_error("fatal: %s", err);
+		return -1;
+	}
+	log_open(prog, c->log);
+	return 0;
+}
+
+void
+server_close(struct buf *io, int told_to_go)
+{
+	buf_flush(io);
+	if (told_to_go)
+		buf_linger(io, 1 << 20, 2000);
+}

@@ -11,6 +11,11 @@
  * records the result of a login that was checked: a failure counts (the
  * one that locks the address out is logged as "PROTO lockout client=A
  * failures=N seconds=S", a line for fail2ban), a success forgets them.
+ * server_conf_load reads yubin.conf and opens the program's log: 0, or -1
+ * after logging "fatal: FILE:LINE: ..." (the program then answers with a
+ * temporary failure). server_close sends what is still buffered and, for
+ * a client told to go, reads what it still sends for up to 2 s, so the
+ * last reply is not lost to a TCP reset; the program then exits.
  */
 #ifndef YUBIN_SERVER_H
 #define YUBIN_SERVER_H
@@ -31,5 +36,8 @@ int server_login_locked(
     const struct conf *c, const char *proto, const struct peer *p);
 void server_login_done(
     const struct conf *c, const char *proto, const struct peer *p, int ok);
+
+int server_conf_load(struct conf *c, const char *dir, const char *prog);
+void server_close(struct buf *io, int told_to_go);
 
 #endif

@@ -1,0 +1,103 @@
+/*
+ * Unit tests for lib/runner's ETRN limit: one runner start every
+ * RUNNER_ETRN_INTERVAL seconds over all sessions, told apart by domain.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "runner.h"
+#include "testutil.h"
+
+static int
+setup(void **state)
+{
+	(void)state;
+	test_mkdir();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	test_rmdir();
+	return 0;
+}
+
+/* The last start noted ago seconds before now. */
+static void
+started_ago(time_t now, long ago)
+{
+	char path[1024];
+	struct timeval tv[2] = { { now - ago, 0 }, { now - ago, 0 } };
+
+	snprintf(path, sizeof(path), "%s/queue/etrn", testdir);
+	assert_int_equal(utimes(path, tv), 0);
+}
+
+static void
+test_one_start_per_interval(void **state)
+{
+	time_t now = time(NULL);
+
+	(void)state;
+	/* the first ETRN starts one (the queue directory is made) */
+	assert_int_equal(runner_etrn_recent(testdir, "a.example", now), 0);
+	/* moments later: started for this domain, or wait */
+	assert_int_equal(runner_etrn_recent(testdir, "a.example", now), 1);
+	assert_int_equal(runner_etrn_recent(testdir, "b.example", now), 2);
+	/* within the interval still */
+	started_ago(now, RUNNER_ETRN_INTERVAL - 1);
+	assert_int_equal(runner_etrn_recent(testdir, "b.example", now), 2);
+	/* after it, the next domain's start, noted for it */
+	started_ago(now, RUNNER_ETRN_INTERVAL);
+	assert_int_equal(runner_etrn_recent(testdir, "b.example", now), 0);
+	assert_int_equal(runner_etrn_recent(testdir, "b.example", now), 1);
+	assert_int_equal(runner_etrn_recent(testdir, "a.example", now), 2);
+}
+
+static void
+test_a_clock_set_back_does_not_block_etrn(void **state)
+{
+	time_t now = time(NULL);
+
+	(void)state;
+	assert_int_equal(runner_etrn_recent(testdir, "a.example", now), 0);
+	/* the file's time lies in the future: not a recent start */
+	started_ago(now, -3600);
+	assert_int_equal(runner_etrn_recent(testdir, "b.example", now), 0);
+}
+
+static void
+test_an_unwritable_spool_never_stops_etrn(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    runner_etrn_recent("/nonexistent/spool", "a.example", time(NULL)),
+	    0);
+	assert_int_equal(
+	    runner_etrn_recent("/nonexistent/spool", "a.example", time(NULL)),
+	    0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_one_start_per_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_clock_set_back_does_not_block_etrn, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_an_unwritable_spool_never_stops_etrn, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
