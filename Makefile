@@ -41,7 +41,7 @@ MAN8 = $(wildcard man/*.8)
 PY = /usr/bin/python3
 
 .PHONY: all deps check check-run units bench bench-run demo demo-run \
-	install install-sendmail lint clean fuzz fuzzers fuzz-bins
+	install install-sendmail lint clean fuzz fuzzers fuzz-bins mutants
 
 all: $(BINS)
 
@@ -123,10 +123,15 @@ check: deps
 check-run:
 	@sh tests/check.sh build/asan
 
+# Each behaviour the tests claim to check, broken on purpose in a scratch
+# copy: the tests that name it must fail (tests/mutants.py; about 15 min).
+mutants: deps
+	@/usr/bin/python3 tests/mutants.py $(MUTANTS)
+
 bench: deps
 	@sh .ci/install-deps bench
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/lookup \
-		$(BUILD)/bench/dkimsign
+		$(BUILD)/bench/dkimsign $(BUILD)/bench/floor
 	@$(MAKE) --no-print-directory bench-run
 
 # Inside a network namespace of its own: only loopback, nothing leaks.

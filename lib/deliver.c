@@ -1,5 +1,6 @@
 /* deliver: recipient plans and durable storage of one message. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,7 +315,8 @@ deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
 	size_t i;
 	int n;
 
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, offsetof(struct deliver_msg, id));
+	m->id[0] = m->base[0] = m->tmp[0] = m->why[0] = '\0';
 	m->ctx = c;
 	m->plan = p;
 	m->fd = -1;

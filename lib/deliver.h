@@ -80,16 +80,18 @@ size_t deliver_plan_maildirs(const struct deliver_plan *p);
 struct deliver_msg {
 	const struct deliver_ctx *ctx;
 	const struct deliver_plan *plan;
+	int fd;		   /* the file being written */
+	int to_queue_only; /* no Maildir: fd is the queue's message */
+	off_t prefix;	   /* Maildir-only header octets at the start */
+	off_t octets, lfs; /* written so far, and how many were LF */
+	size_t blen;	   /* octets waiting in buf */
+	int write_failed;  /* a write failed: never committed then */
+	char *queue_head;  /* fields only the queued copy starts with */
+	/* the strings and the buffer last: deliver_open zeroes what is
+	 * above and empties the strings, not 70 KiB of fresh pages */
 	char id[QUEUE_ID_MAX];
 	char base[256];		 /* unique Maildir name, without tags */
 	char tmp[4096];		 /* the Maildir tmp/ file, when any */
-	int fd;			 /* the file being written */
-	int to_queue_only;	 /* no Maildir: fd is the queue's message */
-	off_t prefix;		 /* Maildir-only header octets at the start */
-	off_t octets, lfs;	 /* written so far, and how many were LF */
-	size_t blen;		 /* octets waiting in buf */
-	int write_failed;	 /* a write failed: never committed then */
-	char *queue_head;	 /* fields only the queued copy starts with */
 	char why[PATH_MAX + 64]; /* the operation and path that failed */
 	char buf[65536];	 /* one write(2) per 64 KiB, not one per line */
 };

@@ -59,7 +59,6 @@ static void
 log_write(int prio, const char *level, const char *fmt, va_list ap)
 {
 	char raw[LOG_LINE_MAX], clean[LOG_LINE_MAX], line[LOG_LINE_MAX + 128];
-	char stamp[32];
 	int saved = errno, n;
 	struct tm tm;
 	time_t now;
@@ -73,9 +72,12 @@ log_write(int prio, const char *level, const char *fmt, va_list ap)
 	}
 	now = time(NULL);
 	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: %s%s\n", stamp,
-	    log_prog, (long)getpid(), level, log_tag, clean);
+	/* ISO 8601 UTC, formatted by hand: strftime would read the time
+	 * zone files for nothing (every server process logs) */
+	n = snprintf(line, sizeof(line),
+	    "%04d-%02d-%02dT%02d:%02d:%02dZ %s[%ld]: %s: %s%s\n",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, log_prog, (long)getpid(), level, log_tag, clean);
 	if (n > (int)sizeof(line) - 1) {
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';

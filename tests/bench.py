@@ -478,6 +478,58 @@ def bench_smtp():
           flush=True)
 
 
+def per_connection(port, new):
+    """One message per connection, 10 at a time (smtp-source without
+    -d): (messages/s, ms of machine CPU per message)."""
+    before, cpu0 = (len(os.listdir(new)) if os.path.isdir(new) else 0,
+                    machine_busy_s())
+    t0 = time.monotonic()
+    subprocess.run(["smtp-source", "-s", "10", "-m", "1000", "-l", "4096",
+                    "-f", "bench@example.net", "-t", "taro@example.com",
+                    "-M", "client.example.net", f"127.0.0.1:{port}"],
+                   check=True, timeout=600)
+    while len(os.listdir(new)) < before + 1000 and \
+            time.monotonic() - t0 < 600:
+        time.sleep(0.005)
+    elapsed = time.monotonic() - t0
+    time.sleep(0.3)  # the last servers exit and are reaped
+    return 1000 / elapsed, (machine_busy_s() - cpu0) * 1000 / 1000
+
+
+def bench_floor():
+    """smtp-in against the least a receiver started once per connection
+    can do (tests/bench/floor.c, static, under the same xinetd), taking
+    turns five times; medians."""
+    import yubintest
+    floor = os.path.join(build, "bench", "floor")
+    site = yubintest.Site(users="taro::\npostmaster::taro\nabuse::taro\n",
+                          relay="127.0.0.0/8\n", settings={"timeout": "60"})
+    try:
+        site.cdbmake()
+        md = site.maildir("taro")
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(md, sub), exist_ok=True)
+        ports = site.start({"smtp": ["smtp-in"], "floor": [floor, md]},
+                           wrap=False)
+        new = os.path.join(md, "new")
+        ours, least = [], []
+        for _ in range(5):
+            least.append(per_connection(ports["floor"], new))
+            ours.append(per_connection(ports["smtp"], new))
+    finally:
+        site.close()
+    rate = statistics.median(r for r, _ in ours)
+    cpu = statistics.median(c for _, c in ours)
+    f_rate = statistics.median(r for r, _ in least)
+    f_cpu = statistics.median(c for _, c in least)
+    print(f"per-connection floor (a static receiver that only takes the "
+          f"message, fsync'd, same xinetd, same run): {f_rate:.0f} msgs/s "
+          f"({f_cpu:.2f} ms CPU/connection); smtp-in {rate:.0f} msgs/s "
+          f"({cpu:.2f} ms): {rate / f_rate:.2f}x the floor's rate "
+          f"(target >= 0.95), {cpu / f_cpu:.2f}x its CPU (medians of 5 "
+          "turns, 1000 connections each, 10 at a time)", flush=True)
+
+
 def start_world(dns_port, sink_port):
     """dnsmasq with 10 domains whose MX is sink.example (127.0.0.2), and
     smtp-sink there."""
@@ -925,6 +977,7 @@ def main():
     os.environ["YUBIN_BIN"] = BIN
     bench_cdbmake()
     bench_smtp()
+    bench_floor()
     bench_dkim()
     bench_inbound()
     bench_tls()
