@@ -310,39 +310,30 @@ maildrop_octets(struct session *s, size_t *count)
 static void
 login(struct session *s, const char *user, char *pass)
 {
+	enum server_login r;
 	size_t count;
 	off_t octets;
-	int r;
+	int e;
 
-	if (server_login_locked(&conf, "pop3", &s->peer)) {
-		/* refused before the password costs us a yescrypt */
-		explicit_bzero(pass, strlen(pass));
-		auth_fail_delay(++s->failures);
-		log_info("pop3 client=%s login=\"%s\" result=locked-out",
-		    s->peer.text, user);
-		fail("[SYS/TEMP] too many failed logins from your address, "
-		     "try again later");
-		if (s->failures >= conf.max_login_failures)
-			finish(s, "too-many-failures", 0);
-		return;
-	}
-	r = users_find_login(&s->users, user, &s->acct);
-	if (r == -1) {
-		explicit_bzero(pass, strlen(pass));
+	r = server_login(
+	    &conf, "pop3", &s->peer, &s->users, user, pass, &s->acct);
+	if (r == SERVER_LOGIN_ERROR) {
 		fail("[SYS/TEMP] temporary failure, try again later");
 		finish(s, "db-error", EXIT_TEMP);
 	}
-	if (r == 1)
-		r = auth_check(s->acct.secret, pass);
-	explicit_bzero(pass, strlen(pass));
-	if (r != -1)
-		server_login_done(&conf, "pop3", &s->peer, r == 1);
-	if (r != 1) {
+	if (r != SERVER_LOGIN_OK) {
+		/* a locked-out client is refused before the password costs
+		 * us a yescrypt, and waits like any other failure */
 		s->acct.key[0] = '\0';
 		auth_fail_delay(++s->failures);
-		log_info("pop3 client=%s login=\"%s\" result=bad-password",
-		    s->peer.text, user);
-		fail("[AUTH] invalid user name or password");
+		log_info("pop3 client=%s login=\"%s\" result=%s", s->peer.text,
+		    user,
+		    r == SERVER_LOGIN_LOCKED ? "locked-out" : "bad-password");
+		if (r == SERVER_LOGIN_LOCKED)
+			fail("[SYS/TEMP] too many failed logins from your "
+			     "address, try again later");
+		else
+			fail("[AUTH] invalid user name or password");
 		if (s->failures >= conf.max_login_failures)
 			finish(s, "too-many-failures", 0);
 		return;
@@ -352,8 +343,8 @@ login(struct session *s, const char *user, char *pass)
 		    s->acct.key);
 		finish(s, "no-mailbox", 0);
 	}
-	if ((r = lock_and_list(s)) != 0) {
-		if (r == 1) {
+	if ((e = lock_and_list(s)) != 0) {
+		if (e == 1) {
 			fail("[IN-USE] mailbox is in use by another session");
 			finish(s, "in-use", 0);
 		}

@@ -29,12 +29,10 @@
 #include "dns.h"
 #include "log.h"
 #include "queue.h"
-#include "sasl.h"
 #include "smtpc.h"
-#include "smtpdata.h"
+#include "smtptx.h"
 #include "spool.h"
 #include "srs.h"
-#include "tlsio.h"
 
 #define USAGE                                                                  \
 	"usage: remote-send [-C dir] [-m id | --release domain]\n"             \
@@ -71,37 +69,7 @@ static char confdir[PATH_MAX] = CONFDIR;
 static int eightbit;	     /* the message being sent has octets over 127 */
 static const char *released; /* --release: the held domain to send now */
 
-/* ---- SMTP client (lib/smtpc underneath) ---- */
-
-/* A command with the RFC 5321 4.5.3.2 time for "other" commands. */
-static int
-command(struct buf *b, struct smtpc_reply *r, const char *fmt, const char *arg)
-{
-	return smtpc_command(b, r, SMTPC_T_OTHER, fmt, arg);
-}
-
-/* The message as SMTP carries it (lib/smtpdata), and the final dot. */
-static int
-send_body(struct buf *b, int mess, const char *via)
-{
-	static char chunk[16384];
-	static char enc[SMTPDATA_ENC_ROOM(sizeof(chunk)) + SMTPDATA_END_ROOM];
-	struct smtpdata_enc e;
-	ssize_t n;
-	off_t off = 0;
-
-	if (via != NULL)
-		buf_printf(b, "Delivered-To: %s\r\n", via);
-	smtpdata_enc_init(&e);
-	while ((n = pread(mess, chunk, sizeof(chunk), off)) > 0) {
-		off += n;
-		buf_put(b, enc, smtpdata_encode(&e, chunk, (size_t)n, enc));
-	}
-	if (n < 0)
-		return -1; /* no final dot: the server keeps nothing */
-	buf_put(b, enc, smtpdata_encode_end(&e, enc, 1));
-	return 0;
-}
+/* ---- one destination: its hosts, tried in turn (lib/smtptx) ---- */
 
 static void
 set_result(struct result *r, enum outcome o, const char *host, const char *text)
@@ -122,19 +90,6 @@ set_all(struct result *res, const size_t *idx, size_t n, enum outcome o,
 			set_result(&res[idx[i]], o, host, text);
 }
 
-static enum outcome
-outcome_of(int code)
-{
-	return code / 100 == 2 ? O_DONE
-	    : code / 100 == 5  ? O_FAILED
-			       : O_DEFERRED;
-}
-
-/*
- * One SMTP transaction for the recipients idx[0..n) of e. Returns 0 when
- * the host answered for them (results set), -1 when this host could not
- * be used (try the next one).
- */
 /* The smarthost password: the first line of a file only we may read. */
 static int
 smarthost_password(char *pw, size_t size, char *why, size_t whysize)
@@ -162,44 +117,8 @@ smarthost_password(char *pw, size_t size, char *why, size_t whysize)
 	return 0;
 }
 
-/* AUTH PLAIN, else LOGIN (RFC 4954), to the smarthost. 0 when accepted. */
-static int
-smarthost_auth(struct buf *b, const char *caps, struct smtpc_reply *r)
-{
-	char pw[256], msg[600], b64[900], why[REPLY_MAX];
-	int len;
-
-	if (smarthost_password(pw, sizeof(pw), why, sizeof(why)) == -1) {
-		strlcpy(r->text, why, sizeof(r->text));
-		return -1;
-	}
-	if (strstr(caps, "AUTH") && strstr(caps, "PLAIN")) {
-		len = snprintf(msg, sizeof(msg), "%c%s%c%s", 0,
-		    conf.smarthost_user, 0, pw);
-		sasl_b64_encode(msg, (size_t)len, b64, sizeof(b64));
-		command(b, r, "AUTH PLAIN %s\r\n", b64);
-	} else if (strstr(caps, "AUTH") && strstr(caps, "LOGIN")) {
-		sasl_b64_encode(conf.smarthost_user,
-		    strlen(conf.smarthost_user), b64, sizeof(b64));
-		if (command(b, r, "AUTH LOGIN\r\n", NULL) == 334 &&
-		    command(b, r, "%s\r\n", b64) == 334) {
-			sasl_b64_encode(pw, strlen(pw), b64, sizeof(b64));
-			command(b, r, "%s\r\n", b64);
-		}
-	} else {
-		strlcpy(r->text, "the smarthost offers no AUTH PLAIN or LOGIN",
-		    sizeof(r->text));
-		r->code = -1;
-	}
-	explicit_bzero(pw, sizeof(pw));
-	explicit_bzero(msg, sizeof(msg));
-	explicit_bzero(b64, sizeof(b64));
-	return r->code == 235 ? 0 : -1;
-}
-
-#define TX_PLAIN_AGAIN (-2) /* STARTTLS failed: redial without it */
-#define HOP_AUTH 1	    /* log in (smarthost_user) */
-#define HOP_SMARTHOST 2	    /* the smarthost: smarthost_tls applies */
+#define HOP_AUTH 1	/* log in (smarthost_user) */
+#define HOP_SMARTHOST 2 /* the smarthost: smarthost_tls applies */
 
 /*
  * One SMTP transaction: an entry's recipients idx[0..n), with their
@@ -213,11 +132,9 @@ struct tx {
 	int mess;	 /* the message file */
 	off_t size;
 	struct result *res;
-	const char *host;   /* "name[ip]", for logs and bounces */
-	const char *name;   /* the server's name, for TLS */
-	int flags;	    /* HOP_AUTH, HOP_SMARTHOST */
-	int plain;	    /* STARTTLS failed before: not again */
-	char *dial_failure; /* the last "host[ip]:port: why", FAILURE_MAX */
+	int flags;	      /* HOP_AUTH, HOP_SMARTHOST */
+	const char *password; /* the smarthost's, with HOP_AUTH */
+	char *dial_failure;   /* the last "host[ip]:port: why", FAILURE_MAX */
 };
 
 /* An entry's file, for the log: SPOOL/queue/PART/ID. */
@@ -233,173 +150,71 @@ entry_path(const char *part, const char *id)
 	return path;
 }
 
-static int
-ehlo(struct buf *b, struct smtpc_reply *r)
+/*
+ * A transaction's outcomes into the entry's results: the reply to a
+ * recipient's own RCPT or data always counts; the whole transaction's
+ * (a greeting, MAIL or TLS refused) does not turn an earlier host's
+ * answer into a deferral.
+ */
+static void
+take_outcomes(const struct tx *t, const struct smtptx *x)
 {
-	return command(b, r, "EHLO %s\r\n", conf.hostname) / 100 == 2 ||
-	    command(b, r, "HELO %s\r\n", conf.hostname) / 100 == 2;
+	static const enum outcome of[] = { O_PENDING, O_DONE, O_FAILED,
+		O_DEFERRED };
+	struct result *r;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		r = &t->res[t->idx[i]];
+		if (x->rcpt[i].o == SMTPTX_PENDING)
+			continue;
+		if (x->rcpt[i].own || r->o == O_PENDING ||
+		    x->rcpt[i].o != SMTPTX_DEFERRED)
+			set_result(
+			    r, of[x->rcpt[i].o], x->host, x->rcpt[i].text);
+	}
 }
 
-/*
- * STARTTLS when offered and wanted. Returns 0 (go on, maybe encrypted),
- * -1 (result set: a required TLS did not work) or TX_PLAIN_AGAIN.
- */
+/* The transaction for t's recipients at one host (lib/smtptx). */
 static int
-starttls(struct buf *b, struct smtpc_reply *r, const struct tx *t)
+transaction(int fd, const struct tx *t, struct smtptx *x)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < t->n; i++) {
+		x->rcpt[i].addr = t->e->rcpt[t->idx[i]].addr;
+		x->rcpt[i].o = SMTPTX_PENDING;
+	}
+	r = smtptx_run(fd, x);
+	take_outcomes(t, x);
+	return r;
+}
+
+/* What t asks of TLS and the login at this host. */
+static void
+tx_settings(const struct tx *t, struct smtptx *x)
 {
 	int smarthost = (t->flags & HOP_SMARTHOST) != 0;
 	int must = conf.tls_outbound == TLS_OUT_ENCRYPT ||
 	    (smarthost && conf.smarthost_tls);
-	char err[256];
 
-	if (t->plain || (conf.tls_outbound == TLS_OUT_NO && !must))
-		return 0;
-	if (strstr(r->text, "STARTTLS") == NULL) {
-		if (!must)
-			return 0;
-		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host,
-		    "TLS is required but the server offers no STARTTLS");
-		return -1;
-	}
-	if (command(b, r, "STARTTLS\r\n", NULL) == 220 &&
-	    tlsio_client(b, t->name, smarthost && conf.smarthost_tls, err,
-		sizeof(err)) == 0 &&
-	    ehlo(b, r))
-		return 0;
-	if (r->code != 220)
-		snprintf(err, sizeof(err), "STARTTLS refused: %.200s", r->text);
-	log_warn("remote host=%s tls failed: %s", t->host, err);
-	if (!must)
-		return TX_PLAIN_AGAIN; /* tls_outbound = may: plain text */
-	/* a smarthost that fails verification: later, never a bounce */
-	set_all(t->res, t->idx, t->n, O_DEFERRED, t->host, err);
-	return -1;
-}
-
-static int transaction_in(struct buf *b, const char *caps, const struct tx *t);
-
-/*
- * One SMTP transaction on a new connection: see transaction_in. name is
- * the server's host name (for TLS), host a label for logs and bounces.
- */
-static int
-transaction(int fd, const struct tx *t)
-{
-	struct buf b;
-	struct smtpc_reply r;
-	int c;
-
-	buf_init(&b, fd, fd, SMTPC_T_GREETING);
-	buf_set_deadline(&b, SESSION_DEADLINE);
-	if (smtpc_read(&b, &r, SMTPC_T_GREETING) / 100 != 2 || !ehlo(&b, &r)) {
-		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host, r.text);
-		return -1;
-	}
-	c = starttls(&b, &r, t);
-	if (c == 0)
-		c = transaction_in(&b, r.text, t);
-	else if (c == -1)
-		c = 0; /* the results are set: no other host */
-	tlsio_end(&b);
-	return c;
-}
-
-static int
-transaction_in(struct buf *b, const char *caps, const struct tx *t)
-{
-	struct smtpc_reply r;
-	size_t i, accepted = 0;
-	int pipelining, c, auth = (t->flags & HOP_AUTH) != 0;
-
-	strlcpy(r.text, caps, sizeof(r.text));
-	pipelining = strstr(r.text, "PIPELINING") != NULL;
-	if (auth && !tlsio_active(b) &&
-	    !conf.smarthost_insecure_cleartext_auth) {
-		/* the password never crosses the network in clear text */
-		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host,
-		    "no TLS to the smarthost (no STARTTLS, or it failed): "
-		    "AUTH is not sent in clear text "
-		    "(smarthost_insecure_cleartext_auth)");
-		command(b, &r, "QUIT\r\n", NULL);
-		return 0;
-	}
-	if (auth && smarthost_auth(b, r.text, &r) == -1) {
-		/* a refused login is our configuration: retry, never bounce */
-		set_all(t->res, t->idx, t->n, O_DEFERRED, t->host, r.text);
-		command(b, &r, "QUIT\r\n", NULL);
-		return 0;
-	}
-	buf_printf(b, "MAIL FROM:<%s>", t->e->sender);
-	if (strstr(r.text, "SIZE") != NULL)
-		buf_printf(b, " SIZE=%lld", (long long)t->size);
-	if (eightbit && strstr(r.text, "8BITMIME") != NULL)
-		buf_puts(b, " BODY=8BITMIME"); /* RFC 6152 */
-	buf_puts(b, "\r\n");
-	if (!pipelining && (c = smtpc_read(b, &r, SMTPC_T_MAIL)) / 100 != 2) {
-		set_all(t->res, t->idx, t->n,
-		    c < 0 ? O_DEFERRED : outcome_of(c), t->host, r.text);
-		return c < 0 ? -1 : 0;
-	}
-	for (i = 0; i < t->n; i++) {
-		buf_printf(b, "RCPT TO:<%s>\r\n", t->e->rcpt[t->idx[i]].addr);
-		if (!pipelining && (c = smtpc_read(b, &r, SMTPC_T_RCPT)) < 0)
-			return -1;
-		if (!pipelining)
-			set_result(
-			    &t->res[t->idx[i]], outcome_of(c), t->host, r.text);
-	}
-	if (pipelining) { /* RFC 2920: the replies come in order */
-		if ((c = smtpc_read(b, &r, SMTPC_T_MAIL)) < 0)
-			return -1;
-		if (c / 100 != 2) {
-			set_all(t->res, t->idx, t->n, outcome_of(c), t->host,
-			    r.text);
-			for (i = 0; i < t->n; i++)
-				smtpc_read(b, &r, SMTPC_T_RCPT);
-			command(b, &r, "QUIT\r\n", NULL);
-			return 0;
-		}
-		for (i = 0; i < t->n; i++) {
-			if ((c = smtpc_read(b, &r, SMTPC_T_RCPT)) < 0)
-				return -1;
-			set_result(
-			    &t->res[t->idx[i]], outcome_of(c), t->host, r.text);
-		}
-	}
-	for (i = 0; i < t->n; i++)
-		accepted += t->res[t->idx[i]].o == O_DONE;
-	if (accepted == 0) {
-		command(b, &r, "QUIT\r\n", NULL);
-		return 0;
-	}
-	if ((c = smtpc_command(b, &r, SMTPC_T_DATA, "DATA\r\n", NULL)) != 354) {
-		for (i = 0; i < t->n; i++)
-			if (t->res[t->idx[i]].o == O_DONE)
-				set_result(&t->res[t->idx[i]],
-				    c < 0 ? O_DEFERRED : outcome_of(c), t->host,
-				    r.text);
-		return 0;
-	}
-	b->timeout_ms = SMTPC_T_BLOCK * 1000; /* for each write */
-	if (send_body(b, t->mess, t->via) == -1) {
-		log_error("id=%s: cannot read %s: %s", t->e->id,
-		    entry_path("mess", t->e->id), strerror(errno));
-		for (i = 0; i < t->n; i++)
-			if (t->res[t->idx[i]].o == O_DONE)
-				set_result(&t->res[t->idx[i]], O_DEFERRED,
-				    t->host, "local error reading the message");
-		return 0; /* the connection closes without the final dot */
-	}
-	c = smtpc_read(b, &r, SMTPC_T_DOT);
-	for (i = 0; i < t->n; i++)
-		if (t->res[t->idx[i]].o == O_DONE)
-			/* no answer after the data: maybe delivered; at
-			 * worst twice, never zero times */
-			set_result(&t->res[t->idx[i]],
-			    c < 0 ? O_DEFERRED : outcome_of(c), t->host,
-			    c < 0 ? "connection lost after the data" : r.text);
-	command(b, &r, "QUIT\r\n", NULL);
-	return 0;
+	x->helo = conf.hostname;
+	x->tls = must			      ? SMTPTX_TLS_MUST
+	    : conf.tls_outbound == TLS_OUT_NO ? SMTPTX_TLS_NO
+					      : SMTPTX_TLS_MAY;
+	x->tls_verify = smarthost && conf.smarthost_tls;
+	x->auth_user = t->flags & HOP_AUTH ? conf.smarthost_user : NULL;
+	x->auth_pass = t->password;
+	x->auth_in_clear = conf.smarthost_insecure_cleartext_auth;
+	x->deadline = SESSION_DEADLINE;
+	x->id = t->e->id;
+	x->sender = t->e->sender;
+	x->via = t->via;
+	x->mess = t->mess;
+	x->size = t->size;
+	x->eightbit = eightbit;
+	x->n = t->n;
 }
 
 /*
@@ -413,27 +228,36 @@ try_address(const struct tx *base, const struct sockaddr_storage *addr,
 {
 	char where[DNS_NAME_MAX + 96], ip[64];
 	struct tx t = *base;
+	struct smtptx x = { 0 };
 	struct cidr c;
-	int fd, r;
+	int fd, r = -1;
 
 	cidr_from_sockaddr((const struct sockaddr *)addr, &c);
 	cidr_format(&c, ip, sizeof(ip));
 	snprintf(where, sizeof(where), "%s[%s]", name, ip);
-	t.host = where;
-	t.name = name;
 	t.flags = flags;
-	for (t.plain = 0; t.plain < 2; t.plain++) {
+	tx_settings(&t, &x);
+	x.host = where;
+	x.tls_name = name;
+	if ((x.rcpt = calloc(t.n, sizeof(*x.rcpt))) == NULL) {
+		set_all(t.res, t.idx, t.n, O_DEFERRED, "-",
+		    "local trouble (memory)");
+		return 0;
+	}
+	for (x.plain = 0; x.plain < 2; x.plain++) {
 		if ((fd = smtpc_dial(addr, port)) == -1) {
 			snprintf(t.dial_failure, FAILURE_MAX,
 			    "%.100s:%d: %.50s", where, port, strerror(errno));
-			return -1;
+			r = -1;
+			break;
 		}
-		r = transaction(fd, &t);
+		r = transaction(fd, &t, &x);
 		close(fd);
-		if (r != TX_PLAIN_AGAIN)
-			return r;
+		if (r != SMTPTX_PLAIN_AGAIN)
+			break;
 	}
-	return -1;
+	free(x.rcpt);
+	return r == SMTPTX_PLAIN_AGAIN ? -1 : r;
 }
 
 /* An IP address as text into a one-address list: 1, or 0 if not one. */
@@ -563,9 +387,9 @@ relay_host(const char *domain, char *host, size_t size, int *port, int *auth)
 	return 1;
 }
 
-/* Delivery through a route or the smarthost: that host, no MX. */
+/* The relay host's addresses, tried in turn. */
 static void
-relay_via(
+relay_hosts(
     struct dns *d, const char *host, int port, int auth, const struct tx *t)
 {
 	struct dns_addrs a;
@@ -584,6 +408,25 @@ relay_via(
 	else
 		set_all(
 		    t->res, t->idx, t->n, O_DEFERRED, host, "cannot resolve");
+}
+
+/* Delivery through a route or the smarthost: that host, no MX. */
+static void
+relay_via(
+    struct dns *d, const char *host, int port, int auth, const struct tx *base)
+{
+	char pw[256] = "", why[REPLY_MAX];
+	struct tx t = *base;
+
+	if ((auth & HOP_AUTH) &&
+	    smarthost_password(pw, sizeof(pw), why, sizeof(why)) == -1) {
+		/* our configuration: later, never a bounce */
+		set_all(t.res, t.idx, t.n, O_DEFERRED, host, why);
+		return;
+	}
+	t.password = pw;
+	relay_hosts(d, host, port, auth, &t);
+	explicit_bzero(pw, sizeof(pw));
 }
 
 static const char *
@@ -1455,10 +1298,14 @@ etrn(const char *hostport, const char *domain)
 		buf_init(&b, fd, fd, SMTPC_T_GREETING);
 		buf_set_deadline(&b, SESSION_DEADLINE);
 		if (smtpc_read(&b, &r, SMTPC_T_GREETING) / 100 == 2 &&
-		    ehlo(&b, &r)) {
-			c = command(&b, &r, "ETRN %s\r\n", domain);
+		    smtpc_command(
+			&b, &r, SMTPC_T_OTHER, "EHLO %s\r\n", conf.hostname) /
+			    100 ==
+			2) {
+			c = smtpc_command(
+			    &b, &r, SMTPC_T_OTHER, "ETRN %s\r\n", domain);
 			printf("%s\n", r.text);
-			command(&b, &r, "QUIT\r\n", NULL);
+			smtpc_command(&b, &r, SMTPC_T_OTHER, "QUIT\r\n", NULL);
 		}
 		close(fd);
 	}

@@ -278,27 +278,10 @@ static void
 auth_login_check(struct session *s, const char *user, char *pass)
 {
 	struct account a;
-	int r;
+	enum server_login r =
+	    server_login(&conf, "smtp", &s->peer, &s->users, user, pass, &a);
 
-	if (server_login_locked(&conf, "smtp", &s->peer)) {
-		/* refused before the password costs us a yescrypt */
-		explicit_bzero(pass, strlen(pass));
-		auth_fail_delay(++s->auth_failures);
-		log_info("smtp auth client=%s user=\"%s\" result=locked-out",
-		    s->peer.text, user);
-		reply(454,
-		    "4.7.0 Too many failed logins from your address, "
-		    "try again later");
-		if (s->auth_failures >= conf.max_login_failures)
-			finish(s, "too-many-auth-failures", 0);
-		return;
-	}
-	if ((r = users_find_login(&s->users, user, &a)) == 1)
-		r = auth_check(a.secret, pass);
-	explicit_bzero(pass, strlen(pass));
-	if (r != -1)
-		server_login_done(&conf, "smtp", &s->peer, r == 1);
-	if (r == 1) {
+	if (r == SERVER_LOGIN_OK) {
 		strlcpy(s->auth_user, a.key, sizeof(s->auth_user));
 		s->auth_account = a;
 		s->relay_client = -1;
@@ -307,17 +290,27 @@ auth_login_check(struct session *s, const char *user, char *pass)
 		reply(235, "2.7.0 Authentication successful");
 		return;
 	}
+	/* a locked-out client is refused before the password costs us a
+	 * yescrypt, and waits like any other failure */
 	auth_fail_delay(++s->auth_failures);
 	log_info("smtp auth client=%s user=\"%s\" result=%s", s->peer.text,
-	    user, r == -1 ? "error" : "bad-password");
-	if (r == -1) {
+	    user,
+	    r == SERVER_LOGIN_LOCKED	  ? "locked-out"
+		: r == SERVER_LOGIN_ERROR ? "error"
+					  : "bad-password");
+	if (r == SERVER_LOGIN_LOCKED)
+		reply(454,
+		    "4.7.0 Too many failed logins from your address, "
+		    "try again later");
+	else if (r == SERVER_LOGIN_ERROR)
 		reply(454, "4.7.0 Temporary authentication failure");
-		return;
-	}
-	reply(535, "5.7.8 Authentication credentials invalid");
-	if (s->auth_failures >= conf.max_login_failures) {
-		reply(421, "4.7.0 %s too many failed authentications",
-		    conf.hostname);
+	else
+		reply(535, "5.7.8 Authentication credentials invalid");
+	if (r != SERVER_LOGIN_ERROR &&
+	    s->auth_failures >= conf.max_login_failures) {
+		if (r == SERVER_LOGIN_BAD)
+			reply(421, "4.7.0 %s too many failed authentications",
+			    conf.hostname);
 		finish(s, "too-many-auth-failures", 0);
 	}
 }

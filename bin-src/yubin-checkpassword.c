@@ -94,32 +94,22 @@ static int
 check(const struct peer *peer, const char *login, char *pass, struct account *a)
 {
 	char path[PATH_MAX];
+	enum server_login r;
 	struct db users;
-	int r;
 
-	if (server_login_locked(&conf, "imap", peer)) {
-		explicit_bzero(pass, strlen(pass));
-		log_info("imap client=%s login=\"%s\" result=locked-out",
-		    peer->text, login);
-		return 0;
-	}
 	if (conf_path(&conf, "users.cdb", path, sizeof(path)) == -1 ||
 	    db_open(&users, path) == -1) {
 		explicit_bzero(pass, strlen(pass));
 		log_error("cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	r = users_find_login(&users, login, a);
+	r = server_login(&conf, "imap", peer, &users, login, pass, a);
 	db_close(&users);
-	if (r == 1)
-		r = auth_check(a->secret, pass);
-	explicit_bzero(pass, strlen(pass));
-	if (r != -1)
-		server_login_done(&conf, "imap", peer, r == 1);
-	if (r == 0)
-		log_info("imap client=%s login=\"%s\" result=bad-password",
-		    peer->text, login);
-	return r;
+	if (r == SERVER_LOGIN_LOCKED || r == SERVER_LOGIN_BAD)
+		log_info("imap client=%s login=\"%s\" result=%s", peer->text,
+		    login,
+		    r == SERVER_LOGIN_LOCKED ? "locked-out" : "bad-password");
+	return r == SERVER_LOGIN_OK ? 1 : r == SERVER_LOGIN_ERROR ? -1 : 0;
 }
 
 int

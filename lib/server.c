@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth.h"
 #include "db.h"
 #include "lockout.h"
 #include "log.h"
@@ -83,6 +84,25 @@ server_login_done(
 	else if (n == c->lockout_failures)
 		log_warn("%s lockout client=%s failures=%d seconds=%lld", proto,
 		    p->text, n, c->lockout_time);
+}
+
+enum server_login
+server_login(const struct conf *c, const char *proto, const struct peer *p,
+    struct db *users, const char *user, char *pass, struct account *acct)
+{
+	int r;
+
+	if (server_login_locked(c, proto, p)) {
+		explicit_bzero(pass, strlen(pass));
+		return SERVER_LOGIN_LOCKED;
+	}
+	if ((r = users_find_login(users, user, acct)) == 1)
+		r = auth_check(acct->secret, pass);
+	explicit_bzero(pass, strlen(pass));
+	if (r == -1)
+		return SERVER_LOGIN_ERROR;
+	server_login_done(c, proto, p, r == 1);
+	return r == 1 ? SERVER_LOGIN_OK : SERVER_LOGIN_BAD;
 }
 
 int

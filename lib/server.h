@@ -11,6 +11,11 @@
  * records the result of a login that was checked: a failure counts (the
  * one that locks the address out is logged as "PROTO lockout client=A
  * failures=N seconds=S", a line for fail2ban), a success forgets them.
+ * server_login checks a password for a login name: a client that is
+ * locked out is refused before any hash is computed; else the account's
+ * hash decides, and the result is counted for the lockout. The password
+ * is scrubbed on every path. It returns an enum server_login (acct is
+ * filled for SERVER_LOGIN_OK); the program logs and answers.
  * server_conf_load reads yubin.conf and opens the program's log: 0, or -1
  * after logging "fatal: FILE:LINE: ..." (the program then answers with a
  * temporary failure). server_close sends what is still buffered and, for
@@ -22,7 +27,9 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "db.h"
 #include "peer.h"
+#include "users.h"
 
 /*
  * 1 when a password may come in clear text: auth_requires_tls is off, the
@@ -37,6 +44,15 @@ int server_login_locked(
 void server_login_done(
     const struct conf *c, const char *proto, const struct peer *p, int ok);
 
+enum server_login {
+	SERVER_LOGIN_OK,
+	SERVER_LOGIN_BAD,    /* no such login, locked account, bad password */
+	SERVER_LOGIN_LOCKED, /* the client's address is locked out */
+	SERVER_LOGIN_ERROR   /* the database could not be read */
+};
+enum server_login server_login(const struct conf *c, const char *proto,
+    const struct peer *p, struct db *users, const char *user, char *pass,
+    struct account *acct);
 int server_conf_load(struct conf *c, const char *dir, const char *prog);
 void server_close(struct buf *io, int told_to_go);
 
