@@ -26,6 +26,7 @@
 #include "deliver.h"
 #include "dnsbl.h"
 #include "filter.h"
+#include "inbound.h"
 #include "greylist.h"
 #include "dkimsign.h"
 #include "dkimverify.h"
@@ -55,9 +56,7 @@
 #define SMTP_DATA_MAX 3600    /* seconds for one message's DATA, at most */
 #define SMTP_CHUNK 65536      /* DATA is read in pieces of at most this */
 #define DNSBL_TIMEOUT_MS 5000 /* for all the DNS lists together */
-#define SPF_TIMEOUT_MS 5000   /* for each DNS question of an SPF check */
 #define DKIM_TIMEOUT_MS 5000  /* for the key of each DKIM signature */
-#define DMARC_TIMEOUT_MS 5000 /* for each DMARC policy look-up */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -968,57 +967,18 @@ local_trouble(struct deliver_msg *m, const char **result)
 	return 1;
 }
 
-/* The DMARC verdict on the message, from its SPF and DKIM ones. */
-static void
-dmarc_of(struct session *s, const char *from, const char *spf,
-    const struct dkimverify_result *dkim, struct dmarc_verdict *v)
-{
-	struct dmarc_input in = { from, spf, s->helo, dkim };
-	const char *why;
-	struct addr a;
-
-	if (s->sender[0] != '\0' && addr_parse(s->sender, &a, &why) == 0)
-		in.spf_domain = a.domain;
-	if (dmarc_check(conf.dns_servers, DMARC_TIMEOUT_MS, &in, v) == -1) {
-		strlcpy(v->result, "temperror", sizeof(v->result));
-		snprintf(v->why, sizeof(v->why), "%s", strerror(errno));
-	}
-}
-
-static void
-log_verdicts(struct deliver_msg *m, const char *spf,
-    const struct dkimverify_result *dkim, const struct dmarc_verdict *v,
-    const char *from)
-{
-	char sigs[DKIMVERIFY_SIGS_MAX * (DNS_NAME_MAX + 16)] = "", dis[8] = "";
-	size_t i;
-
-	for (i = 0; i < dkim->n; i++)
-		snprintf(sigs + strlen(sigs), sizeof(sigs) - strlen(sigs),
-		    "%s%s:%s", i ? "," : "", dkim->sig[i].result,
-		    dkim->sig[i].domain);
-	if (v->disposition != '\0')
-		snprintf(dis, sizeof(dis), " dis=%c", v->disposition);
-	log_info("message %s: spf=%s dkim=%s dmarc=%s%s from=%s (%s)", m->id,
-	    spf, dkim->n ? sigs : "none", v->result, dis, from[0] ? from : "-",
-	    v->why);
-}
-
 /*
- * What the From: domain's DMARC policy asks for a failing message:
- * p=reject refused (550), p=quarantine to .Junk, each as the settings
- * say; when the answers that decide it did not come, 451 (a policy that
- * did not come is only recorded). 1 when the message was refused
+ * What the From: domain's DMARC policy asks for a failing message, as the
+ * settings say (dmarc_action): refused (550), to .Junk, or 451 when the
+ * answers that decide it did not come. 1 when the message was refused
  * (replied to).
  */
 static int
 dmarc_enforced(struct session *s, struct deliver_msg *m,
     const struct dmarc_verdict *v, const char *from, const char **result)
 {
-	if (strcmp(v->result, "temperror") == 0 &&
-	    (v->disposition == 'r' || v->disposition == 'q')) {
-		/* the domain has a policy, and what DNS did not answer
-		 * decides it: never a pass, never a wrong refusal */
+	switch (dmarc_action(v, conf.dmarc_reject, conf.dmarc_quarantine)) {
+	case DMARC_RETRY:
 		deliver_abort(m);
 		reply(451,
 		    "4.7.0 Cannot check the DMARC policy of %s now (%s), try "
@@ -1026,42 +986,38 @@ dmarc_enforced(struct session *s, struct deliver_msg *m,
 		    from, v->why);
 		*result = "tempfail-dmarc";
 		return 1;
-	}
-	if (strcmp(v->result, "fail") != 0 || v->disposition == 'n')
-		return 0;
-	if (v->disposition == 'r' && conf.dmarc_reject) {
+	case DMARC_REFUSE:
 		deliver_abort(m);
 		reply(550, "5.7.1 Refused by the DMARC policy of %s: %s", from,
 		    v->why);
 		*result = "refused-dmarc";
 		return 1;
-	}
-	if (!conf.dmarc_quarantine)
+	case DMARC_JUNK:
+		if (deliver_plan_junk(&s->plan) == -1)
+			return local_trouble(m, result);
+		log_info("message %s: to .Junk by the DMARC policy of %s",
+		    m->id, from);
 		return 0;
-	if (deliver_plan_junk(&s->plan) == -1)
-		return local_trouble(m, result);
-	log_info("message %s: to .Junk by the DMARC policy of %s", m->id, from);
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 /*
- * Mail from outside gets the verdicts of the sender checks in one
- * Authentication-Results: field (RFC 8601) naming us: SPF (RFC 7208),
- * DKIM (RFC 6376), DMARC (RFC 7489), whose policy is then applied. 1
- * when the message was refused (replied to).
+ * Mail from outside gets the verdicts of the sender checks (lib/inbound)
+ * in one Authentication-Results: field naming us, and the From: domain's
+ * DMARC policy is applied. 1 when the message was refused (replied to).
  */
 static int
 check_sender(struct session *s, struct data_state *d, struct deliver_msg *m,
     const char **result)
 {
-	char spf[SPF_RESULT_MAX], from[DNS_NAME_MAX + 1] = "", head[2048];
-	struct dkimverify_result dkim;
-	struct dmarc_verdict dmarc;
+	char from[DNS_NAME_MAX + 1] = "", head[2048];
+	struct inbound_msg in = { m->id, &s->peer.addr, s->helo, s->sender,
+		from };
+	struct inbound_verdict v;
 	struct addr a;
 	int r;
-	struct authres ar = { conf.hostname, spf,
-		s->sender[0] ? "smtp.mailfrom" : "smtp.helo",
-		s->sender[0] ? s->sender : s->helo, &dkim, &dmarc, from };
 
 	if (d->strip.removed > 0)
 		log_info("message %s: removed %zu Authentication-Results "
@@ -1069,22 +1025,18 @@ check_sender(struct session *s, struct data_state *d, struct deliver_msg *m,
 		    m->id, d->strip.removed);
 	if (!sender_checked(s))
 		return 0;
-	if (spf_check(conf.dns_servers, SPF_TIMEOUT_MS, &s->peer.addr, s->helo,
-		s->sender, spf, sizeof(spf)) == -1)
-		strlcpy(spf, "temperror", sizeof(spf));
-	dkimverify_finish(d->dkim, &dkim);
-	d->dkim = NULL;
-	if ((r = from_address(m, &a)) == -1)
+	if ((r = from_address(m, &a)) == -1) {
+		dkimverify_abort(d->dkim);
+		d->dkim = NULL;
 		return local_trouble(m, result);
+	}
 	if (r == 1)
 		addr_lower(from, a.domain, sizeof(from));
-	dmarc_of(s, from, spf, &dkim, &dmarc);
-	log_verdicts(m, spf, &dkim, &dmarc, from);
-	if (authres_format(&ar, head, sizeof(head)) == -1)
-		return errno = EMSGSIZE, local_trouble(m, result);
-	if (deliver_add_head(m, head) == -1)
+	r = inbound_check(&conf, &in, d->dkim, &v, head, sizeof(head));
+	d->dkim = NULL;
+	if (r == -1 || deliver_add_head(m, head) == -1)
 		return local_trouble(m, result);
-	return dmarc_enforced(s, m, &dmarc, from, result);
+	return dmarc_enforced(s, m, &v.dmarc, from, result);
 }
 
 /* The filter's verdict carried out: 1 when the message was refused. */

@@ -172,3 +172,17 @@ dmarc_check(const char *servers, int timeout_ms, const struct dmarc_input *in,
 	opendmarc_policy_connect_shutdown(pctx);
 	return 0;
 }
+
+enum dmarc_action
+dmarc_action(const struct dmarc_verdict *v, int reject, int quarantine)
+{
+	if (strcmp(v->result, "temperror") == 0)
+		return v->disposition == 'r' || v->disposition == 'q'
+		    ? DMARC_RETRY
+		    : DMARC_ACCEPT;
+	if (strcmp(v->result, "fail") != 0 || v->disposition == 'n')
+		return DMARC_ACCEPT;
+	if (v->disposition == 'r' && reject)
+		return DMARC_REFUSE;
+	return quarantine ? DMARC_JUNK : DMARC_ACCEPT;
+}

@@ -42,6 +42,18 @@ struct dmarc_verdict {
 int dmarc_check(const char *servers, int timeout_ms,
     const struct dmarc_input *in, struct dmarc_verdict *out);
 
+/*
+ * What a verdict asks of us, as the settings say: a failure under
+ * p=reject is refused (reject on) or filed as junk; under p=quarantine
+ * filed as junk (quarantine on) or let in; a temperror where the domain
+ * has such a policy is tried again later (what DNS did not answer
+ * decides it: never a pass, never a wrong refusal); anything else is
+ * let in.
+ */
+enum dmarc_action { DMARC_ACCEPT, DMARC_JUNK, DMARC_REFUSE, DMARC_RETRY };
+enum dmarc_action dmarc_action(
+    const struct dmarc_verdict *v, int reject, int quarantine);
+
 /* The organizational domain (RFC 7489 3.2) of name, lower case; -1 when
  * name is a public suffix or not a domain. */
 int dmarc_org_domain(const char *name, char *out, size_t size);
