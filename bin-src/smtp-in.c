@@ -44,6 +44,7 @@
 #include "spf.h"
 #include "srs.h"
 #include "tlsio.h"
+#include "trace.h"
 #include "users.h"
 #include "vacation.h"
 
@@ -791,76 +792,22 @@ cmd_rcpt(struct session *s, char *arg)
 
 /* ---- DATA ---- */
 
-#define HEADER_LINE_MAX 1024 /* of a header line, what is looked at */
-
 struct data_state {
 	struct smtpdata_dec dec;
-	int in_header;
-	int hops;
+	struct trace trace; /* Received: counted, Delivered-To: loops */
 	int too_big;
-	char loop[ADDR_MAX];	    /* a Delivered-To naming a recipient */
 	long long octets;	    /* as received */
-	char line[HEADER_LINE_MAX]; /* the header line being collected */
-	size_t linelen;
 	struct dkimverify *dkim;    /* NULL: signatures not checked */
 	struct authres_strip strip; /* takes out forged verdicts of ours */
 };
-
-/* Looks at one whole header line for Received: and Delivered-To:. */
-static void
-data_header(
-    struct session *s, struct data_state *d, const char *line, size_t len)
-{
-	char value[ADDR_MAX + 2];
-	size_t i, n;
-
-	if (len == 0) {
-		d->in_header = 0;
-		return;
-	}
-	if (len >= 9 && strncasecmp(line, "Received:", 9) == 0)
-		d->hops++;
-	if (len < 13 || strncasecmp(line, "Delivered-To:", 13) != 0)
-		return;
-	line += 13;
-	len -= 13;
-	while (len > 0 && (*line == ' ' || *line == '\t'))
-		line++, len--;
-	n = len < sizeof(value) - 1 ? len : sizeof(value) - 1;
-	memcpy(value, line, n);
-	value[n] = '\0';
-	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
-		value[--n] = '\0';
-	for (i = 0; i < s->nlocal; i++)
-		if (strcasecmp(value, s->locals[i]) == 0)
-			strlcpy(d->loop, value, sizeof(d->loop));
-}
-
-/* Collects the header's lines from decoded text, however it is cut. */
-static void
-data_scan_header(
-    struct session *s, struct data_state *d, const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len && d->in_header; i++) {
-		if (p[i] != '\n') {
-			if (d->linelen < sizeof(d->line))
-				d->line[d->linelen++] = p[i];
-			continue;
-		}
-		data_header(s, d, d->line, d->linelen);
-		d->linelen = 0;
-	}
-}
 
 /*
  * One piece of DATA as it came from the client. Returns 1 at the end of
  * data, 0 to go on, -1 if the message could not be written.
  */
 static int
-data_chunk(struct session *s, struct data_state *d, struct deliver_msg *m,
-    const char *p, size_t len)
+data_chunk(
+    struct data_state *d, struct deliver_msg *m, const char *p, size_t len)
 {
 	char out[SMTP_CHUNK + 2], kept[SMTP_CHUNK + 2 + AUTHRES_HOLD_MAX];
 	size_t used, n;
@@ -869,8 +816,7 @@ data_chunk(struct session *s, struct data_state *d, struct deliver_msg *m,
 	d->octets += (long long)used;
 	if (d->octets > conf.max_message_size)
 		d->too_big = 1;
-	if (d->in_header)
-		data_scan_header(s, d, out, n);
+	trace_feed(&d->trace, out, n);
 	if (d->too_big || d->dec.bad_eol)
 		return end; /* keep reading to the end, write nothing more */
 	if (d->dkim != NULL)
@@ -1154,13 +1100,13 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 		    "5.3.4 Message size exceeds fixed maximum message "
 		    "size");
 		result = "refused-size";
-	} else if (d->hops > SMTP_HOPS_MAX) {
+	} else if (d->trace.hops > SMTP_HOPS_MAX) {
 		deliver_abort(m);
 		reply(554, "5.4.6 Too many hops");
 		result = "refused-hops";
-	} else if (d->loop[0] != '\0') {
+	} else if (d->trace.loop[0] != '\0') {
 		deliver_abort(m);
-		reply(554, "5.4.6 Mail forwarding loop for %s", d->loop);
+		reply(554, "5.4.6 Mail forwarding loop for %s", d->trace.loop);
 		result = "refused-loop";
 	} else if (check_sender(s, d, m, &result)) {
 		; /* refused, replied to */
@@ -1211,7 +1157,7 @@ static void
 cmd_data(struct session *s, char *arg)
 {
 	char received[2048], chunk[SMTP_CHUNK];
-	struct data_state d = { .in_header = 1 };
+	struct data_state d = { .dkim = NULL };
 	struct deliver_msg m;
 	int r, w, failed = 0;
 	size_t len;
@@ -1236,6 +1182,7 @@ cmd_data(struct session *s, char *arg)
 		return;
 	}
 	smtpdata_dec_init(&d.dec);
+	trace_init(&d.trace, s->locals, s->nlocal);
 	authres_strip_init(&d.strip, conf.hostname);
 	if (sender_checked(s) &&
 	    (d.dkim = dkimverify_start(
@@ -1267,7 +1214,7 @@ cmd_data(struct session *s, char *arg)
 		}
 		/* after a write error (a full disk, say), read up to the end
 		 * so the session stays in step */
-		w = data_chunk(s, &d, failed ? NULL : &m, chunk, len);
+		w = data_chunk(&d, failed ? NULL : &m, chunk, len);
 		if (w == 1)
 			break;
 		if (w == -1) {
