@@ -315,131 +315,165 @@ conf_route(struct conf *c, const char *v)
 	return NULL;
 }
 
+/* The settings that are one of a few words, and what each word means. */
+struct conf_word {
+	const char *word;
+	int value;
+};
+static const struct conf_word conf_bools[] = { { "yes", 1 }, { "no", 0 },
+	{ NULL, 0 } };
+static const struct conf_word conf_tls_words[] = { { "may", TLS_OUT_MAY },
+	{ "no", TLS_OUT_NO }, { "encrypt", TLS_OUT_ENCRYPT }, { NULL, 0 } };
+static const struct conf_word conf_finger_words[] = { { "status",
+							  FINGER_STATUS },
+	{ "off", FINGER_OFF }, { "list", FINGER_LIST }, { NULL, 0 } };
+
+static const char *
+conf_word(const struct conf_word *w, const char *v, int *dst, const char *why)
+{
+	for (; w->word != NULL; w++)
+		if (strcmp(v, w->word) == 0) {
+			*dst = w->value;
+			return NULL;
+		}
+	return why;
+}
+
+static const char *
+conf_number(const struct conf_key *k, const char *v, char *dst)
+{
+	static char range[80];
+	const char *errstr = NULL;
+	long long n = strtonum(v, k->min, k->max, &errstr);
+
+	if (errstr != NULL && strcmp(errstr, "invalid") == 0)
+		return "is not a number";
+	if (errstr != NULL) {
+		snprintf(range, sizeof(range), "is out of range (%lld to %lld)",
+		    k->min, k->max);
+		return range;
+	}
+	if (k->type == CT_INT)
+		*(int *)(void *)dst = (int)n;
+	else
+		*(long long *)(void *)dst = n;
+	return NULL;
+}
+
+static const char *
+conf_path_bad(const char *v)
+{
+	if (v[0] != '/')
+		return "must be an absolute path";
+	if (strstr(v, "/../") || strcmp(v + strlen(v) - 3, "/..") == 0)
+		return "must not contain ..";
+	return NULL;
+}
+
+static const char *
+conf_word_bad(const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return "must be one word";
+	return NULL;
+}
+
+static const char *
+conf_domains_bad(const char *v)
+{
+	char one[256];
+	size_t n;
+
+	for (const char *p = v; *p; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(one))
+			return "must be domains, comma-separated";
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (!conf_hostname_ok(one))
+			return "must be domains, comma-separated";
+	}
+	return NULL;
+}
+
+/* What is wrong with a text setting's value, or NULL. */
+static const char *
+conf_text_bad(const struct conf_key *k, const char *v)
+{
+	struct cidr a;
+
+	switch (k->type) {
+	case CT_HOST:
+		return conf_hostname_ok(v) ? NULL : "is not a valid host name";
+	case CT_PATH:
+	case CT_FILE:
+		return conf_path_bad(v);
+	case CT_WORD:
+		return conf_word_bad(v);
+	case CT_HOSTPORT:
+		return conf_hostport_ok(v)
+		    ? NULL
+		    : "must be host, host:port or [ipv6]:port";
+	case CT_DOMAINS:
+		return conf_domains_bad(v);
+	case CT_ARGV:
+		return filter_argv_ok(v)
+		    ? NULL
+		    : "must be a program by its absolute path, then at most "
+		      "15 arguments, split on spaces";
+	case CT_DNSLISTS:
+		return dnsbl_lists_ok(v)
+		    ? NULL
+		    : "must be DNS list zones, comma-separated, each with "
+		      "=127.0.0.x|127.0.0.y answers or none (at most 8)";
+	case CT_ADDR:
+		return cidr_from_text(v, &a) == 0
+		    ? NULL
+		    : "is not an IPv4 or IPv6 address";
+	case CT_SERVERS:
+		return conf_servers_ok(v)
+		    ? NULL
+		    : "must be ip, ip:port or [ipv6]:port, comma-separated";
+	default:
+		return NULL;
+	}
+}
+
 static const char *
 conf_set(struct conf *c, const struct conf_key *k, const char *v)
 {
 	char *dst = (char *)c + k->offset;
-	const char *errstr = NULL;
-	long long n;
+	const char *why;
+	long long d;
 
 	switch (k->type) {
-	case CT_HOST:
-		if (!conf_hostname_ok(v))
-			return "is not a valid host name";
-		break;
-	case CT_PATH:
-	case CT_FILE:
-		if (v[0] != '/')
-			return "must be an absolute path";
-		if (strstr(v, "/../") || strcmp(v + strlen(v) - 3, "/..") == 0)
-			return "must not contain ..";
-		break;
 	case CT_INT:
 	case CT_LLONG:
-		n = strtonum(v, k->min, k->max, &errstr);
-		if (errstr != NULL && strcmp(errstr, "invalid") == 0)
-			return "is not a number";
-		if (errstr != NULL) {
-			static char range[80];
-
-			snprintf(range, sizeof(range),
-			    "is out of range (%lld to %lld)", k->min, k->max);
-			return range;
-		}
-		if (k->type == CT_INT)
-			*(int *)(void *)dst = (int)n;
-		else
-			*(long long *)(void *)dst = n;
-		return NULL;
+		return conf_number(k, v, dst);
 	case CT_BOOL:
-		if (strcmp(v, "yes") == 0)
-			*(int *)(void *)dst = 1;
-		else if (strcmp(v, "no") == 0)
-			*(int *)(void *)dst = 0;
-		else
-			return "must be yes or no";
-		return NULL;
-	case CT_DURATION: {
-		long long d = conf_duration(v);
-
-		if (d < k->min || d > k->max)
+		return conf_word(
+		    conf_bools, v, (int *)(void *)dst, "must be yes or no");
+	case CT_TLSOUT:
+		return conf_word(conf_tls_words, v, (int *)(void *)dst,
+		    "must be may, no or encrypt");
+	case CT_FINGER:
+		return conf_word(conf_finger_words, v, (int *)(void *)dst,
+		    "must be status, off or list");
+	case CT_DURATION:
+		if ((d = conf_duration(v)) < k->min || d > k->max)
 			return "must be a duration from 60s to 90d (say 5d)";
 		*(long long *)(void *)dst = d;
 		return NULL;
-	}
-	case CT_WORD:
-		for (const char *p = v; *p; p++)
-			if (*p <= ' ' || *p == 0x7f)
-				return "must be one word";
-		break;
-	case CT_HOSTPORT:
-		if (!conf_hostport_ok(v))
-			return "must be host, host:port or [ipv6]:port";
-		break;
 	case CT_ROUTE:
 		return conf_route(c, v);
-	case CT_TLSOUT:
-		if (strcmp(v, "may") == 0)
-			c->tls_outbound = TLS_OUT_MAY;
-		else if (strcmp(v, "no") == 0)
-			c->tls_outbound = TLS_OUT_NO;
-		else if (strcmp(v, "encrypt") == 0)
-			c->tls_outbound = TLS_OUT_ENCRYPT;
-		else
-			return "must be may, no or encrypt";
-		return NULL;
-	case CT_DOMAINS: {
-		char one[256];
-		size_t n;
-
-		for (const char *p = v; *p; p += n + (p[n] == ',')) {
-			n = strcspn(p, ",");
-			if (n == 0 || n >= sizeof(one))
-				return "must be domains, comma-separated";
-			memcpy(one, p, n);
-			one[n] = '\0';
-			if (!conf_hostname_ok(one))
-				return "must be domains, comma-separated";
-		}
-		break;
-	}
-	case CT_ARGV:
-		if (!filter_argv_ok(v))
-			return "must be a program by its absolute path, then "
-			       "at most 15 arguments, split on spaces";
-		break;
-	case CT_DNSLISTS:
-		if (!dnsbl_lists_ok(v))
-			return "must be DNS list zones, comma-separated, each "
-			       "with =127.0.0.x|127.0.0.y answers or none "
-			       "(at most 8)";
-		break;
-	case CT_ADDR: {
-		struct cidr a;
-
-		if (cidr_from_text(v, &a) == -1)
-			return "is not an IPv4 or IPv6 address";
-		break;
-	}
-	case CT_SERVERS:
-		if (!conf_servers_ok(v))
-			return "must be ip, ip:port or [ipv6]:port, "
-			       "comma-separated";
-		break;
-	case CT_FINGER:
-		if (strcmp(v, "status") == 0)
-			c->finger = FINGER_STATUS;
-		else if (strcmp(v, "off") == 0)
-			c->finger = FINGER_OFF;
-		else if (strcmp(v, "list") == 0)
-			c->finger = FINGER_LIST;
-		else
-			return "must be status, off or list";
+	default:
+		if ((why = conf_text_bad(k, v)) != NULL)
+			return why;
+		if (strlcpy(dst, v, k->size) >= k->size)
+			return "is too long";
 		return NULL;
 	}
-	if (strlcpy(dst, v, k->size) >= k->size)
-		return "is too long";
-	return NULL;
 }
 
 static char *
