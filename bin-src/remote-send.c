@@ -1316,8 +1316,15 @@ etrn(const char *hostport, const char *domain)
 	return c / 100 == 2 ? 0 : c / 100 == 5 ? EXIT_PERM : EXIT_TEMP;
 }
 
-int
-main(int argc, char **argv)
+/* What the command line asks for. */
+struct options {
+	const char *only, *show, *remove, *etrn_host, *etrn_domain;
+	int list, flush;
+};
+
+/* 0, or -1 after the usage went to stderr. */
+static int
+parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "show", required_argument, NULL, 's' },
@@ -1327,51 +1334,48 @@ main(int argc, char **argv)
 		{ "etrn", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *only = NULL, *showid = NULL, *removeid = NULL;
-	const char *etrnhost = NULL;
+	int ch;
+
+	/* installed as mailq: list the queue, as sendmail's mailq does */
+	o->list = strcmp(getprogname(), "mailq") == 0;
+	while ((ch = getopt_long(argc, argv, "C:m:l", longopts, NULL)) != -1) {
+		if (ch == 'C')
+			strlcpy(confdir, optarg, sizeof(confdir));
+		else if (ch == 'm')
+			o->only = optarg;
+		else if (ch == 'l')
+			o->list = 1;
+		else if (ch == 's')
+			o->show = optarg;
+		else if (ch == 'r')
+			o->remove = optarg;
+		else if (ch == 'f')
+			o->flush = 1;
+		else if (ch == 'R')
+			released = optarg;
+		else if (ch == 'E')
+			o->etrn_host = optarg;
+		else
+			break;
+	}
+	if (ch != -1 || optind != argc - (o->etrn_host != NULL)) {
+		fputs(USAGE, stderr);
+		return -1;
+	}
+	o->etrn_domain = o->etrn_host ? argv[optind] : NULL;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
 	char err[CONF_ERR_MAX];
-	int ch, listing = 0, flush = 0;
 
 	/* a peer that hangs up is an error to handle, not a signal */
 	signal(SIGPIPE, SIG_IGN);
-	/* installed as mailq: list the queue, as sendmail's mailq does */
-	if (strcmp(getprogname(), "mailq") == 0)
-		listing = 1;
-	while ((ch = getopt_long(argc, argv, "C:m:l", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'C':
-			strlcpy(confdir, optarg, sizeof(confdir));
-			break;
-		case 'm':
-			only = optarg;
-			break;
-		case 'l':
-			listing = 1;
-			break;
-		case 's':
-			showid = optarg;
-			break;
-		case 'r':
-			removeid = optarg;
-			break;
-		case 'f':
-			flush = 1;
-			break;
-		case 'R':
-			released = optarg;
-			break;
-		case 'E':
-			etrnhost = optarg;
-			break;
-		default:
-			fputs(USAGE, stderr);
-			return EXIT_PERM;
-		}
-	}
-	if (optind != argc - (etrnhost != NULL)) {
-		fputs(USAGE, stderr);
+	if (parse_options(argc, argv, &o) == -1)
 		return EXIT_PERM;
-	}
 	if (conf_load(&conf, confdir, err, sizeof(err)) == -1) {
 		fprintf(stderr, "remote-send: %s\n", err);
 		return EXIT_TEMP;
@@ -1385,15 +1389,15 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	log_open("remote-send", conf.log);
-	if (etrnhost)
-		return etrn(etrnhost, argv[optind]);
-	if (listing)
+	if (o.etrn_host)
+		return etrn(o.etrn_host, o.etrn_domain);
+	if (o.list)
 		return list();
-	if (showid)
-		return show(showid);
-	if (removeid)
-		return remove_entry(removeid);
-	if (flush && flush_all() == -1)
+	if (o.show)
+		return show(o.show);
+	if (o.remove)
+		return remove_entry(o.remove);
+	if (o.flush && flush_all() == -1)
 		return EXIT_TEMP;
-	return run(only, flush);
+	return run(o.only, o.flush);
 }
