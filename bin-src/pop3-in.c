@@ -398,11 +398,10 @@ cmd_pass(struct session *s, char *arg)
 static void
 cmd_auth(struct session *s, char *arg)
 {
-	char line[SASL_B64_MAX + 3] = "";
 	char user[POP3_LINE_MAX + 1], pass[AUTH_PASSWORD_MAX];
+	struct sasl_server x = { &io, conf.timeout, "+ ", 0 };
 	char *mech = arg, *resp;
-	size_t len;
-	int r;
+	enum sasl_result r;
 
 	if (arg == NULL || *arg == '\0') {
 		ok("methods follow");
@@ -418,26 +417,17 @@ cmd_auth(struct session *s, char *arg)
 	}
 	if (cleartext_refused(s))
 		return;
-	if (*resp == '\0') { /* RFC 5034 4: "+ " then the response */
-		buf_puts(&io, "+ \r\n");
-		if (buf_getline_within(&io, line, sizeof(line), &len,
-			conf.timeout) != BUF_LINE)
-			finish(s, "auth-dropped", 0);
-		line[strcspn(line, "\r\n")] = '\0';
-		resp = line;
-	}
-	if (strcmp(resp, "*") == 0) {
+	/* RFC 5034 4: "+ " then the response, when it did not come */
+	r = sasl_server_exchange(
+	    &x, mech, resp, user, sizeof(user), pass, sizeof(pass));
+	if (r == SASL_GONE || r == SASL_LONG)
+		finish(s, "auth-dropped", 0);
+	else if (r == SASL_CANCELLED)
 		fail("authentication cancelled");
-		return;
-	}
-	r = sasl_plain_response(resp, user, sizeof(user), pass, sizeof(pass));
-	explicit_bzero(resp, strlen(resp)); /* the argument, or line */
-	explicit_bzero(line, sizeof(line));
-	if (r == -1) {
+	else if (r != SASL_OK)
 		fail("malformed PLAIN response");
-		return;
-	}
-	login(s, user, pass);
+	else
+		login(s, user, pass);
 	explicit_bzero(pass, sizeof(pass));
 }
 

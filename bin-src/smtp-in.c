@@ -259,21 +259,6 @@ cmd_ehlo(struct session *s, char *arg)
 
 /* ---- AUTH (RFC 4954) ---- */
 
-/* Reads one SASL response line; NULL when the client cancelled ("*"). */
-static char *
-auth_read(struct session *s, char *line, size_t size)
-{
-	size_t len;
-	int r = buf_getline_within(&io, line, size, &len, conf.timeout);
-
-	if (r == BUF_EOF || r == BUF_ERR)
-		finish(s, "dropped", 0);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (r == BUF_LONG || strcmp(line, "*") == 0)
-		return NULL;
-	return line;
-}
-
 static void
 auth_login_check(struct session *s, const char *user, char *pass)
 {
@@ -316,78 +301,12 @@ auth_login_check(struct session *s, const char *user, char *pass)
 }
 
 static void
-auth_plain(struct session *s, char *resp)
-{
-	char line[SASL_B64_MAX + 3] = "";
-	char user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];
-	int r;
-
-	if (*resp == '\0') {
-		reply(334, "%s", "");
-		if ((resp = auth_read(s, line, sizeof(line))) == NULL) {
-			reply(501, "5.0.0 Authentication cancelled");
-			return;
-		}
-	}
-	r = sasl_plain_response(resp, user, sizeof(user), pass, sizeof(pass));
-	explicit_bzero(line, sizeof(line));
-	explicit_bzero(resp, strlen(resp));
-	if (r == -1) {
-		reply(501, "5.5.2 Malformed PLAIN response");
-		return;
-	}
-	auth_login_check(s, user, pass);
-	explicit_bzero(pass, sizeof(pass));
-}
-
-/* Decodes one base64 AUTH LOGIN answer into out; -1 if malformed. */
-static int
-login_answer(const char *b64, char *out, size_t size)
-{
-	size_t len;
-
-	if (sasl_b64_decode(b64, out, size, &len) == -1 ||
-	    memchr(out, '\0', len) != NULL || len == 0)
-		return -1;
-	return 0;
-}
-
-static void
-auth_login(struct session *s, char *resp)
-{
-	char line[SASL_B64_MAX + 3], user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];
-
-	if (*resp == '\0') {
-		reply(334, "VXNlcm5hbWU6"); /* "Username:" */
-		resp = auth_read(s, line, sizeof(line));
-	}
-	if (resp == NULL) {
-		reply(501, "5.0.0 Authentication cancelled");
-		return;
-	}
-	if (login_answer(resp, user, sizeof(user)) == -1) {
-		reply(501, "5.5.2 Malformed LOGIN response");
-		return;
-	}
-	reply(334, "UGFzc3dvcmQ6"); /* "Password:" */
-	if ((resp = auth_read(s, line, sizeof(line))) == NULL) {
-		reply(501, "5.0.0 Authentication cancelled");
-		return;
-	}
-	if (login_answer(resp, pass, sizeof(pass)) == -1) {
-		explicit_bzero(line, sizeof(line));
-		reply(501, "5.5.2 Malformed LOGIN response");
-		return;
-	}
-	explicit_bzero(line, sizeof(line));
-	auth_login_check(s, user, pass);
-	explicit_bzero(pass, sizeof(pass));
-}
-
-static void
 cmd_auth(struct session *s, char *arg)
 {
 	char *resp = arg + strcspn(arg, " ");
+	char user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];
+	struct sasl_server x = { &io, conf.timeout, "334 ", 1 };
+	enum sasl_result r;
 
 	if (*resp == ' ')
 		*resp++ = '\0';
@@ -401,12 +320,20 @@ cmd_auth(struct session *s, char *arg)
 		    "authentication mechanism");
 		return;
 	}
-	if (strcasecmp(arg, "PLAIN") == 0)
-		auth_plain(s, resp);
-	else if (strcasecmp(arg, "LOGIN") == 0)
-		auth_login(s, resp);
-	else
+	r = sasl_server_exchange(
+	    &x, arg, resp, user, sizeof(user), pass, sizeof(pass));
+	if (r == SASL_OK)
+		auth_login_check(s, user, pass);
+	else if (r == SASL_GONE)
+		finish(s, "dropped", 0);
+	else if (r == SASL_UNKNOWN)
 		reply(504, "5.5.4 Unrecognized authentication type");
+	else if (r == SASL_MALFORMED)
+		reply(501, "5.5.2 Malformed %s response",
+		    strcasecmp(arg, "PLAIN") == 0 ? "PLAIN" : "LOGIN");
+	else
+		reply(501, "5.0.0 Authentication cancelled");
+	explicit_bzero(pass, sizeof(pass));
 }
 
 /* ---- MAIL, RCPT ---- */

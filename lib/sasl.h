@@ -28,4 +28,32 @@ int sasl_plain_split(const char *msg, size_t len, char *user, size_t usersize,
 int sasl_plain_response(
     const char *resp, char *user, size_t usersize, char *pass, size_t passsize);
 
+/*
+ * The server's side of an AUTH exchange (RFC 4954 for SMTP, RFC 5034 for
+ * POP3) for PLAIN and LOGIN: the client's initial response, or a
+ * challenge (prompt, then the base64 text of the challenge: "334 " for
+ * SMTP, "+ " for POP3) and its answer, each read as a whole line within
+ * timeout seconds. Every copy of the password but pass is scrubbed; the
+ * caller scrubs pass once it is checked. initial ("" for none) is
+ * changed. Returns an enum sasl_result.
+ */
+enum sasl_result {
+	SASL_OK,
+	SASL_UNKNOWN,	/* not a mechanism offered */
+	SASL_CANCELLED, /* the client answered "*" */
+	SASL_MALFORMED, /* not base64, or not what the mechanism wants */
+	SASL_LONG,	/* an answer longer than SASL_B64_MAX */
+	SASL_GONE	/* the client hung up or said nothing in time */
+};
+struct buf;
+struct sasl_server {
+	struct buf *io;
+	int timeout;
+	const char *prompt;
+	int login; /* LOGIN is offered too (SMTP), not only PLAIN */
+};
+enum sasl_result sasl_server_exchange(const struct sasl_server *x,
+    const char *mech, char *initial, char *user, size_t usersize, char *pass,
+    size_t passsize);
+
 #endif
