@@ -108,82 +108,6 @@ finish(struct session *s, const char *result, int code)
 
 /* ---- message access ---- */
 
-/* Where TOP is in a message: the header, then counted body lines. */
-struct top {
-	long body_lines; /* < 0: the whole message */
-	int in_body;
-	long lines;
-	off_t linelen; /* octets of the current line before its LF */
-	int last_cr;   /* the current line's last octet so far is a CR */
-};
-
-/* Notes the line piece p[0..n), which ends at an LF or not at all. */
-static void
-top_track(struct top *t, const unsigned char *p, size_t n)
-{
-	int ends = n > 0 && p[n - 1] == '\n';
-	size_t text = n - (size_t)ends;
-
-	if (text > 0) {
-		t->linelen += (off_t)text;
-		t->last_cr = p[text - 1] == '\r';
-	}
-	if (!ends)
-		return;
-	if (t->in_body)
-		t->lines++;
-	else if (t->linelen - t->last_cr == 0)
-		t->in_body = 1; /* the empty line ends the header */
-	t->linelen = 0;
-	t->last_cr = 0;
-}
-
-/*
- * Sends (out != NULL) or counts a message as POP3 carries it, encoded by
- * lib/smtpdata: CRLF line ends, a final CRLF added if the file lacks one,
- * lines starting with '.' byte-stuffed, no bare CR. body_lines < 0 means
- * the whole message; otherwise the header and that many body lines (TOP).
- * Returns the octets before stuffing (what LIST counts), or -1 if the
- * file cannot be read.
- */
-static off_t
-transform(int fd, long body_lines, struct buf *out)
-{
-	static unsigned char in[16384];
-	static char enc[SMTPDATA_ENC_ROOM(sizeof(in)) + SMTPDATA_END_ROOM];
-	struct top t = { body_lines, 0, 0, 0, 0 };
-	struct smtpdata_enc e;
-	off_t total = 0;
-	size_t i, end, w;
-	ssize_t n = 0;
-	int done = 0;
-
-	smtpdata_enc_init(&e);
-	while (!done && (n = read(fd, in, sizeof(in))) > 0) {
-		for (i = 0; i < (size_t)n; i = end) {
-			unsigned char *nl = memchr(in + i, '\n', (size_t)n - i);
-
-			if (e.bol && t.in_body && body_lines >= 0 &&
-			    t.lines >= body_lines) {
-				done = 1;
-				break;
-			}
-			end = nl ? (size_t)(nl - in) + 1 : (size_t)n;
-			top_track(&t, in + i, end - i);
-			w = smtpdata_encode(&e, (char *)in + i, end - i, enc);
-			total += (off_t)w;
-			if (out != NULL)
-				buf_put(out, enc, w);
-		}
-	}
-	if (n < 0)
-		return -1;
-	w = smtpdata_encode_end(&e, enc, 0);
-	if (out != NULL)
-		buf_put(out, enc, w);
-	return total + (off_t)w - (off_t)e.stuffed;
-}
-
 static int
 open_message(struct session *s, size_t i)
 {
@@ -202,7 +126,7 @@ message_size(struct session *s, size_t i)
 		return m->wsize;
 	if ((fd = open_message(s, i)) == -1)
 		return m->size; /* unreadable: RETR will say so */
-	m->wsize = transform(fd, -1, NULL);
+	m->wsize = smtpdata_send_file(NULL, fd, -1, 0);
 	close(fd);
 	if (m->wsize < 0)
 		m->wsize = -1;
@@ -538,7 +462,7 @@ send_message(struct session *s, long n, long body_lines)
 		return;
 	}
 	ok("%lld octets", (long long)message_size(s, (size_t)n));
-	sent = transform(fd, body_lines, &io);
+	sent = smtpdata_send_file(&io, fd, body_lines, 0);
 	close(fd);
 	if (sent < 0) {
 		/* Mid-message: the client sees a short message, then an

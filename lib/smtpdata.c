@@ -1,6 +1,8 @@
 /* smtpdata: the DATA codec as two state machines; see smtpdata.h. */
 #include <string.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "smtpdata.h"
 
 enum {
@@ -170,4 +172,75 @@ smtpdata_encode_end(struct smtpdata_enc *e, char *out, int terminator)
 		n += 3;
 	}
 	return n;
+}
+
+/* Where TOP is in a message: the header, then counted body lines. */
+struct top {
+	long body_lines; /* < 0: the whole message */
+	int in_body;
+	long lines;
+	off_t linelen; /* octets of the current line before its LF */
+	int last_cr;   /* the current line's last octet so far is a CR */
+};
+
+/* Notes the line piece p[0..n), which ends at an LF or not at all. */
+static void
+top_track(struct top *t, const unsigned char *p, size_t n)
+{
+	int ends = n > 0 && p[n - 1] == '\n';
+	size_t text = n - (size_t)ends;
+
+	if (text > 0) {
+		t->linelen += (off_t)text;
+		t->last_cr = p[text - 1] == '\r';
+	}
+	if (!ends)
+		return;
+	if (t->in_body)
+		t->lines++;
+	else if (t->linelen - t->last_cr == 0)
+		t->in_body = 1; /* the empty line ends the header */
+	t->linelen = 0;
+	t->last_cr = 0;
+}
+
+long long
+smtpdata_send_file(struct buf *out, int fd, long body_lines, int terminator)
+{
+	static unsigned char in[16384];
+	static char enc[SMTPDATA_ENC_ROOM(sizeof(in)) + SMTPDATA_END_ROOM];
+	struct top t = { body_lines, 0, 0, 0, 0 };
+	struct smtpdata_enc e;
+	off_t total = 0, total_in = 0;
+	size_t i, end, w;
+	ssize_t n = 0;
+	int done = 0;
+
+	smtpdata_enc_init(&e);
+	while (!done && (n = pread(fd, in, sizeof(in), total_in)) > 0) {
+		total_in += n;
+		for (i = 0; i < (size_t)n; i = end) {
+			unsigned char *nl = memchr(in + i, '\n', (size_t)n - i);
+
+			if (e.bol && t.in_body && body_lines >= 0 &&
+			    t.lines >= body_lines) {
+				done = 1;
+				break;
+			}
+			end = nl ? (size_t)(nl - in) + 1 : (size_t)n;
+			top_track(&t, in + i, end - i);
+			w = smtpdata_encode(&e, (char *)in + i, end - i, enc);
+			total += (off_t)w;
+			if (out != NULL)
+				buf_put(out, enc, w);
+		}
+	}
+	if (n < 0)
+		return -1;
+	w = smtpdata_encode_end(&e, enc, terminator);
+	if (out != NULL)
+		buf_put(out, enc, w);
+	/* the terminator (3 octets) is not the message's */
+	return (long long)(total + (off_t)w - (off_t)e.stuffed) -
+	    (terminator ? 3 : 0);
 }

@@ -56,4 +56,17 @@ size_t smtpdata_encode(
  */
 size_t smtpdata_encode_end(struct smtpdata_enc *e, char *out, int terminator);
 
+/*
+ * A stored message (the file fd, read with pread from its start, so a
+ * descriptor shared with other processes is never moved) sent encoded
+ * into out, or only counted when out is NULL. body_lines < 0 sends the
+ * whole message; otherwise the header and that many lines of the body
+ * (POP3 TOP). With terminator, the ".\r\n" that ends DATA follows.
+ * Returns the octets sent before dot-stuffing and without the terminator
+ * (what POP3's LIST counts), or -1 when the file could not be read.
+ */
+struct buf;
+long long smtpdata_send_file(
+    struct buf *out, int fd, long body_lines, int terminator);
+
 #endif

@@ -67,23 +67,10 @@ ehlo(struct buf *b, struct smtpc_reply *r, const char *helo)
 static int
 send_body(struct buf *b, int mess, const char *via)
 {
-	static char chunk[16384];
-	static char enc[SMTPDATA_ENC_ROOM(sizeof(chunk)) + SMTPDATA_END_ROOM];
-	struct smtpdata_enc e;
-	ssize_t n;
-	off_t off = 0;
-
 	if (via != NULL)
 		buf_printf(b, "Delivered-To: %s\r\n", via);
-	smtpdata_enc_init(&e);
-	while ((n = pread(mess, chunk, sizeof(chunk), off)) > 0) {
-		off += n;
-		buf_put(b, enc, smtpdata_encode(&e, chunk, (size_t)n, enc));
-	}
-	if (n < 0)
-		return -1; /* no final dot: the server keeps nothing */
-	buf_put(b, enc, smtpdata_encode_end(&e, enc, 1));
-	return 0;
+	/* on a read error no final dot: the server keeps nothing */
+	return smtpdata_send_file(b, mess, -1, 1) < 0 ? -1 : 0;
 }
 
 /*

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "smtpdata.h"
 
 struct dec_case {
@@ -214,6 +217,60 @@ test_round_trip(void **state)
 	}
 }
 
+/* A stored message sent from its file: what went out, and the count. */
+static void
+send_file(const char *stored, long body_lines, int terminator, const char *want,
+    long long want_count)
+{
+	char path[] = "/tmp/yubin-smtpdata.XXXXXX", got[4096];
+	struct buf b;
+	long long count;
+	ssize_t n;
+	int fd = mkstemp(path), sv[2];
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(
+	    write(fd, stored, strlen(stored)), (ssize_t)strlen(stored));
+	/* a shared descriptor's offset is left where it was */
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), (off_t)strlen(stored));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	buf_init(&b, sv[0], sv[0], 5);
+	count = smtpdata_send_file(&b, fd, body_lines, terminator);
+	assert_int_equal(buf_flush(&b), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), (off_t)strlen(stored));
+	close(sv[0]);
+	n = read(sv[1], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	close(sv[1]);
+	assert_string_equal(got, want);
+	assert_int_equal(count, want_count);
+	/* counting alone gives the same */
+	assert_int_equal(
+	    smtpdata_send_file(NULL, fd, body_lines, terminator), want_count);
+	close(fd);
+}
+
+static void
+test_send_file(void **state)
+{
+	static const char *msg = "Subject: a\nX: b\n\n.one\ntwo\nthree\n";
+
+	(void)state;
+	/* the whole message, as RETR sends it (LIST counts it with CRLF,
+	 * without the stuffed dot) */
+	send_file(msg, -1, 0,
+	    "Subject: a\r\nX: b\r\n\r\n..one\r\ntwo\r\nthree\r\n", 38);
+	/* TOP n 0 and TOP n 2 */
+	send_file(msg, 0, 0, "Subject: a\r\nX: b\r\n\r\n", 20);
+	send_file(msg, 2, 0, "Subject: a\r\nX: b\r\n\r\n..one\r\ntwo\r\n", 31);
+	/* SMTP: the terminator after a last line without its end */
+	send_file(
+	    "Subject: c\n\nlast", -1, 1, "Subject: c\r\n\r\nlast\r\n.\r\n", 20);
+	/* a file that cannot be read */
+	assert_int_equal(smtpdata_send_file(NULL, -1, -1, 0), -1);
+}
+
 int
 main(void)
 {
@@ -221,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_decode_every_split),
 		cmocka_unit_test(test_encode_every_split),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_send_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
