@@ -271,17 +271,7 @@ literal_addrs(const char *text, struct dns_addrs *a)
 		return 0;
 	a->n = 1;
 	a->status = DNS_OK;
-	if (c.family == AF_INET) {
-		struct sockaddr_in *s4 = (void *)&a->addr[0];
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, c.addr, 4);
-	} else {
-		struct sockaddr_in6 *s6 = (void *)&a->addr[0];
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, c.addr, 16);
-	}
+	cidr_to_sockaddr(&c, &a->addr[0]);
 	return 1;
 }
 

@@ -673,15 +673,8 @@ resolve(const char *host, struct sockaddr_storage *ss)
 		memmove(bare, bare + 1, strlen(bare));
 		bare[strcspn(bare, "]")] = '\0';
 	}
-	memset(ss, 0, sizeof(*ss));
 	if (cidr_from_text(bare, &c) == 0) {
-		ss->ss_family = (sa_family_t)c.family;
-		if (c.family == AF_INET)
-			memcpy(
-			    &((struct sockaddr_in *)ss)->sin_addr, c.addr, 4);
-		else
-			memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, c.addr,
-			    16);
+		cidr_to_sockaddr(&c, ss);
 		return 0;
 	}
 	if (addrs_of(bare, &a) == -1)

@@ -136,6 +136,19 @@ cidr_parse(const char *s, struct cidr *c, const char **why)
 	return 0;
 }
 
+void
+cidr_to_sockaddr(const struct cidr *c, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)c->family;
+	if (c->family == AF_INET)
+		memcpy(
+		    &((struct sockaddr_in *)(void *)ss)->sin_addr, c->addr, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)(void *)ss)->sin6_addr, c->addr,
+		    16);
+}
+
 int
 cidr_from_sockaddr(const struct sockaddr *sa, struct cidr *c)
 {

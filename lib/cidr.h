@@ -20,6 +20,8 @@ int cidr_parse(const char *s, struct cidr *c, const char **why);
 /* A single address (prefix /32 or /128), mapped IPv4 made plain IPv4. */
 int cidr_from_text(const char *s, struct cidr *c);
 int cidr_from_sockaddr(const struct sockaddr *sa, struct cidr *c);
+/* The address of c as a socket address (port 0), for connect(2). */
+void cidr_to_sockaddr(const struct cidr *c, struct sockaddr_storage *ss);
 /* Clears the bits past the prefix. */
 void cidr_mask(struct cidr *c, int prefix);
 int cidr_match(const struct cidr *range, const struct cidr *host);

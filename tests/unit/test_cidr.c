@@ -116,6 +116,37 @@ test_sockaddr_and_loopback(void **state)
 	assert_true(cidr_is_loopback(&c));
 }
 
+static void
+test_to_sockaddr_and_back(void **state)
+{
+	static const char *addrs[] = { "192.0.2.25", "2001:db8::25", "::1",
+		"127.0.0.1" };
+	struct sockaddr_storage ss;
+	struct cidr c, back;
+	char text[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		assert_int_equal(cidr_from_text(addrs[i], &c), 0);
+		cidr_to_sockaddr(&c, &ss);
+		assert_int_equal(ss.ss_family, c.family);
+		/* what connect(2) would be given, read by inet_ntop */
+		if (c.family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((struct sockaddr_in *)&ss)->sin_addr, text,
+			    sizeof(text));
+		else
+			inet_ntop(AF_INET6,
+			    &((struct sockaddr_in6 *)&ss)->sin6_addr, text,
+			    sizeof(text));
+		assert_string_equal(text, addrs[i]);
+		assert_int_equal(
+		    cidr_from_sockaddr((struct sockaddr *)&ss, &back), 0);
+		assert_memory_equal(back.addr, c.addr, sizeof(c.addr));
+	}
+}
+
 int
 main(void)
 {
@@ -123,6 +154,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_sockaddr_and_loopback),
+		cmocka_unit_test(test_to_sockaddr_and_back),
 	};
 
 	return cmocka_run_group_tests_name("cidr", tests, NULL, NULL);
