@@ -15,22 +15,6 @@
 #include "runner.h"
 #include "testutil.h"
 
-static int
-setup(void **state)
-{
-	(void)state;
-	test_mkdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 /* The last start noted ago seconds before now. */
 static void
 started_ago(time_t now, long ago)
@@ -91,12 +75,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_one_start_per_interval,
+		    test_dir_setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_one_start_per_interval, setup, teardown),
+		    test_a_clock_set_back_does_not_block_etrn, test_dir_setup,
+		    test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_a_clock_set_back_does_not_block_etrn, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_an_unwritable_spool_never_stops_etrn, setup, teardown),
+		    test_an_unwritable_spool_never_stops_etrn, test_dir_setup,
+		    test_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,23 +139,6 @@ run(const struct step *script, const char *const *rcpts, struct smtptx *t,
 	}
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	test_mkdir();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static const char *const two[] = { "a@example.net", "b@example.net", NULL };
 
 static void
@@ -392,22 +375,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_one_reply_at_a_time,
+		    test_dir_setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_one_reply_at_a_time, setup, teardown),
+		    test_pipelined_with_size_8bitmime_and_delivered_to,
+		    test_dir_setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_whole_transaction_refusals,
+		    test_dir_setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_pipelined_with_size_8bitmime_and_delivered_to, setup,
-		    teardown),
+		    test_no_reply_after_the_data_is_deferred, test_dir_setup,
+		    test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_whole_transaction_refusals, setup, teardown),
+		    test_login_only_inside_tls_unless_allowed, test_dir_setup,
+		    test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_no_reply_after_the_data_is_deferred, setup, teardown),
+		    test_tls_required_but_not_offered, test_dir_setup,
+		    test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_login_only_inside_tls_unless_allowed, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_tls_required_but_not_offered, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_starttls_refused_where_only_wanted, setup, teardown),
+		    test_starttls_refused_where_only_wanted, test_dir_setup,
+		    test_dir_teardown),
 	};
 
+	signal(SIGPIPE, SIG_IGN); /* a server that hangs up: an error */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
