@@ -1007,68 +1007,91 @@ away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
 		memset(in, 0, sizeof(*in));
 }
 
+/* What the text itself shows wrong: 1 when refused (replied to). */
+static int
+data_refused(struct data_state *d, struct deliver_msg *m, const char **result)
+{
+	if (d->dec.bad_eol) {
+		reply(554,
+		    "5.6.0 Message contains a bare CR or LF; lines must "
+		    "end in CRLF (RFC 5321 2.3.8)");
+		*result = "refused-bare-lf";
+	} else if (d->too_big) {
+		reply(552,
+		    "5.3.4 Message size exceeds fixed maximum message "
+		    "size");
+		*result = "refused-size";
+	} else if (d->trace.hops > SMTP_HOPS_MAX) {
+		reply(554, "5.4.6 Too many hops");
+		*result = "refused-hops";
+	} else if (d->trace.loop[0] != '\0') {
+		reply(554, "5.4.6 Mail forwarding loop for %s", d->trace.loop);
+		*result = "refused-loop";
+	} else {
+		return 0;
+	}
+	deliver_abort(m);
+	return 1;
+}
+
+/* Our own users' mail: From: theirs, and signed when it leaves. 1 when
+ * refused (replied to). */
+static int
+own_mail_refused(struct session *s, struct deliver_msg *m, const char **result)
+{
+	int own = from_is_own(s, m);
+
+	if (own == 0) {
+		reply(553,
+		    "5.7.1 From: address not yours: you are logged in as %s",
+		    s->auth_user);
+		*result = "refused-from-not-own";
+	} else if (own == -1) {
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		*result = "error";
+	} else if (sign_outgoing(s, m) == -1) {
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		*result = "error-dkim";
+	} else {
+		return 0;
+	}
+	deliver_abort(m);
+	return 1;
+}
+
+/* The message is taken: 250, then the absence replies it asks for. */
+static const char *
+data_taken(struct session *s, struct deliver_msg *m, int *replies)
+{
+	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n;
+	struct vacation_in away;
+
+	away_scan(s, m, &away);
+	if (deliver_commit(m, s->sender) == -1) {
+		log_error("message %s: %s", m->id, deliver_why(m));
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		return "error";
+	}
+	s->messages++;
+	reply(
+	    250, "2.0.0 Ok: %s as %s", queued ? "queued" : "delivered", m->id);
+	/* after the 250: the client does not wait for them */
+	*replies = s->plan.nlocal > 0 &&
+	    vacation_reply(&s->ctx, &s->plan, s->sender, &away,
+		&(struct vacation_site) {
+		    conf.dir, conf.dkim_selector, conf.vacation_days }) > 0;
+	return queued ? "queued" : "delivered";
+}
+
 static void
 data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 {
 	const char *result = "delivered";
-	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n, own;
 	int replies = 0;
-	struct vacation_in away;
 
-	if (d->dec.bad_eol) {
-		deliver_abort(m);
-		reply(554,
-		    "5.6.0 Message contains a bare CR or LF; lines must "
-		    "end in CRLF (RFC 5321 2.3.8)");
-		result = "refused-bare-lf";
-	} else if (d->too_big) {
-		deliver_abort(m);
-		reply(552,
-		    "5.3.4 Message size exceeds fixed maximum message "
-		    "size");
-		result = "refused-size";
-	} else if (d->trace.hops > SMTP_HOPS_MAX) {
-		deliver_abort(m);
-		reply(554, "5.4.6 Too many hops");
-		result = "refused-hops";
-	} else if (d->trace.loop[0] != '\0') {
-		deliver_abort(m);
-		reply(554, "5.4.6 Mail forwarding loop for %s", d->trace.loop);
-		result = "refused-loop";
-	} else if (check_sender(s, d, m, &result)) {
-		; /* refused, replied to */
-	} else if (run_filter(s, m, &result)) {
-		; /* refused, replied to */
-	} else if ((own = from_is_own(s, m)) != 1) {
-		deliver_abort(m);
-		if (own == 0)
-			reply(553,
-			    "5.7.1 From: address not yours: you are "
-			    "logged in as %s",
-			    s->auth_user);
-		else
-			reply(451,
-			    "4.3.0 Temporary local problem, try again later");
-		result = own == 0 ? "refused-from-not-own" : "error";
-	} else if (sign_outgoing(s, m) == -1) {
-		deliver_abort(m);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		result = "error-dkim";
-	} else if (away_scan(s, m, &away), deliver_commit(m, s->sender) == -1) {
-		log_error("message %s: %s", m->id, deliver_why(m));
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		result = "error";
-	} else {
-		s->messages++;
-		reply(250, "2.0.0 Ok: %s as %s",
-		    queued ? "queued" : "delivered", m->id);
-		result = queued ? "queued" : "delivered";
-		/* after the 250: the client does not wait for them */
-		replies = s->plan.nlocal > 0 &&
-		    vacation_reply(&s->ctx, &s->plan, s->sender, &away,
-			&(struct vacation_site) { conf.dir, conf.dkim_selector,
-			    conf.vacation_days }) > 0;
-	}
+	if (!data_refused(d, m, &result) && !check_sender(s, d, m, &result) &&
+	    !run_filter(s, m, &result) && !own_mail_refused(s, m, &result))
+		result = data_taken(s, m, &replies);
 	log_info("smtp message client=%s helo=%s auth=%s from=<%s> rcpts=%zu "
 		 "size=%lld result=%s id=%s maildir=%s,S=%lld",
 	    s->peer.text, s->helo, s->auth_user[0] ? s->auth_user : "-",
@@ -1080,48 +1103,50 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 	reset_transaction(s);
 }
 
-static void
-cmd_data(struct session *s, char *arg)
+/* Opens the message and the checks that read it as it comes; -1 when
+ * it cannot be taken now (replied to). */
+static int
+data_begin(struct session *s, struct data_state *d, struct deliver_msg *m)
 {
-	char received[2048], chunk[SMTP_CHUNK];
-	struct data_state d = { .dkim = NULL };
-	struct deliver_msg m;
+	char received[2048];
+
+	if (deliver_plan_maildirs(&s->plan) < s->plan.n)
+		session_srs(s); /* forwards may leave with an SRS sender */
+	if (deliver_open(m, &s->ctx, &s->plan, s->sender, "") == -1 ||
+	    (received_header(s, m->id, received, sizeof(received)),
+		deliver_write(m, received, strlen(received))) == -1) {
+		log_error("cannot store a message: %s", deliver_why(m));
+		deliver_abort(m);
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		return -1;
+	}
+	smtpdata_dec_init(&d->dec);
+	trace_init(&d->trace, s->locals, s->nlocal);
+	authres_strip_init(&d->strip, conf.hostname);
+	if (sender_checked(s) &&
+	    (d->dkim = dkimverify_start(
+		 conf.dns_servers, DKIM_TIMEOUT_MS, m->id)) == NULL) {
+		log_error("message %s: cannot check DKIM: %s", m->id,
+		    strerror(errno));
+		deliver_abort(m);
+		reply(451, "4.3.0 Temporary local problem, try again later");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the data up to its end, writing it as it comes; after a write
+ * error (a full disk, say) it reads on to the end so the session stays
+ * in step. 0, or -1 when the message could not be written.
+ */
+static int
+data_read(struct session *s, struct data_state *d, struct deliver_msg *m)
+{
+	char chunk[SMTP_CHUNK];
 	int r, w, failed = 0;
 	size_t len;
 
-	if (*arg != '\0') {
-		bad_command(s, 501, "5.5.4 DATA takes no arguments");
-		return;
-	}
-	if (s->plan.n == 0) {
-		reply(554, "5.5.1 No valid recipients");
-		return;
-	}
-	if (deliver_plan_maildirs(&s->plan) < s->plan.n)
-		session_srs(s); /* forwards may leave with an SRS sender */
-	if (deliver_open(&m, &s->ctx, &s->plan, s->sender, "") == -1 ||
-	    (received_header(s, m.id, received, sizeof(received)),
-		deliver_write(&m, received, strlen(received))) == -1) {
-		log_error("cannot store a message: %s", deliver_why(&m));
-		deliver_abort(&m);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		reset_transaction(s);
-		return;
-	}
-	smtpdata_dec_init(&d.dec);
-	trace_init(&d.trace, s->locals, s->nlocal);
-	authres_strip_init(&d.strip, conf.hostname);
-	if (sender_checked(s) &&
-	    (d.dkim = dkimverify_start(
-		 conf.dns_servers, DKIM_TIMEOUT_MS, m.id)) == NULL) {
-		log_error(
-		    "message %s: cannot check DKIM: %s", m.id, strerror(errno));
-		deliver_abort(&m);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		reset_transaction(s);
-		return;
-	}
-	reply(354, "End data with <CR><LF>.<CR><LF>");
 	/* each read waits at most `timeout`, the whole message this long */
 	buf_set_deadline(&io, SMTP_DATA_MAX);
 	for (;;) {
@@ -1129,7 +1154,7 @@ cmd_data(struct session *s, char *arg)
 		if (r == BUF_EOF || r == BUF_ERR) {
 			int timeout = r == BUF_ERR && errno == ETIMEDOUT;
 
-			deliver_abort(&m); /* nothing was acknowledged */
+			deliver_abort(m); /* nothing was acknowledged */
 			if (timeout)
 				reply(421, "4.4.2 %s timeout, closing",
 				    conf.hostname);
@@ -1139,19 +1164,38 @@ cmd_data(struct session *s, char *arg)
 					  : "io-error-in-data",
 			    0);
 		}
-		/* after a write error (a full disk, say), read up to the end
-		 * so the session stays in step */
-		w = data_chunk(&d, failed ? NULL : &m, chunk, len);
-		if (w == 1)
+		if ((w = data_chunk(d, failed ? NULL : m, chunk, len)) == 1)
 			break;
 		if (w == -1) {
-			log_error("message %s: %s", m.id, deliver_why(&m));
-			deliver_abort(&m);
+			log_error("message %s: %s", m->id, deliver_why(m));
+			deliver_abort(m);
 			failed = 1;
 		}
 	}
 	buf_set_deadline(&io, 0);
-	if (failed) {
+	return failed ? -1 : 0;
+}
+
+static void
+cmd_data(struct session *s, char *arg)
+{
+	struct data_state d = { .dkim = NULL };
+	struct deliver_msg m;
+
+	if (*arg != '\0') {
+		bad_command(s, 501, "5.5.4 DATA takes no arguments");
+		return;
+	}
+	if (s->plan.n == 0) {
+		reply(554, "5.5.1 No valid recipients");
+		return;
+	}
+	if (data_begin(s, &d, &m) == -1) {
+		reset_transaction(s);
+		return;
+	}
+	reply(354, "End data with <CR><LF>.<CR><LF>");
+	if (data_read(s, &d, &m) == -1) {
 		dkimverify_abort(d.dkim);
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		log_info("smtp message client=%s from=<%s> result=error",
