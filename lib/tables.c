@@ -452,12 +452,62 @@ tab_target(
 	return 0;
 }
 
+/* What is wrong with an account's secret, or NULL. */
+static const char *
+tab_secret_bad(const char *name, const char *secret)
+{
+	size_t slen = strlen(secret);
+
+	if (name[0] == '\0' && slen > 0)
+		return "a catch-all cannot log in: leave its secret empty";
+	/* "!" alone: locked, no password (the /etc/shadow form) */
+	if (slen > 0 && strcmp(secret, "!") != 0 &&
+	    (slen >= USERS_SECRET_MAX ||
+		!auth_secret_ok(secret + (secret[0] == '!'))))
+		return "secret is not a crypt(3) hash (make one with "
+		       "cdbmake-users --hash)";
+	return NULL;
+}
+
+/* The comma-separated targets of e into out: 0, 1 after an error in the
+ * file, -1 for want of memory. */
+static int
+tab_targets(struct tables *t, struct entry *e, char *targets, unsigned line,
+    char *out, size_t size)
+{
+	char *item, *next;
+	int r;
+
+	out[0] = '\0';
+	if (*targets == '\0' && e->name[0] == '\0') {
+		tab_error(t, t->users.path, line,
+		    "a catch-all needs a target (for example webmaster)");
+		return 1;
+	}
+	for (item = targets; *item != '\0'; item = next) {
+		next = item + strcspn(item, ",");
+		if (*next == ',') {
+			*next++ = '\0';
+			if (*tab_trim(next) == '\0')
+				next = NULL; /* "a," ends in an empty target */
+		}
+		if ((r = tab_target(t, e, tab_trim(item), out, size)) != 0)
+			return r;
+		if (next == NULL) {
+			tab_error(t, t->users.path, line, "empty target");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int
 tab_parse_user(struct tables *t, char *s, unsigned line)
 {
-	char *addr, *secret, *targets, *item, *next;
+	char *addr, *secret, *targets;
 	char name[USERS_NAME_MAX + 1], domain[ADDR_DOMAIN_MAX + 1];
 	char key[ADDR_MAX], out[USERS_TARGETS_MAX];
+	const char *why;
 	struct entry *e;
 	size_t slen;
 	int r;
@@ -471,20 +521,11 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 	secret = tab_trim(secret);
 	if (tab_user_address(t, line, addr, name, domain) != 0)
 		return 0;
+	if ((why = tab_secret_bad(name, secret)) != NULL) {
+		tab_error(t, t->users.path, line, "%s", why);
+		return 0;
+	}
 	slen = strlen(secret);
-	if (name[0] == '\0' && slen > 0) {
-		tab_error(t, t->users.path, line,
-		    "a catch-all cannot log in: leave its secret empty");
-		return 0;
-	}
-	/* "!" alone: locked, no password (the /etc/shadow form) */
-	if (slen > 0 && strcmp(secret, "!") != 0 &&
-	    (slen >= USERS_SECRET_MAX ||
-		!auth_secret_ok(secret + (secret[0] == '!')))) {
-		tab_error(t, t->users.path, line,
-		    "secret is not a crypt(3) hash (make one with cdbmake-users --hash)");
-		return 0;
-	}
 	snprintf(
 	    key, sizeof(key), "%s%s%s", name, domain[0] ? "@" : "", domain);
 	/* one block: key NUL name NUL secret NUL targets */
@@ -496,30 +537,9 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 	memcpy(e->name, name, strlen(name) + 1);
 	e->value = e->name + strlen(name) + 1;
 	e->domain = domain[0] ? strchr(e->key, '@') + 1 : e->key + e->klen;
-	out[0] = '\0';
-	targets = tab_trim(targets);
-	if (*targets == '\0' && name[0] == '\0') {
-		tab_error(t, t->users.path, line,
-		    "a catch-all needs a target (for example webmaster)");
-		return 0;
-	}
-	for (item = targets; *item != '\0'; item = next) {
-		size_t n = strcspn(item, ",");
-
-		next = item + n;
-		if (*next == ',') {
-			*next++ = '\0';
-			if (*tab_trim(next) == '\0')
-				next = NULL; /* "a," ends in an empty target */
-		}
-		if ((r = tab_target(t, e, tab_trim(item), out, sizeof(out))) !=
-		    0)
-			return r == 1 ? 0 : -1;
-		if (next == NULL) {
-			tab_error(t, t->users.path, line, "empty target");
-			return 0;
-		}
-	}
+	r = tab_targets(t, e, tab_trim(targets), line, out, sizeof(out));
+	if (r != 0)
+		return r == 1 ? 0 : -1;
 	/* the room tab_add made: slen + 1 + USERS_TARGETS_MAX */
 	e->vlen =
 	    users_value(e->value, slen + 1 + USERS_TARGETS_MAX, secret, out);
