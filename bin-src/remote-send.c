@@ -542,6 +542,38 @@ reap_group(const struct queue_entry *e, pid_t *group_of, struct result *res,
 			    "the delivery process ended early");
 }
 
+/* The recipients that go out with recipient i (same_group) into idx,
+ * marked claimed; how many. */
+static size_t
+claim_group(const struct queue_entry *e, size_t i, char *claimed, size_t *idx)
+{
+	size_t j, n = 0;
+
+	for (j = i; j < e->n; j++)
+		if (!claimed[j] && same_group(e, i, j)) {
+			idx[n++] = j;
+			claimed[j] = 1;
+		}
+	return n;
+}
+
+/* hold_domains: their recipients wait for an ETRN (or --release). */
+static void
+hold(const struct queue_entry *e, struct result *res, char *claimed)
+{
+	const char *dom;
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		dom = domain_of(e->rcpt[i].addr);
+		if (conf_domain_held(&conf, dom) &&
+		    (released == NULL || strcasecmp(released, dom) != 0))
+			set_result(&res[i], O_DEFERRED, dom,
+			    "held until an ETRN for the domain (hold_domains)");
+		claimed[i] = res[i].o != O_PENDING;
+	}
+}
+
 /*
  * Delivers every recipient of e, grouped by domain and Delivered-To; the
  * groups go out in parallel (remote_concurrency at a time), so one slow
@@ -562,15 +594,7 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 			    "local trouble (memory or DNS set-up)");
 		goto out;
 	}
-	for (i = 0; i < e->n; i++) { /* hold_domains: until ETRN */
-		const char *dom = domain_of(e->rcpt[i].addr);
-
-		if (conf_domain_held(&conf, dom) &&
-		    (released == NULL || strcasecmp(released, dom) != 0))
-			set_result(&res[i], O_DEFERRED, dom,
-			    "held until an ETRN for the domain (hold_domains)");
-		claimed[i] = res[i].o != O_PENDING;
-	}
+	hold(e, res, claimed);
 	/* held mail asks DNS nothing: a dial-up site's domains wait */
 	if (memchr(claimed, 0, e->n) != NULL && lookup_mx(e, res, mx) == -1) {
 		for (i = 0; i < e->n; i++)
@@ -582,11 +606,7 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 	for (i = 0; i < e->n; i++) {
 		if (claimed[i])
 			continue;
-		for (n = 0, j = i; j < e->n; j++)
-			if (!claimed[j] && same_group(e, i, j)) {
-				idx[n++] = j;
-				claimed[j] = 1;
-			}
+		n = claim_group(e, i, claimed, idx);
 		if (running == 0 && memchr(claimed, 0, e->n) == NULL) {
 			/* the only group left: no process of its own */
 			deliver_group(e, idx, n, &mx[i], mess, size, res);
