@@ -128,54 +128,17 @@ add_rcpt(struct inject *in, const char *text)
 		die(EX_TEMPFAIL, "recipient %s: %s", text, strerror(errno));
 }
 
-/*
- * Adds every address of an RFC 5322 address-list: display names, quoted
- * strings, comments and groups are skipped, <angle-addr> wins.
- */
+/* lib/rfc5322 walks an address-list; each address is added. */
+static void
+add_each(const char *addr, void *in)
+{
+	add_rcpt(in, addr);
+}
+
 static void
 add_rcpt_list(struct inject *in, const char *v)
 {
-	char cur[ADDR_MAX + 2], angle[ADDR_MAX + 2];
-	size_t n = 0, an = 0;
-	int depth = 0, quoted = 0, inangle = 0, hasangle = 0;
-
-	for (;; v++) {
-		char c = *v;
-
-		if (c == '\0' ||
-		    (!quoted && !depth && !inangle &&
-			(c == ',' || c == ';' || c == ':'))) {
-			cur[n] = angle[an] = '\0';
-			if (c != ':' && (hasangle ? an : n) > 0)
-				add_rcpt(in, hasangle ? angle : cur);
-			n = an = 0;
-			hasangle = 0;
-			if (c == '\0')
-				return;
-		} else if (quoted) {
-			if (c == '\\' && v[1])
-				v++;
-			else if (c == '"')
-				quoted = 0;
-		} else if (c == '"')
-			quoted = 1;
-		else if (c == '(')
-			depth++;
-		else if (c == ')' && depth > 0)
-			depth--;
-		else if (depth)
-			continue;
-		else if (c == '<')
-			inangle = hasangle = 1;
-		else if (c == '>')
-			inangle = 0;
-		else if (isspace((unsigned char)c))
-			continue;
-		else if (inangle && an < ADDR_MAX)
-			angle[an++] = c;
-		else if (!inangle && n < ADDR_MAX)
-			cur[n++] = c;
-	}
+	rfc5322_addresses(v, add_each, in);
 }
 
 /* ---- the message ---- */

@@ -1,7 +1,9 @@
 /* rfc5322: message format pieces; see rfc5322.h. */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "rfc5322.h"
 
 void
@@ -150,4 +152,51 @@ rfc5322_mailbox(const char *value, char *addr, size_t size)
 	addr[n] = '\0';
 	p = strrchr(addr, '@');
 	return (p == NULL || p == addr || p[1] == '\0') ? -1 : 0;
+}
+
+void
+rfc5322_addresses(
+    const char *v, void (*each)(const char *addr, void *ctx), void *ctx)
+{
+	char cur[ADDR_MAX + 2], angle[ADDR_MAX + 2];
+	size_t n = 0, an = 0;
+	int depth = 0, quoted = 0, inangle = 0, hasangle = 0;
+
+	for (;; v++) {
+		char c = *v;
+
+		if (c == '\0' ||
+		    (!quoted && !depth && !inangle &&
+			(c == ',' || c == ';' || c == ':'))) {
+			cur[n] = angle[an] = '\0';
+			if (c != ':' && (hasangle ? an : n) > 0)
+				each(hasangle ? angle : cur, ctx);
+			n = an = 0;
+			hasangle = 0;
+			if (c == '\0')
+				return;
+		} else if (quoted) {
+			if (c == '\\' && v[1])
+				v++;
+			else if (c == '"')
+				quoted = 0;
+		} else if (c == '"')
+			quoted = 1;
+		else if (c == '(')
+			depth++;
+		else if (c == ')' && depth > 0)
+			depth--;
+		else if (depth)
+			continue;
+		else if (c == '<')
+			inangle = hasangle = 1;
+		else if (c == '>')
+			inangle = 0;
+		else if (isspace((unsigned char)c))
+			continue;
+		else if (inangle && an < ADDR_MAX)
+			angle[an++] = c;
+		else if (!inangle && n < ADDR_MAX)
+			cur[n++] = c;
+	}
 }

@@ -3,7 +3,8 @@
  * write or read: the date-time of Date:, Received: and the like (RFC 5322
  * 3.3), in local time with its numeric zone, as "Mon, 30 Nov 2026
  * 09:15:02 +0900" (RFC5322_DATE_MAX is enough room for one); a header
- * field of a stored message (LF line ends); the one address of a From:.
+ * field of a stored message (LF line ends); the one address of a From:;
+ * every address of a To:, Cc: or Bcc:.
  */
 #ifndef YUBIN_RFC5322_H
 #define YUBIN_RFC5322_H
@@ -29,5 +30,14 @@ int rfc5322_field(
  * or no room: such a From: names no single author.
  */
 int rfc5322_mailbox(const char *value, char *addr, size_t size);
+/*
+ * Calls each(addr, ctx) for every address of an RFC 5322 address-list
+ * (To:, Cc:, Bcc:), leniently: display names, quoted strings, comments
+ * and group names are skipped, an <angle-addr> wins over the text around
+ * it. An address longer than ADDR_MAX is cut short (and its reader then
+ * refuses it).
+ */
+void rfc5322_addresses(
+    const char *value, void (*each)(const char *addr, void *ctx), void *ctx);
 
 #endif

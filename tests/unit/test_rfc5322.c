@@ -80,10 +80,53 @@ test_mailbox(void **state)
 	assert_int_equal(rfc5322_mailbox(" a@example.org", addr, 8), -1);
 }
 
+/* Collects what rfc5322_addresses gives, joined by " | ". */
+static void
+collect(const char *addr, void *ctx)
+{
+	char *out = ctx;
+
+	if (out[0] != '\0')
+		strlcat(out, " | ", 512);
+	strlcat(out, addr, 512);
+}
+
+static void
+test_address_list(void **state)
+{
+	static const struct {
+		const char *value, *want;
+	} cases[] = {
+		{ "taro@example.com", "taro@example.com" },
+		{ "a@x.example, b@y.example", "a@x.example | b@y.example" },
+		{ "Taro <taro@example.com>, \"Doe, Jane\" <jane@x.example>",
+		    "taro@example.com | jane@x.example" },
+		{ "taro@example.com (Taro, at work), jiro@example.com",
+		    "taro@example.com | jiro@example.com" },
+		{ "friends: a@x.example, b@x.example;, c@x.example",
+		    "a@x.example | b@x.example | c@x.example" },
+		{ "undisclosed-recipients:;", "" },
+		{ "  ,, ", "" },
+		{ "\"a\\\"b\" <q@x.example>", "q@x.example" },
+		{ "bare", "bare" },
+	};
+	char out[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out[0] = '\0';
+		rfc5322_addresses(cases[i].value, collect, out);
+		if (strcmp(out, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\"", cases[i].value, out);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_address_list),
 		cmocka_unit_test(test_field),
 		cmocka_unit_test(test_mailbox),
 	};
