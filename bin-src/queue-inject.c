@@ -256,51 +256,6 @@ write_or_die(struct inject *in, const char *p, size_t n)
 	}
 }
 
-/*
- * The -F name as a display name: a quoted string (RFC 5322 3.2.4) when it
- * is ASCII, else UTF-8 encoded-words (RFC 2047), each of whole characters.
- * Control characters, CR and LF among them, become spaces: no argument
- * can add a header field.
- */
-static void
-display_name(const char *in, char *out, size_t size)
-{
-	char clean[256], b64[80];
-	size_t i, n = strlcpy(clean, in, sizeof(clean)), len = 0, take;
-	int ascii = 1;
-
-	if (n >= sizeof(clean))
-		n = sizeof(clean) - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)clean[i];
-
-		if (c < 0x20 || c == 0x7f)
-			clean[i] = ' ';
-		ascii &= c < 0x80;
-	}
-	if (ascii) {
-		out[len++] = '"';
-		for (i = 0; i < n && len + 4 < size; i++) {
-			if (clean[i] == '"' || clean[i] == '\\')
-				out[len++] = '\\';
-			out[len++] = clean[i];
-		}
-		out[len++] = '"';
-		out[len] = '\0';
-		return;
-	}
-	out[0] = '\0';
-	for (i = 0; i < n; i += take) {
-		take = n - i < 45 ? n - i : 45; /* 60 base64 octets a word */
-		while (i + take < n && take > 1 &&
-		    ((unsigned char)clean[i + take] & 0xc0) == 0x80)
-			take--; /* not inside a UTF-8 character */
-		sasl_b64_encode(clean + i, take, b64, sizeof(b64));
-		snprintf(out + strlen(out), size - strlen(out),
-		    "%s=?UTF-8?B?%s?=", i ? "\n " : "", b64);
-	}
-}
-
 /* The fields we add (RFC 5322 3.6: Date and From are required). */
 static void
 added_fields(struct inject *in, const char *user)
@@ -326,7 +281,7 @@ added_fields(struct inject *in, const char *user)
 	}
 	if (!in->has_from) {
 		if (in->fullname != NULL) {
-			display_name(in->fullname, name, sizeof(name));
+			rfc5322_display_name(in->fullname, name, sizeof(name));
 			n = snprintf(buf, sizeof(buf), "From: %s <%s>\n", name,
 			    in->sender);
 		} else

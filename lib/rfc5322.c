@@ -1,10 +1,12 @@
 /* rfc5322: message format pieces; see rfc5322.h. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "addr.h"
 #include "rfc5322.h"
+#include "sasl.h"
 
 void
 rfc5322_date(time_t when, char *buf, size_t size)
@@ -198,5 +200,44 @@ rfc5322_addresses(
 			angle[an++] = c;
 		else if (!inangle && n < ADDR_MAX)
 			cur[n++] = c;
+	}
+}
+
+void
+rfc5322_display_name(const char *in, char *out, size_t size)
+{
+	char clean[256], b64[80];
+	size_t i, n = strlcpy(clean, in, sizeof(clean)), len = 0, take;
+	int ascii = 1;
+
+	if (n >= sizeof(clean))
+		n = sizeof(clean) - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)clean[i];
+
+		if (c < 0x20 || c == 0x7f)
+			clean[i] = ' ';
+		ascii &= c < 0x80;
+	}
+	if (ascii) {
+		out[len++] = '"';
+		for (i = 0; i < n && len + 4 < size; i++) {
+			if (clean[i] == '"' || clean[i] == '\\')
+				out[len++] = '\\';
+			out[len++] = clean[i];
+		}
+		out[len++] = '"';
+		out[len] = '\0';
+		return;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n; i += take) {
+		take = n - i < 45 ? n - i : 45; /* 60 base64 octets a word */
+		while (i + take < n && take > 1 &&
+		    ((unsigned char)clean[i + take] & 0xc0) == 0x80)
+			take--; /* not inside a UTF-8 character */
+		sasl_b64_encode(clean + i, take, b64, sizeof(b64));
+		snprintf(out + strlen(out), size - strlen(out),
+		    "%s=?UTF-8?B?%s?=", i ? "\n " : "", b64);
 	}
 }

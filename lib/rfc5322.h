@@ -37,6 +37,14 @@ int rfc5322_mailbox(const char *value, char *addr, size_t size);
  * it. An address longer than ADDR_MAX is cut short (and its reader then
  * refuses it).
  */
+/*
+ * A name as a display name (sendmail -F): a quoted string (RFC 5322
+ * 3.2.4) when it is ASCII, else UTF-8 encoded-words (RFC 2047) of whole
+ * characters, folded onto lines of their own. Control characters, CR and
+ * LF among them, become spaces: no name can add a header field. The
+ * name is cut at 255 octets.
+ */
+void rfc5322_display_name(const char *name, char *out, size_t size);
 void rfc5322_addresses(
     const char *value, void (*each)(const char *addr, void *ctx), void *ctx);
 

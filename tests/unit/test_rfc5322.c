@@ -122,11 +122,43 @@ test_address_list(void **state)
 	}
 }
 
+static void
+test_display_name(void **state)
+{
+	static const struct {
+		const char *name, *want;
+	} cases[] = {
+		{ "Taro Yamada", "\"Taro Yamada\"" },
+		{ "a \"quoted\" \\ name", "\"a \\\"quoted\\\" \\\\ name\"" },
+		{ "Evil\r\nBcc: x@y", "\"Evil  Bcc: x@y\"" },
+		{ "\xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e",
+		    "=?UTF-8?B?5bGx55SwIOWkqumDjg==?=" },
+		/* twenty 3-octet characters: 45 octets a word, none cut */
+		{ "\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82"
+		  "\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82"
+		  "\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82"
+		  "\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82"
+		  "\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82\xe3\x81\x82",
+		    "=?UTF-8?B?44GC44GC44GC44GC44GC44GC44GC44GC44GC44GC44GC44GC"
+		    "44GC44GC44GC?=\n =?UTF-8?B?44GC44GC44GC44GC44GC?=" },
+	};
+	char out[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rfc5322_display_name(cases[i].name, out, sizeof(out));
+		if (strcmp(out, cases[i].want) != 0)
+			fail_msg("case %zu: got %s", i, out);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address_list),
+		cmocka_unit_test(test_display_name),
 		cmocka_unit_test(test_field),
 		cmocka_unit_test(test_mailbox),
 	};
