@@ -29,6 +29,7 @@
 #include "dns.h"
 #include "log.h"
 #include "queue.h"
+#include "route.h"
 #include "smtpc.h"
 #include "smtptx.h"
 #include "spool.h"
@@ -117,9 +118,6 @@ smarthost_password(char *pw, size_t size, char *why, size_t whysize)
 	return 0;
 }
 
-#define HOP_AUTH 1	/* log in (smarthost_user) */
-#define HOP_SMARTHOST 2 /* the smarthost: smarthost_tls applies */
-
 /*
  * One SMTP transaction: an entry's recipients idx[0..n), with their
  * results, and the host it is tried at.
@@ -132,8 +130,8 @@ struct tx {
 	int mess;	 /* the message file */
 	off_t size;
 	struct result *res;
-	int flags;	      /* HOP_AUTH, HOP_SMARTHOST */
-	const char *password; /* the smarthost's, with HOP_AUTH */
+	int flags;	      /* ROUTE_AUTH, ROUTE_SMARTHOST */
+	const char *password; /* the smarthost's, with ROUTE_AUTH */
 	char *dial_failure;   /* the last "host[ip]:port: why", FAILURE_MAX */
 };
 
@@ -195,7 +193,7 @@ transaction(int fd, const struct tx *t, struct smtptx *x)
 static void
 tx_settings(const struct tx *t, struct smtptx *x)
 {
-	int smarthost = (t->flags & HOP_SMARTHOST) != 0;
+	int smarthost = (t->flags & ROUTE_SMARTHOST) != 0;
 	int must = conf.tls_outbound == TLS_OUT_ENCRYPT ||
 	    (smarthost && conf.smarthost_tls);
 
@@ -204,7 +202,7 @@ tx_settings(const struct tx *t, struct smtptx *x)
 	    : conf.tls_outbound == TLS_OUT_NO ? SMTPTX_TLS_NO
 					      : SMTPTX_TLS_MAY;
 	x->tls_verify = smarthost && conf.smarthost_tls;
-	x->auth_user = t->flags & HOP_AUTH ? conf.smarthost_user : NULL;
+	x->auth_user = t->flags & ROUTE_AUTH ? conf.smarthost_user : NULL;
 	x->auth_pass = t->password;
 	x->auth_in_clear = conf.smarthost_insecure_cleartext_auth;
 	x->deadline = SESSION_DEADLINE;
@@ -302,12 +300,8 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 	char ip[64];
 	size_t h, k;
 
-	if (domain[0] == '[') {
+	if (route_literal(domain, ip, sizeof(ip))) {
 		/* user@[192.0.2.1]: that host, no DNS (RFC 5321 4.1.3) */
-		const char *lit =
-		    domain + 1 + (strncmp(domain, "[ipv6:", 6) == 0 ? 5 : 0);
-
-		snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(lit, "]"), lit);
 		if (!literal_addrs(ip, &a)) {
 			set_all(t->res, t->idx, t->n, O_FAILED, domain,
 			    "550 5.1.2 bad address literal");
@@ -344,39 +338,6 @@ route(struct dns *d, const struct dns_mxset *mx, const char *domain,
 	unreachable(t, domain, "no mail exchanger could be reached");
 }
 
-/*
- * A route or the smarthost for a domain, decided afresh at every attempt
- * from the configuration: 1 with host and port set, 0 for MX delivery.
- */
-static int
-relay_host(const char *domain, char *host, size_t size, int *port, int *auth)
-{
-	const char *hp = NULL;
-	int i;
-
-	*auth = 0;
-	for (i = 0; i < conf.nroute && hp == NULL; i++) {
-		size_t n = strcspn(conf.route[i], " ");
-
-		if (strlen(domain) == n &&
-		    strncasecmp(conf.route[i], domain, n) == 0)
-			hp = conf.route[i] + n + 1;
-	}
-	*port = 25;
-	if (hp == NULL && conf.smarthost[0] != '\0') {
-		hp = conf.smarthost;
-		*port = 587; /* the provider's submission port (OP25B) */
-		*auth = HOP_SMARTHOST |
-		    (conf.smarthost_user[0] != '\0' ? HOP_AUTH : 0);
-	}
-	if (hp == NULL)
-		return 0;
-	/* yubin.conf was checked: a bad one never loads */
-	if (smtpc_hostport(hp, host, size, port) == -1)
-		strlcpy(host, hp, size);
-	return 1;
-}
-
 /* The relay host's addresses, tried in turn. */
 static void
 relay_hosts(
@@ -408,7 +369,7 @@ relay_via(
 	char pw[256] = "", why[REPLY_MAX];
 	struct tx t = *base;
 
-	if ((auth & HOP_AUTH) &&
+	if ((auth & ROUTE_AUTH) &&
 	    smarthost_password(pw, sizeof(pw), why, sizeof(why)) == -1) {
 		/* our configuration: later, never a bounce */
 		set_all(t.res, t.idx, t.n, O_DEFERRED, host, why);
@@ -464,7 +425,7 @@ deliver_group(const struct queue_entry *e, const size_t *idx, size_t n,
 		    res, idx, n, O_DEFERRED, "-", "local trouble (DNS set-up)");
 		return;
 	}
-	if (relay_host(dom, host, sizeof(host), &port, &auth))
+	if (route_relay(&conf, dom, host, sizeof(host), &port, &auth))
 		relay_via(&d, host, port, auth, &t);
 	else
 		route(&d, mx, dom, &t);
@@ -502,8 +463,8 @@ lookup_mx(
 	for (i = 0; i < e->n; i++)
 		if (res[i].o == O_PENDING && first_of_domain(e, i) == i &&
 		    domain_of(e->rcpt[i].addr)[0] != '[' &&
-		    !relay_host(domain_of(e->rcpt[i].addr), host, sizeof(host),
-			&port, &auth))
+		    !route_relay(&conf, domain_of(e->rcpt[i].addr), host,
+			sizeof(host), &port, &auth))
 			dns_mx(&d, domain_of(e->rcpt[i].addr), &mx[i]);
 	dns_wait(&d);
 	dns_close(&d);
