@@ -731,7 +731,8 @@ check_outbound(void)
 	struct dns_mxset mx;
 	struct dns d;
 	struct buf b;
-	int port = conf.smarthost[0] ? 25 : conf.remote_port, fd;
+	/* the port remote-send dials (lib/route): 587 for a smarthost */
+	int port = conf.smarthost[0] ? 587 : conf.remote_port, fd;
 	const char *target = conf.smarthost[0] ? conf.smarthost : probe;
 
 	if (target[0] == '\0') { /* a big provider's MX, as a test */

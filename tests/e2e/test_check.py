@@ -193,6 +193,29 @@ class Broken(CheckBase):
         self.find(out, "WARN", rf"spool {self.site.spool} belongs to root: "
                                r"the servers would run as root$")
 
+    def test_the_smarthost_on_its_submission_port(self):
+        # a smarthost without a port is port 587, as remote-send dials it
+        import socket
+        import threading
+        relay = socket.socket()
+        relay.bind(("127.0.0.5", 587))
+        relay.listen(1)
+        self.addCleanup(relay.close)
+
+        def answer():
+            conn, _ = relay.accept()
+            conn.sendall(b"220 relay.example ESMTP\r\n")
+            conn.recv(100)
+            conn.close()
+        threading.Thread(target=answer, daemon=True).start()
+        self.site.settings["smarthost"] = "127.0.0.5"
+        self.site.write_conf()
+        r = subprocess.run(
+            [f"{BIN}/yubin-check", "-C", self.site.conf,
+             "-p", f"smtp={self.ports['smtp']}"],
+            capture_output=True, text=True, timeout=120)
+        self.assertIn("OK   outbound: 127.0.0.5:587 answers 220", r.stdout)
+
     def test_dns_outbound_certificate_and_relay_problems(self):
         self.site.write("domains", f"{US}\nbroken.example\n")
         self.site.write("relay", "127.0.0.1\n192.0.2.0/24\n")
