@@ -20,88 +20,121 @@ struct spf_dns {
 	int timeout_ms;
 };
 
+#define FILL_NONE (-1)	/* the answer holds no such records */
+#define FILL_AGAIN (-2) /* no memory for them: try again */
+
+static int
+fill_a(SPF_dns_rr_t *rr, const unsigned char *abuf, int alen)
+{
+	struct ares_addrttl a[DNS_ADDR_MAX];
+	int n = DNS_ADDR_MAX, i;
+
+	if (ares_parse_a_reply(abuf, alen, NULL, a, &n) != ARES_SUCCESS)
+		return FILL_NONE;
+	for (i = 0; i < n; i++) {
+		if (SPF_dns_rr_buf_realloc(rr, i, sizeof(a[i].ipaddr)))
+			return FILL_AGAIN;
+		rr->rr[i]->a = a[i].ipaddr;
+	}
+	return n;
+}
+
+static int
+fill_aaaa(SPF_dns_rr_t *rr, const unsigned char *abuf, int alen)
+{
+	struct ares_addr6ttl a6[DNS_ADDR_MAX];
+	int n = DNS_ADDR_MAX, i;
+
+	if (ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n) != ARES_SUCCESS)
+		return FILL_NONE;
+	for (i = 0; i < n; i++) {
+		if (SPF_dns_rr_buf_realloc(rr, i, sizeof(a6[i].ip6addr)))
+			return FILL_AGAIN;
+		memcpy(&rr->rr[i]->aaaa, &a6[i].ip6addr, sizeof(a6[i].ip6addr));
+	}
+	return n;
+}
+
+static int
+fill_mx(SPF_dns_rr_t *rr, const unsigned char *abuf, int alen)
+{
+	struct ares_mx_reply *mx = NULL, *m;
+	int k = 0;
+
+	if (ares_parse_mx_reply(abuf, alen, &mx) != ARES_SUCCESS)
+		return FILL_NONE;
+	for (m = mx; m != NULL; m = m->next) {
+		if (SPF_dns_rr_buf_realloc(rr, k, strlen(m->host) + 1))
+			break;
+		strcpy(rr->rr[k++]->mx, m->host);
+	}
+	ares_free_data(mx);
+	return k;
+}
+
+/* Each TXT record's strings joined, as RFC 7208 3.3 says. */
+static int
+fill_txt(SPF_dns_rr_t *rr, const unsigned char *abuf, int alen)
+{
+	struct ares_txt_ext *txt = NULL, *t;
+	size_t have;
+	int k = 0;
+
+	if (ares_parse_txt_reply_ext(abuf, alen, &txt) != ARES_SUCCESS)
+		return FILL_NONE;
+	for (t = txt; t != NULL; t = t->next) {
+		have = 0;
+		if (t->record_start || k == 0)
+			k++;
+		else
+			have = strlen(rr->rr[k - 1]->txt);
+		if (SPF_dns_rr_buf_realloc(rr, k - 1, have + t->length + 1))
+			break;
+		memcpy(rr->rr[k - 1]->txt + have, t->txt, t->length);
+		rr->rr[k - 1]->txt[have + t->length] = '\0';
+	}
+	ares_free_data(txt);
+	return k;
+}
+
+static int
+fill_ptr(SPF_dns_rr_t *rr, const unsigned char *abuf, int alen)
+{
+	struct hostent *host = NULL;
+	const char *name;
+	int i, k = 0;
+
+	if (ares_parse_ptr_reply(abuf, alen, NULL, 0, AF_INET, &host) !=
+	    ARES_SUCCESS)
+		return FILL_NONE;
+	for (i = 0; host->h_aliases[i] != NULL || i == 0; i++) {
+		name = i == 0 ? host->h_name : host->h_aliases[i];
+		if (name == NULL ||
+		    SPF_dns_rr_buf_realloc(rr, k, strlen(name) + 1))
+			break;
+		strcpy(rr->rr[k++]->ptr, name);
+		if (host->h_aliases[i] == NULL)
+			break;
+	}
+	ares_free_hostent(host);
+	return k;
+}
+
 /* Fills rr from a raw answer of type; the SPF_dns_stat_t it was. */
 static int
 fill(SPF_dns_rr_t *rr, int type, const unsigned char *abuf, int alen)
 {
-	struct ares_addrttl a[DNS_ADDR_MAX];
-	struct ares_addr6ttl a6[DNS_ADDR_MAX];
-	struct ares_mx_reply *mx = NULL, *m;
-	struct ares_txt_ext *txt = NULL, *t;
-	struct hostent *host = NULL;
-	int n = DNS_ADDR_MAX, i, k = 0;
+	int k = type == ns_t_a	? fill_a(rr, abuf, alen)
+	    : type == ns_t_aaaa ? fill_aaaa(rr, abuf, alen)
+	    : type == ns_t_mx	? fill_mx(rr, abuf, alen)
+	    : type == ns_t_txt	? fill_txt(rr, abuf, alen)
+	    : type == ns_t_ptr	? fill_ptr(rr, abuf, alen)
+				: FILL_NONE;
 
-	switch (type) {
-	case ns_t_a:
-		if (ares_parse_a_reply(abuf, alen, NULL, a, &n) != ARES_SUCCESS)
-			return NO_DATA;
-		for (i = 0; i < n; i++) {
-			if (SPF_dns_rr_buf_realloc(rr, k, sizeof(a[i].ipaddr)))
-				return TRY_AGAIN;
-			rr->rr[k++]->a = a[i].ipaddr;
-		}
-		break;
-	case ns_t_aaaa:
-		if (ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n) !=
-		    ARES_SUCCESS)
-			return NO_DATA;
-		for (i = 0; i < n; i++) {
-			if (SPF_dns_rr_buf_realloc(
-				rr, k, sizeof(a6[i].ip6addr)))
-				return TRY_AGAIN;
-			memcpy(&rr->rr[k++]->aaaa, &a6[i].ip6addr,
-			    sizeof(a6[i].ip6addr));
-		}
-		break;
-	case ns_t_mx:
-		if (ares_parse_mx_reply(abuf, alen, &mx) != ARES_SUCCESS)
-			return NO_DATA;
-		for (m = mx; m != NULL; m = m->next) {
-			if (SPF_dns_rr_buf_realloc(rr, k, strlen(m->host) + 1))
-				break;
-			strcpy(rr->rr[k++]->mx, m->host);
-		}
-		ares_free_data(mx);
-		break;
-	case ns_t_txt:
-		if (ares_parse_txt_reply_ext(abuf, alen, &txt) != ARES_SUCCESS)
-			return NO_DATA;
-		/* each record's strings joined, as RFC 7208 3.3 says */
-		for (t = txt; t != NULL; t = t->next) {
-			size_t have = 0;
-
-			if (t->record_start || k == 0)
-				k++;
-			else
-				have = strlen(rr->rr[k - 1]->txt);
-			if (SPF_dns_rr_buf_realloc(
-				rr, k - 1, have + t->length + 1))
-				break;
-			memcpy(rr->rr[k - 1]->txt + have, t->txt, t->length);
-			rr->rr[k - 1]->txt[have + t->length] = '\0';
-		}
-		ares_free_data(txt);
-		break;
-	case ns_t_ptr:
-		if (ares_parse_ptr_reply(abuf, alen, NULL, 0, AF_INET, &host) !=
-		    ARES_SUCCESS)
-			return NO_DATA;
-		for (i = 0; host->h_aliases[i] != NULL || i == 0; i++) {
-			const char *name =
-			    i == 0 ? host->h_name : host->h_aliases[i];
-
-			if (name == NULL ||
-			    SPF_dns_rr_buf_realloc(rr, k, strlen(name) + 1))
-				break;
-			strcpy(rr->rr[k++]->ptr, name);
-			if (host->h_aliases[i] == NULL)
-				break;
-		}
-		ares_free_hostent(host);
-		break;
-	default:
+	if (k == FILL_AGAIN)
+		return TRY_AGAIN;
+	if (k == FILL_NONE)
 		return NO_DATA;
-	}
 	rr->num_rr = k;
 	return k > 0 ? NETDB_SUCCESS : NO_DATA;
 }
