@@ -651,37 +651,70 @@ rcpt_srs(struct session *s, const struct addr *a, const char *rcpt)
 		rcpt_accepted(s, rcpt, "srs");
 }
 
+/* The address of RCPT TO:<...> into a and rcpt; -1 when refused. */
+static int
+rcpt_parse(
+    struct session *s, char *arg, struct addr *a, char *rcpt, size_t size)
+{
+	const char *rest, *why;
+	char *path = after_keyword(arg, "TO:");
+
+	if (path == NULL || addr_parse_path(path, a, &rest, &why) == -1 ||
+	    a->null) {
+		bad_command(s, 501, "5.1.3 Bad recipient address syntax");
+		return -1;
+	}
+	if (*rest != '\0') {
+		bad_command(s, 555, "5.5.4 Unsupported RCPT parameter");
+		return -1;
+	}
+	addr_format(a, rcpt, size);
+	if (s->nrcpt >= (size_t)conf.max_recipients) {
+		rcpt_refused(s, rcpt, "too-many-recipients", 452,
+		    "4.5.3 Too many recipients");
+		return -1;
+	}
+	/* %-hacks, bang paths, source routes, quoted @: never relayed */
+	if (addr_is_relay_trick(a)) {
+		rcpt_refused(
+		    s, rcpt, "relay-trick", 554, "5.7.1 Relaying denied");
+		return -1;
+	}
+	return 0;
+}
+
+/* A recipient in a domain: ours to deliver, or to relay when allowed. */
+static void
+rcpt_domain(struct session *s, struct addr *a, char *rcpt, size_t size)
+{
+	int local = users_domain_is_local(&s->domains, a->domain);
+
+	if (local == 1) {
+		/* the account's address, for Delivered-To and the log */
+		addr_lower(a->local, a->local, sizeof(a->local));
+		addr_format(a, rcpt, size);
+		rcpt_local(s, a, rcpt);
+	} else if (local == -1)
+		rcpt_refused(s, rcpt, "domains-error", 451,
+		    "4.3.0 Temporary local problem, try again later");
+	else if (!relay_ok(s) && !conf_domain_relayed(&conf, a->domain))
+		rcpt_refused(
+		    s, rcpt, "relay-denied", 554, "5.7.1 Relaying denied");
+	else if (deliver_plan_remote(&s->plan, rcpt) == -1)
+		rcpt_refused(s, rcpt, "local-error", 451,
+		    "4.3.0 Temporary local problem, try again later");
+	else /* ours to pass on: a client of ours, or a relay_domains one */
+		rcpt_accepted(s, rcpt, relay_ok(s) ? "relay" : "relay-domain");
+}
+
 static void
 cmd_rcpt(struct session *s, char *arg)
 {
 	char rcpt[ADDR_MAX + 4];
-	const char *rest, *why;
-	char *path = after_keyword(arg, "TO:");
 	struct addr a;
-	int local;
 
-	if (path == NULL || addr_parse_path(path, &a, &rest, &why) == -1 ||
-	    a.null) {
-		bad_command(s, 501, "5.1.3 Bad recipient address syntax");
-		return;
-	}
-	if (*rest != '\0') {
-		bad_command(s, 555, "5.5.4 Unsupported RCPT parameter");
-		return;
-	}
-	addr_format(&a, rcpt, sizeof(rcpt));
-	if (s->nrcpt >= (size_t)conf.max_recipients) {
-		rcpt_refused(s, rcpt, "too-many-recipients", 452,
-		    "4.5.3 Too many recipients");
-		return;
-	}
-	/* %-hacks, bang paths, source routes, quoted @: never relayed */
-	if (addr_is_relay_trick(&a)) {
-		rcpt_refused(
-		    s, rcpt, "relay-trick", 554, "5.7.1 Relaying denied");
-		return;
-	}
-	if (rcpt_blocked(s, &a, rcpt))
+	if (rcpt_parse(s, arg, &a, rcpt, sizeof(rcpt)) == -1 ||
+	    rcpt_blocked(s, &a, rcpt))
 		return;
 	if (a.domain[0] == '\0') {
 		/* RFC 5321 4.5.1: "Postmaster" alone must be accepted */
@@ -690,31 +723,12 @@ cmd_rcpt(struct session *s, char *arg)
 		else
 			rcpt_refused(s, rcpt, "unqualified", 501,
 			    "5.1.3 Recipient address must have a domain");
-		return;
-	}
-	if (srs_is_srs0(a.local) &&
+	} else if (srs_is_srs0(a.local) &&
 	    strcasecmp(a.domain, conf.srs_domain) == 0 &&
-	    session_srs(s) != NULL) {
+	    session_srs(s) != NULL)
 		rcpt_srs(s, &a, rcpt);
-		return;
-	}
-	local = users_domain_is_local(&s->domains, a.domain);
-	if (local == 1) {
-		/* the account's address, for Delivered-To and the log */
-		addr_lower(a.local, a.local, sizeof(a.local));
-		addr_format(&a, rcpt, sizeof(rcpt));
-		rcpt_local(s, &a, rcpt);
-	} else if (local == -1)
-		rcpt_refused(s, rcpt, "domains-error", 451,
-		    "4.3.0 Temporary local problem, try again later");
-	else if (!relay_ok(s) && !conf_domain_relayed(&conf, a.domain))
-		rcpt_refused(
-		    s, rcpt, "relay-denied", 554, "5.7.1 Relaying denied");
-	else if (deliver_plan_remote(&s->plan, rcpt) == -1)
-		rcpt_refused(s, rcpt, "local-error", 451,
-		    "4.3.0 Temporary local problem, try again later");
-	else /* ours to pass on: a client of ours, or a relay_domains one */
-		rcpt_accepted(s, rcpt, relay_ok(s) ? "relay" : "relay-domain");
+	else
+		rcpt_domain(s, &a, rcpt, sizeof(rcpt));
 }
 
 /* ---- DATA ---- */
