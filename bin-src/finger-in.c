@@ -146,6 +146,45 @@ answer_list(struct db *users)
 	finish("", "list", 0);
 }
 
+/* Reads the query line: the query, or the session ends (logged). */
+static char *
+read_query(char *line, size_t size)
+{
+	size_t len;
+	int r = buf_getline(&out, line, size, &len);
+
+	if (r == BUF_ERR || r == BUF_EOF)
+		finish("", r == BUF_EOF ? "eof" : "timeout", 0);
+	if (r == BUF_LONG) {
+		reply("finger: query too long");
+		finish("(too long)", "refused", 0);
+	}
+	if (memchr(line, '\0', len) != NULL) {
+		reply("finger: bad query");
+		finish("(binary)", "refused", 0);
+	}
+	return cmd_finger_query(line);
+}
+
+/* What the settings and RFC 1288 refuse to answer (the session ends). */
+static void
+refuse_unless_allowed(const char *query)
+{
+	if (conf.finger == FINGER_OFF) {
+		reply("finger: this service is turned off");
+		finish(query, "off", 0);
+	}
+	if (strchr(query, '@') != NULL) {
+		/* RFC 1288 3.2.1: forwarding is a relay for probes. */
+		reply("finger: forwarding refused");
+		finish(query, "refused-forward", 0);
+	}
+	if (query[0] == '\0' && conf.finger != FINGER_LIST) {
+		reply("finger: please name an account");
+		finish(query, "refused-list", 0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,8 +192,7 @@ main(int argc, char **argv)
 	const char *dir = CONFDIR;
 	struct db users;
 	char *query;
-	size_t len;
-	int ch, r;
+	int ch;
 
 	while ((ch = getopt(argc, argv, "C:")) != -1) {
 		if (ch != 'C') {
@@ -173,31 +211,8 @@ main(int argc, char **argv)
 	if (conf.timeout < FINGER_TIMEOUT)
 		out.timeout_ms = conf.timeout * 1000;
 	peer_nodelay();
-	r = buf_getline(&out, line, sizeof(line), &len);
-	if (r == BUF_ERR || r == BUF_EOF)
-		finish("", r == BUF_EOF ? "eof" : "timeout", 0);
-	if (r == BUF_LONG) {
-		reply("finger: query too long");
-		finish("(too long)", "refused", 0);
-	}
-	if (memchr(line, '\0', len) != NULL) {
-		reply("finger: bad query");
-		finish("(binary)", "refused", 0);
-	}
-	query = cmd_finger_query(line);
-	if (conf.finger == FINGER_OFF) {
-		reply("finger: this service is turned off");
-		finish(query, "off", 0);
-	}
-	if (strchr(query, '@') != NULL) {
-		/* RFC 1288 3.2.1: forwarding is a relay for probes. */
-		reply("finger: forwarding refused");
-		finish(query, "refused-forward", 0);
-	}
-	if (query[0] == '\0' && conf.finger != FINGER_LIST) {
-		reply("finger: please name an account");
-		finish(query, "refused-list", 0);
-	}
+	query = read_query(line, sizeof(line));
+	refuse_unless_allowed(query);
 	if (conf_path(&conf, "users.cdb", path, sizeof(path)) == -1 ||
 	    db_open(&users, path) == -1) {
 		log_error("cannot open %s: %s", path, strerror(errno));
