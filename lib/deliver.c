@@ -305,15 +305,58 @@ deliver_why(const struct deliver_msg *m)
 	return m->why[0] != '\0' ? m->why : strerror(errno);
 }
 
+/* Maildir's unique name: time, microseconds, pid, a counter, host. */
+static int
+unique_name(struct deliver_msg *m, const char *hostname)
+{
+	struct timeval tv;
+	char host[64];
+	size_t i;
+	int n;
+
+	/* a host name in a file name: no '/' or ':' (Maildir's separator) */
+	strlcpy(host, hostname, sizeof(host));
+	for (i = 0; host[i]; i++)
+		if (host[i] == '/' || host[i] == ':')
+			host[i] = '_';
+	gettimeofday(&tv, NULL);
+	n = snprintf(m->base, sizeof(m->base), "%lld.M%06ldP%ldQ%u.%s",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
+	    ++deliver_counter, host);
+	if (n < 0 || (size_t)n >= sizeof(m->base))
+		return errno = ENAMETOOLONG, -1;
+	return 0;
+}
+
+/* The file in the first Maildir's tmp/, its Maildir fields first. */
+static int
+open_in_maildir(struct deliver_msg *m, const char *first, const char *sender)
+{
+	const struct deliver_plan *p = m->plan;
+	int n;
+
+	if (snprintf(m->tmp, sizeof(m->tmp), "%stmp/%s", first, m->base) >=
+	    (int)sizeof(m->tmp))
+		return errno = ENAMETOOLONG, -1;
+	m->fd = open(m->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (m->fd == -1)
+		return failed(m, "create", m->tmp);
+	n = snprintf(m->buf, sizeof(m->buf), "Return-Path: <%s>\n", sender);
+	if (p->nlocal == 1)
+		n += snprintf(m->buf + n, sizeof(m->buf) - (size_t)n,
+		    "Delivered-To: %s\n", p->local_rcpts[0]);
+	m->blen = (size_t)n;
+	m->prefix = m->octets = n;
+	m->lfs = 1 + (p->nlocal == 1);
+	return 0;
+}
+
 int
 deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
     const struct deliver_plan *p, const char *sender, const char *received)
 {
 	const char *first = NULL;
-	struct timeval tv;
-	char host[64];
 	size_t i;
-	int n;
 
 	memset(m, 0, offsetof(struct deliver_msg, id));
 	m->id[0] = m->base[0] = m->tmp[0] = m->why[0] = '\0';
@@ -321,18 +364,8 @@ deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
 	m->plan = p;
 	m->fd = -1;
 	queue_new_id(m->id, sizeof(m->id));
-	/* a host name in a file name: no '/' or ':' (Maildir's separator) */
-	strlcpy(host, c->hostname, sizeof(host));
-	for (i = 0; host[i]; i++)
-		if (host[i] == '/' || host[i] == ':')
-			host[i] = '_';
-	/* Maildir's unique name: time, microseconds, pid, a counter */
-	gettimeofday(&tv, NULL);
-	n = snprintf(m->base, sizeof(m->base), "%lld.M%06ldP%ldQ%u.%s",
-	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
-	    ++deliver_counter, host);
-	if (n < 0 || (size_t)n >= sizeof(m->base))
-		return errno = ENAMETOOLONG, -1;
+	if (unique_name(m, c->hostname) == -1)
+		return -1;
 	for (i = 0; i < p->n; i++) {
 		if (p->t[i].forward)
 			continue;
@@ -341,27 +374,14 @@ deliver_open(struct deliver_msg *m, const struct deliver_ctx *c,
 		if (first == NULL)
 			first = p->t[i].where;
 	}
-	if (first == NULL) {
+	if (first != NULL) {
+		if (open_in_maildir(m, first, sender) == -1)
+			return -1;
+	} else {
 		m->to_queue_only = 1;
 		if (queue_init(c->spool) == -1 ||
 		    (m->fd = queue_open_mess(c->spool, m->id)) == -1)
 			return failed(m, "make a queue file in", c->spool);
-	} else {
-		if (snprintf(m->tmp, sizeof(m->tmp), "%stmp/%s", first,
-			m->base) >= (int)sizeof(m->tmp))
-			return errno = ENAMETOOLONG, -1;
-		m->fd =
-		    open(m->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (m->fd == -1)
-			return failed(m, "create", m->tmp);
-		n = snprintf(
-		    m->buf, sizeof(m->buf), "Return-Path: <%s>\n", sender);
-		if (p->nlocal == 1)
-			n += snprintf(m->buf + n, sizeof(m->buf) - (size_t)n,
-			    "Delivered-To: %s\n", p->local_rcpts[0]);
-		m->blen = (size_t)n;
-		m->prefix = m->octets = n;
-		m->lfs = 1 + (p->nlocal == 1);
 	}
 	return deliver_write(m, received, strlen(received));
 }
