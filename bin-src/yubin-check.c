@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1031,46 +1032,43 @@ usage(void)
 	exit(EXIT_PERM);
 }
 
+/* Reads the command line; 1 for --records. */
+static int
+parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "records", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, records = 0;
+
+	while ((ch = getopt_long(argc, argv, "C:a:o:l:p:", longopts, NULL)) !=
+	    -1) {
+		if (ch == 'r')
+			records = 1;
+		else if (ch == 'C')
+			confdir = optarg;
+		else if (ch == 'a')
+			strlcpy(public, optarg, sizeof(public));
+		else if (ch == 'o')
+			strlcpy(probe, optarg, sizeof(probe));
+		else if (ch == 'l')
+			strlcpy(listen_at, optarg, sizeof(listen_at));
+		else if (ch != 'p' || set_ports(optarg) == -1)
+			usage();
+	}
+	if (optind != argc)
+		usage();
+	return records;
+}
+
 int
 main(int argc, char **argv)
 {
 	char why[CONF_ERR_MAX];
-	int ch, records = 0, i;
 
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 1; i < argc; i++) /* getopt knows no long options */
-		if (strcmp(argv[i], "--records") == 0) {
-			records = 1;
-			memmove(&argv[i], &argv[i + 1],
-			    (size_t)(argc - i) * sizeof(*argv));
-			argc--;
-			break;
-		}
-	while ((ch = getopt(argc, argv, "C:a:o:l:p:")) != -1) {
-		switch (ch) {
-		case 'C':
-			confdir = optarg;
-			break;
-		case 'a':
-			strlcpy(public, optarg, sizeof(public));
-			break;
-		case 'o':
-			strlcpy(probe, optarg, sizeof(probe));
-			break;
-		case 'l':
-			strlcpy(listen_at, optarg, sizeof(listen_at));
-			break;
-		case 'p':
-			if (set_ports(optarg) == -1)
-				usage();
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	if (records) {
+	if (parse_options(argc, argv)) {
 		if (conf_load(&conf, confdir, why, sizeof(why)) == -1)
 			errx(2, "%s", why);
 		if (public[0] == '\0')
