@@ -593,58 +593,70 @@ take_message(struct inject *in, int argc, const char *user)
 	copy_body(in, &size);
 }
 
+/* Everybody else's mail: through smtp-in, as the user's own address. */
+static int
+inject_via_smtp(struct inject *in, int argc, const char *user)
+{
+	if ((in->spill = tmpfile()) == NULL)
+		die(EX_TEMPFAIL, "cannot make a temporary file: %s",
+		    strerror(errno));
+	queue_new_id(in->id, sizeof(in->id));
+	set_sender(in, NULL, user);
+	take_message(in, argc, user);
+	return submit_via_smtp(in);
+}
+
+/* Root's and the spool owner's mail: delivered and queued here. */
+static int
+inject_here(struct inject *in, int argc, const char *fflag, const char *user)
+{
+	struct vacation_in away = { 0 };
+	struct deliver_msg m;
+	int replies;
+
+	/* the databases first: users.cdb may be readable by root only */
+	open_db(in, &in->users, "users.cdb");
+	open_db(in, &in->domains, "domains.cdb");
+	become_spool_owner(in->conf.spool);
+	log_open("queue-inject", in->conf.log); /* as the owner: its file */
+	in->ctx = (struct deliver_ctx) { .users = &in->users,
+		.domains = &in->domains,
+		.spool = in->conf.spool,
+		.hostname = in->conf.hostname,
+		.srs = load_srs(in) };
+	deliver_plan_init(&in->plan);
+	set_sender(in, fflag, user);
+	in->m = &m;
+	take_message(in, argc, user);
+	sign_outgoing(in, &m);
+	if (in->plan.nlocal > 0)
+		vacation_scan(&m, &away);
+	if (deliver_commit(&m, in->sender) == -1)
+		die(EX_TEMPFAIL, "cannot deliver the message: %s",
+		    deliver_why(&m));
+	replies = in->plan.nlocal > 0 &&
+	    vacation_reply(&in->ctx, &in->plan, in->sender, &away,
+		&(struct vacation_site) { in->conf.dir, in->conf.dkim_selector,
+		    in->conf.vacation_days }) > 0;
+	if (replies || deliver_plan_maildirs(&in->plan) < in->plan.n)
+		runner_kick(in->conf.dir, in->conf.spool);
+	return EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct inject in;
 	const char *dir = CONFDIR, *fflag = NULL, *user;
 	char err[CONF_ERR_MAX];
-	struct deliver_msg m;
-	struct vacation_in away = { 0 };
-	int replies;
 
 	in.argv = argv;
-
 	options(&in, argc, argv, &dir, &fflag);
 	if (conf_load(&in.conf, dir, err, sizeof(err)) == -1)
 		die(EX_TEMPFAIL, "%s", err);
 	in.uid = getuid();
 	user = invoking_user();
-	if (!writes_the_spool(&in)) {
-		/* through smtp-in, as the user's own address, always */
-		if ((in.spill = tmpfile()) == NULL)
-			die(EX_TEMPFAIL, "cannot make a temporary file: %s",
-			    strerror(errno));
-		queue_new_id(in.id, sizeof(in.id));
-		set_sender(&in, NULL, user);
-		take_message(&in, argc, user);
-		return submit_via_smtp(&in);
-	}
-	/* the databases first: users.cdb may be readable by root only */
-	open_db(&in, &in.users, "users.cdb");
-	open_db(&in, &in.domains, "domains.cdb");
-	become_spool_owner(in.conf.spool);
-	log_open("queue-inject", in.conf.log); /* as the owner: its file */
-	in.ctx = (struct deliver_ctx) { .users = &in.users,
-		.domains = &in.domains,
-		.spool = in.conf.spool,
-		.hostname = in.conf.hostname,
-		.srs = load_srs(&in) };
-	deliver_plan_init(&in.plan);
-	set_sender(&in, fflag, user);
-	in.m = &m;
-	take_message(&in, argc, user);
-	sign_outgoing(&in, &m);
-	if (in.plan.nlocal > 0)
-		vacation_scan(&m, &away);
-	if (deliver_commit(&m, in.sender) == -1)
-		die(EX_TEMPFAIL, "cannot deliver the message: %s",
-		    deliver_why(&m));
-	replies = in.plan.nlocal > 0 &&
-	    vacation_reply(&in.ctx, &in.plan, in.sender, &away,
-		&(struct vacation_site) { in.conf.dir, in.conf.dkim_selector,
-		    in.conf.vacation_days }) > 0;
-	if (replies || deliver_plan_maildirs(&in.plan) < in.plan.n)
-		runner_kick(in.conf.dir, in.conf.spool);
-	return EX_OK;
+	if (!writes_the_spool(&in))
+		return inject_via_smtp(&in, argc, user);
+	return inject_here(&in, argc, fflag, user);
 }
