@@ -81,18 +81,29 @@ plan_add(
 	return 0;
 }
 
-static int plan_account(struct deliver_plan *p, const struct deliver_ctx *c,
-    const struct account *a, const char *rcpt, int depth, int *local);
+/* One recipient's walk through its account's targets. */
+struct walk {
+	struct deliver_plan *p;
+	const struct deliver_ctx *c;
+	const char *rcpt;
+	int local; /* a Maildir of ours is among the targets */
+};
 
-/* A target naming another local account: name or name@localdomain. */
+static int plan_account(
+    struct walk *w, const struct account *a, const char *ctx, int depth);
+
+/*
+ * A target naming another local account: name@domain, or name looked up
+ * in ctx, the domain the walk is in (the recipient's, or the domain of
+ * the account that named it), first, then as a plain name, as
+ * yubin-users(5) says and cdbmake-users checked it.
+ */
 static int
-plan_alias(struct deliver_plan *p, const struct deliver_ctx *c,
-    const char *target, const char *ctxdomain, const char *rcpt, int depth,
-    int *local)
+plan_alias(struct walk *w, const char *target, const char *ctx, int depth)
 {
 	char name[USERS_NAME_MAX + 1];
 	const char *at = strchr(target, '@');
-	const char *dom = at ? at + 1 : ctxdomain;
+	const char *dom = at ? at + 1 : ctx;
 	size_t n = at ? (size_t)(at - target) : strlen(target);
 	struct account next;
 	int r;
@@ -101,28 +112,27 @@ plan_alias(struct deliver_plan *p, const struct deliver_ctx *c,
 		return errno = EINVAL, -1;
 	memcpy(name, target, n);
 	name[n] = '\0';
-	if ((r = users_find(c->users, name, dom, &next)) != 1)
+	if ((r = users_find(w->c->users, name, dom, &next)) != 1)
 		return r == 0 ? (errno = ENOENT, -1) : -1; /* cdb is stale */
-	return plan_account(p, c, &next, rcpt, depth + 1, local);
+	return plan_account(w, &next, dom, depth + 1);
 }
 
 static int
-plan_own(struct deliver_plan *p, const struct deliver_ctx *c,
-    const struct account *a, int *local)
+plan_own(struct walk *w, const struct account *a)
 {
 	char dir[PATH_MAX];
 
 	if (a->name[0] == '\0' ||
-	    users_maildir(c->spool, a, dir, sizeof(dir)) == -1)
+	    users_maildir(w->c->spool, a, dir, sizeof(dir)) == -1)
 		return errno = EINVAL, -1;
-	*local = 1;
-	return plan_add(p, 0, dir, NULL);
+	w->local = 1;
+	return plan_add(w->p, 0, dir, NULL);
 }
 
-/* Walks one account's targets (see yubin-users(5)). */
+/* Walks one account's targets (see yubin-users(5)), found in ctx. */
 static int
-plan_account(struct deliver_plan *p, const struct deliver_ctx *c,
-    const struct account *a, const char *rcpt, int depth, int *local)
+plan_account(
+    struct walk *w, const struct account *a, const char *ctx, int depth)
 {
 	char item[USERS_TARGETS_MAX], dom[ADDR_DOMAIN_MAX + 1];
 	const char *t = a->targets, *at;
@@ -131,8 +141,10 @@ plan_account(struct deliver_plan *p, const struct deliver_ctx *c,
 
 	if (depth > USERS_ALIAS_DEPTH)
 		return errno = ELOOP, -1;
+	if (a->domain[0] != '\0')
+		ctx = a->domain;
 	if (*t == '\0')
-		return plan_own(p, c, a, local);
+		return plan_own(w, a);
 	for (; *t != '\0'; t += n + (t[n] == ',')) {
 		n = strcspn(t, ",");
 		if (n == 0 || n >= sizeof(item))
@@ -141,19 +153,18 @@ plan_account(struct deliver_plan *p, const struct deliver_ctx *c,
 		item[n] = '\0';
 		at = strchr(item, '@');
 		if (strcmp(item, ".") == 0)
-			r = plan_own(p, c, a, local);
+			r = plan_own(w, a);
 		else if (item[0] == '/') {
-			*local = 1;
-			r = plan_add(p, 0, item, NULL);
+			w->local = 1;
+			r = plan_add(w->p, 0, item, NULL);
 		} else if (at != NULL &&
 		    (addr_domain_normalize(at + 1, dom, sizeof(dom)) == -1 ||
-			(r = users_domain_is_local(c->domains, dom)) == 0))
-			r = plan_add(p, 1, item, rcpt); /* a forward */
+			(r = users_domain_is_local(w->c->domains, dom)) == 0))
+			r = plan_add(w->p, 1, item, w->rcpt); /* a forward */
 		else if (at != NULL && r == -1)
 			return -1;
 		else
-			r = plan_alias(
-			    p, c, item, a->domain, rcpt, depth, local);
+			r = plan_alias(w, item, ctx, depth);
 		if (r == -1)
 			return -1;
 	}
@@ -164,10 +175,11 @@ int
 deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
     const char *name, const char *domain, const char *rcpt)
 {
+	struct walk w = { p, c, rcpt, 0 };
 	struct account a;
 	char lower[USERS_NAME_MAX + 1];
-	int r, local = 0;
 	char **l;
+	int r;
 
 	/* A local part that cannot be an account name (quoted, '=' ...)
 	 * can still reach the domain's catch-all. */
@@ -178,9 +190,9 @@ deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
 		r = users_find_catchall(c->users, domain, &a);
 	if (r != 1)
 		return r == 0 ? DELIVER_UNKNOWN : -1;
-	if (plan_account(p, c, &a, rcpt, 0, &local) == -1)
+	if (plan_account(&w, &a, domain, 0) == -1)
 		return -1;
-	if (!local)
+	if (!w.local)
 		return 0;
 	if (p->nlocal == p->localcap) {
 		size_t cap = p->localcap ? p->localcap * 2 : 8;

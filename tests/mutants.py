@@ -180,6 +180,12 @@ MUTANTS = [
      "*port = 587; /* the provider's submission port (OP25B) */",
      "*port = 25;",
      ["unit:test_route"], "the smarthost dialled on port 25"),
+    ("alias-domain", "lib/deliver.c",
+     "r = plan_alias(w, item, ctx, depth);",
+     "r = plan_alias(w, item, a->domain, depth);",
+     ["unit:test_users"],
+     "an all-domains alias's target not looked up in the recipient's "
+     "domain first"),
     ("authres-forged", "lib/authres.c",
      "if (st->mode == MODE_HOLD && claims_ours(st, whole)) {",
      "if (0 && st->mode == MODE_HOLD && claims_ours(st, whole)) {",

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "deliver.h"
 #include "relay.h"
 #include "tables.h"
 #include "testutil.h"
@@ -31,6 +32,8 @@ setup(void **state)
 	    "2001:db8:1::/48\n");
 	test_write("users",
 	    "taro::\n"
+	    "taro@example.org::\n"
+	    "list::taro\n"
 	    "hanako@example.org::\n"
 	    "fwd::friend@example.net\n"
 	    "both::.,friend@example.net\n"
@@ -69,8 +72,10 @@ test_accounts_by_name_domain_and_catch_all(void **state)
 		int want;
 		const char *key;
 	} cases[] = {
-		{ "a plain name in any local domain", "taro", "example.org",
+		{ "a plain name in any local domain", "taro", "example.com",
 		    users_find, 1, "taro" },
+		{ "name@domain before the plain name", "taro", "example.org",
+		    users_find, 1, "taro@example.org" },
 		{ "name@domain first", "hanako", "example.org", users_find, 1,
 		    "hanako@example.org" },
 		{ "name@domain only there", "hanako", "example.com", users_find,
@@ -149,6 +154,38 @@ test_relay_longest_range_decides(void **state)
 	}
 }
 
+/*
+ * yubin-users(5): a local account named by an all-domains account is
+ * looked up in the recipient's domain first, then as a plain name.
+ */
+static void
+test_alias_targets_in_the_recipients_domain(void **state)
+{
+	struct deliver_ctx ctx = { .users = &users,
+		.domains = &domains,
+		.spool = testdir,
+		.hostname = "mail.example.com" };
+	struct deliver_plan plan;
+	char want[600];
+
+	(void)state;
+	deliver_plan_init(&plan);
+	assert_int_equal(deliver_plan_rcpt(&plan, &ctx, "list", "example.org",
+			     "list@example.org"),
+	    0);
+	assert_int_equal(plan.n, 1);
+	snprintf(want, sizeof(want), "%s/mail/example.org/taro/", testdir);
+	assert_string_equal(plan.t[0].where, want);
+	deliver_plan_free(&plan);
+	deliver_plan_init(&plan);
+	assert_int_equal(deliver_plan_rcpt(&plan, &ctx, "list", "example.com",
+			     "list@example.com"),
+	    0);
+	snprintf(want, sizeof(want), "%s/mail/taro/", testdir);
+	assert_string_equal(plan.t[0].where, want);
+	deliver_plan_free(&plan);
+}
+
 int
 main(void)
 {
@@ -160,6 +197,9 @@ main(void)
 		    test_logins_maildirs_and_domains, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_relay_longest_range_decides, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_alias_targets_in_the_recipients_domain, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
