@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "addr.h"
+#include "fsync.h"
 #include "log.h"
 #include "rfc5322.h"
 #include "users.h"
@@ -97,7 +98,7 @@ not_answered_lately(
 	char path[PATH_MAX], lower[ADDR_MAX];
 	struct stat st;
 	size_t i, n;
-	int fd;
+	int fd, bad;
 
 	addr_lower(lower, sender, sizeof(lower));
 	SHA1((const unsigned char *)lower, strlen(lower), md);
@@ -117,8 +118,14 @@ not_answered_lately(
 		    "vacation: cannot write %s: %s", path, strerror(errno));
 		return 0; /* no record, no reply: never a flood */
 	}
-	dprintf(fd, "%s\n", lower);
-	close(fd);
+	/* on disk before the reply is queued: after a crash the sender
+	 * is not answered twice within the window */
+	bad = dprintf(fd, "%s\n", lower) < 0 || fsync(fd) == -1;
+	if (close(fd) == -1 || bad || fsync_dir(path) == -1) {
+		log_warn(
+		    "vacation: cannot record %s: %s", path, strerror(errno));
+		return 0;
+	}
 	return 1;
 }
 
