@@ -496,6 +496,24 @@ def per_connection(port, new):
     return 1000 / elapsed, (machine_busy_s() - cpu0) * 1000 / 1000
 
 
+def start_tcpserver(site):
+    """smtp-in under tcpserver as the servers' user, or (None, 0)."""
+    import pwd
+    import yubintest
+    if not shutil.which("tcpserver") or os.getuid() != 0:
+        return None, 0
+    pw = pwd.getpwnam(site.owner or yubintest.SERVERS_USER)
+    port = yubintest.free_port()
+    p = subprocess.Popen(["tcpserver", "-q", "-c", "100", "-u",
+                          str(pw.pw_uid), "-g", str(pw.pw_gid), "127.0.0.1",
+                          str(port), f"{BIN}/smtp-in", "-C", site.conf],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 10
+    while not yubintest.Site.listening(port) and time.monotonic() < end:
+        time.sleep(0.05)
+    return p, port
+
+
 def bench_floor():
     """smtp-in against the least a receiver started once per connection
     can do (tests/bench/floor.c, static, under the same xinetd), taking
@@ -512,11 +530,17 @@ def bench_floor():
         ports = site.start({"smtp": ["smtp-in"], "floor": [floor, md]},
                            wrap=False)
         new = os.path.join(md, "new")
-        ours, least = [], []
+        tcpserver, tport = start_tcpserver(site)
+        ours, least, tcps = [], [], []
         for _ in range(5):
             least.append(per_connection(ports["floor"], new))
             ours.append(per_connection(ports["smtp"], new))
+            if tcpserver:
+                tcps.append(per_connection(tport, new))
     finally:
+        if tcpserver:
+            tcpserver.terminate()
+            tcpserver.wait(10)
         site.close()
     rate = statistics.median(r for r, _ in ours)
     cpu = statistics.median(c for _, c in ours)
@@ -528,6 +552,13 @@ def bench_floor():
           f"({cpu:.2f} ms): {rate / f_rate:.2f}x the floor's rate "
           f"(target >= 0.95), {cpu / f_cpu:.2f}x its CPU (medians of 5 "
           "turns, 1000 connections each, 10 at a time)", flush=True)
+    if tcps:
+        t_rate = statistics.median(r for r, _ in tcps)
+        t_cpu = statistics.median(c for _, c in tcps)
+        print(f"  smtp-in under tcpserver (ucspi-tcp) instead of xinetd: "
+              f"{t_rate:.0f} msgs/s ({t_cpu:.2f} ms CPU/connection): "
+              f"{t_rate / rate:.2f}x xinetd's rate, {t_rate / f_rate:.2f}x "
+              "the floor's (under xinetd)", flush=True)
 
 
 def start_world(dns_port, sink_port):
