@@ -16,8 +16,13 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # and no shared libc pages in each process. `make STATIC=` links
 # dynamically; the sanitizer build always does.
 STATIC ?= -static
-LIBS_USED = opendkim libpsl libbsd-overlay libcares libtls libcrypto
-PKG_LIBS := -lspf2 -lopendmarc $(shell pkg-config $(if $(STATIC),--static) --libs \
+LIBS_USED = libpsl libbsd-overlay libcares libtls libcrypto
+# libopendkim is linked in statically in every build, so the programs
+# that sign can hand it the keys they decoded before (lib/dkimsign.c):
+# their link wraps its key reads (KEY_WRAP).
+OPENDKIM_LIBS = $(if $(STATIC),-lopendkim,-Wl,-Bstatic -lopendkim \
+	-Wl,-Bdynamic) -ldb
+PKG_LIBS := -lspf2 -lopendmarc $(OPENDKIM_LIBS) $(shell pkg-config $(if $(STATIC),--static) --libs \
 	$(LIBS_USED) 2>/dev/null) $(if $(STATIC),-lidn2 -lunistring) \
 	-lcdb -lcrypt -lresolv
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -68,13 +73,17 @@ $(LIBYUBIN): $(LIB_OBJ)
 $(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users $(BUILD)/bin/remote-send \
 	$(BUILD)/bin/yubin-check: STATIC =
 
+SIGNERS = $(BUILD)/bin/smtp-in $(BUILD)/bin/queue-inject \
+	$(BUILD)/bench/dkimsign $(BUILD)/tests/test_dkimsign
+$(SIGNERS): KEY_WRAP = -Wl,--wrap=PEM_read_bio_PrivateKey
+
 $(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR) $(PATHS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(KEY_WRAP) $(LIBYUBIN) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBYUBIN) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS) \
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(KEY_WRAP) $(LIBYUBIN) $(PKG_LIBS) \
 		-lcmocka
 
 units: $(UNITS)
@@ -105,7 +114,7 @@ fuzz: deps
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIBYUBIN) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(LIBYUBIN) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(KEY_WRAP) $(LIBYUBIN) $(PKG_LIBS)
 
 deps:
 	@sh .ci/install-deps

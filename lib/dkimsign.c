@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <opendkim/dkim.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "addr.h"
 #include "dkimsign.h"
@@ -59,6 +63,135 @@ signing_lib(void)
 		lib = NULL;
 	}
 	return lib;
+}
+
+/*
+ * Decoded keys, kept for the life of the process. libopendkim takes a
+ * key as PEM text and decodes it for every message; OpenSSL 3's generic
+ * decoder costs about 300 us a key here, and a freshly decoded RSA key
+ * as much again in set-up at its first signature: more than the two
+ * signatures themselves (about 280 and 50 us). So we decode a key once,
+ * by its known type (a quarter of the generic cost), and the programs
+ * that sign are linked with PEM_read_bio_PrivateKey wrapped (-Wl,--wrap,
+ * see the Makefile): when libopendkim reads text we decoded before, it
+ * gets that key back. Any other text is read as usual. The text is read
+ * from the file for every message and compared whole, so a key replaced
+ * under the same name signs from the next message on.
+ */
+#define KEY_CACHE_MAX 64
+
+/*
+ * Kept until the process ends, never evicted: a session signs for a few
+ * domains, and libopendkim 2.11 never releases an ed25519 key it was
+ * handed (tests/lsan.supp), so a key let go would be lost anyway. Past
+ * KEY_CACHE_MAX keys, libopendkim decodes the others itself.
+ */
+struct cached_key {
+	unsigned char *text;
+	size_t len;
+	EVP_PKEY *key;
+};
+
+static struct cached_key key_cache[KEY_CACHE_MAX];
+static size_t key_cache_used;
+static struct dkimsign_stats key_stats;
+
+/* The key decoded from exactly this text, or NULL. */
+static EVP_PKEY *
+cached_key_find(const void *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < key_cache_used; i++)
+		if (key_cache[i].len == len &&
+		    memcmp(key_cache[i].text, text, len) == 0)
+			return key_cache[i].key;
+	return NULL;
+}
+
+/* Weak: a program linked without the wrap never calls the wrapper. */
+EVP_PKEY *__real_PEM_read_bio_PrivateKey(
+    BIO *bio, EVP_PKEY **x, pem_password_cb *cb, void *u) __attribute__((weak));
+EVP_PKEY *__wrap_PEM_read_bio_PrivateKey(
+    BIO *bio, EVP_PKEY **x, pem_password_cb *cb, void *u);
+
+EVP_PKEY *
+__wrap_PEM_read_bio_PrivateKey(
+    BIO *bio, EVP_PKEY **x, pem_password_cb *cb, void *u)
+{
+	EVP_PKEY *key;
+	char *text;
+	long len;
+
+	if (x == NULL && BIO_method_type(bio) == BIO_TYPE_MEM &&
+	    (len = BIO_get_mem_data(bio, &text)) > 0 &&
+	    (key = cached_key_find(text, (size_t)len)) != NULL &&
+	    EVP_PKEY_up_ref(key) == 1) {
+		key_stats.handed++;
+		return key;
+	}
+	return __real_PEM_read_bio_PrivateKey(bio, x, cb, u);
+}
+
+/* PEM text to a key of the type kind names; NULL if it is not one. */
+static EVP_PKEY *
+decode_key(const unsigned char *text, size_t len, const char *kind)
+{
+	int type = strcmp(kind, "rsa") == 0 ? EVP_PKEY_RSA : EVP_PKEY_ED25519;
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *key = NULL;
+	long derlen;
+	BIO *bio;
+
+	if ((bio = BIO_new_mem_buf(text, (int)len)) == NULL)
+		return NULL;
+	if (PEM_read_bio(bio, &name, &header, &der, &derlen) == 1 &&
+	    (strcmp(name, "PRIVATE KEY") == 0 ||
+		(type == EVP_PKEY_RSA &&
+		    strcmp(name, "RSA PRIVATE KEY") == 0))) {
+		p = der;
+		key = d2i_PrivateKey(type, NULL, &p, derlen);
+	}
+	BIO_free(bio);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_clear_free(der, der != NULL ? (size_t)derlen : 0);
+	if (key != NULL && EVP_PKEY_get_base_id(key) != type) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	return key;
+}
+
+/* Makes sure the key in text is decoded and cached (best effort: on
+ * failure libopendkim decodes it itself and says what is wrong). */
+static void
+cache_key(const unsigned char *text, size_t len, const char *kind)
+{
+	struct cached_key *slot = &key_cache[key_cache_used];
+	EVP_PKEY *key;
+
+	if (key_cache_used == KEY_CACHE_MAX || cached_key_find(text, len))
+		return;
+	if ((slot->text = malloc(len)) == NULL)
+		return;
+	if ((key = decode_key(text, len, kind)) == NULL) {
+		free(slot->text);
+		return;
+	}
+	memcpy(slot->text, text, len);
+	slot->len = len;
+	slot->key = key;
+	key_cache_used++;
+	key_stats.decoded++;
+}
+
+struct dkimsign_stats
+dkimsign_stats(void)
+{
+	return key_stats;
 }
 
 /* Reads a key file: its length, 0 when it does not exist, or -1. */
@@ -168,6 +301,7 @@ dkimsign(const char *dir, const char *selector, const char *domain,
 		}
 		if (n == 0)
 			continue;
+		cache_key(key, (size_t)n, dkimsign_kinds[i]);
 		errno = 0;
 		if (sign_one(key, selector, dkimsign_kinds[i], domain, text,
 			len, head, &used, why, whysize) == -1)

@@ -35,4 +35,14 @@ int dkimsign_key_path(char *buf, size_t size, const char *dir,
 int dkimsign(const char *dir, const char *selector, const char *domain,
     const char *text, size_t len, char **head, char *why, size_t whysize);
 
+/*
+ * Keys decoded by this process, and times libopendkim was handed a key
+ * decoded before instead of decoding it again (tests, make bench).
+ */
+struct dkimsign_stats {
+	unsigned long decoded;
+	unsigned long handed;
+};
+struct dkimsign_stats dkimsign_stats(void);
+
 #endif

@@ -186,6 +186,12 @@ MUTANTS = [
      ["unit:test_users"],
      "an all-domains alias's target not looked up in the recipient's "
      "domain first"),
+    ("dkim-stale-key", "lib/dkimsign.c",
+     "memcmp(key_cache[i].text, text, len) == 0)",
+     "text != NULL)",
+     ["unit:test_dkimsign",
+      "e2e:test_dkim:test_a_key_replaced_mid_session_signs_the_next_message"],
+     "a key replaced under the same name: the old one still signs"),
     ("authres-forged", "lib/authres.c",
      "if (st->mode == MODE_HOLD && claims_ours(st, whole)) {",
      "if (0 && st->mode == MODE_HOLD && claims_ours(st, whole)) {",

@@ -20,7 +20,7 @@ import dkim
 import dns.resolver
 
 from test_remote import RemoteBase
-from yubintest import BIN, Site
+from yubintest import BIN, Site, give_to_servers
 
 OURS = "example.com"
 MESSAGE = ("From: Taro <taro@example.com>\nTo: friend@remote.example\n"
@@ -314,3 +314,45 @@ class Rotation(DkimBase):
         self.assertEqual(sorted(f[b"s"] for f, ok in sigs if ok),
                          [b"2026b-ed25519", b"2026b-rsa"])
         self.assertEqual(len(sigs), 2)
+
+    def test_a_key_replaced_mid_session_signs_the_next_message(self):
+        # smtp-in keeps the keys it decoded for the rest of its session:
+        # a key file replaced under the same name must still sign the
+        # next message, not the copy kept from the one before
+        other, _, _ = make_keys(self.selector)  # never published
+        self.addCleanup(shutil.rmtree, other, True)
+        keys = os.path.join(self.site.conf, "dkim", OURS)
+        published = tempfile.mkdtemp(prefix="yubin-dkim.")
+        self.addCleanup(shutil.rmtree, published, True)
+        for kind in ("rsa", "ed25519"):
+            name = f"{self.selector}.{kind}"
+            shutil.move(os.path.join(keys, name), published)
+            shutil.copy(os.path.join(other, "dkim", OURS, name), keys)
+        port = self.site.start({"smtp": ["smtp-in"]})["smtp"]
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+            c.ehlo("pc.example.com")
+            c.sendmail("taro@example.com", ["friend@remote.example"],
+                       MESSAGE.replace("signed", "first")
+                       .replace("\n", "\r\n").encode())
+            for kind in ("rsa", "ed25519"):
+                name = f"{self.selector}.{kind}"
+                new = os.path.join(keys, name + ".new")
+                shutil.copy(os.path.join(published, name), new)
+                os.chmod(new, 0o600)
+                give_to_servers(new)
+                os.rename(new, os.path.join(keys, name))
+            c.sendmail("taro@example.com", ["friend@remote.example"],
+                       MESSAGE.replace("signed", "second")
+                       .replace("\n", "\r\n").encode())
+        self.wait_queue_empty()
+        self.assertEqual(self.entries(), [])
+        self.assertEqual(self.site.wait_quiet(), [])
+        got = {m["Subject"]: m.as_bytes()
+               for m in self.box(self.remote, "friend")}
+        self.assertEqual(sorted(got), ["first", "second"])
+        # the first was signed with the keys that were never published
+        self.assertEqual([ok for _, ok in self.signatures(got["first"])],
+                         [False, False])
+        second = self.signatures(got["second"])
+        self.assertEqual(sorted(f[b"s"] for f, ok in second if ok),
+                         [b"2026b-ed25519", b"2026b-rsa"])

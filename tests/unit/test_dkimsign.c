@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dkimkey.h"
 #include "dkimsign.h"
@@ -175,6 +176,61 @@ test_bad_key_is_an_error(void **state)
 	assert_non_null(strstr(why, "empty.ed25519"));
 }
 
+/* Signs msg with selector, which must sign. */
+static void
+sign_ok(const char *selector)
+{
+	char why[DKIMSIGN_WHY_MAX], *head;
+
+	assert_int_equal(dkimsign(testdir, selector, "example.org", msg,
+			     strlen(msg), &head, why, sizeof(why)),
+	    1);
+	free(head);
+}
+
+static void
+test_a_key_is_decoded_once_per_process(void **state)
+{
+	struct dkimsign_stats before, after;
+
+	(void)state;
+	key("s6", "rsa");
+	key("s6", "ed25519");
+	before = dkimsign_stats();
+	sign_ok("s6");
+	after = dkimsign_stats();
+	assert_int_equal(after.decoded - before.decoded, 2);
+	/* libopendkim got both keys from us, not by decoding them again */
+	assert_int_equal(after.handed - before.handed, 2);
+	sign_ok("s6");
+	sign_ok("s6");
+	before = after;
+	after = dkimsign_stats();
+	assert_int_equal(after.decoded - before.decoded, 0);
+	assert_int_equal(after.handed - before.handed, 4);
+}
+
+static void
+test_a_replaced_key_signs_from_the_next_message(void **state)
+{
+	struct dkimsign_stats before, after;
+	char path[1024];
+
+	(void)state;
+	key("s7", "ed25519");
+	sign_ok("s7");
+	assert_int_equal(dkimsign_key_path(path, sizeof(path), testdir,
+			     "example.org", "s7", "ed25519"),
+	    0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(dkimkey_generate(path, "ed25519"), 0);
+	before = dkimsign_stats();
+	sign_ok("s7");
+	after = dkimsign_stats();
+	assert_int_equal(after.decoded - before.decoded, 1);
+	assert_int_equal(after.handed - before.handed, 1);
+}
+
 int
 main(void)
 {
@@ -185,6 +241,9 @@ main(void)
 		cmocka_unit_test(test_one_key_signs_alone),
 		cmocka_unit_test(test_no_key_no_signature),
 		cmocka_unit_test(test_bad_key_is_an_error),
+		cmocka_unit_test(test_a_key_is_decoded_once_per_process),
+		cmocka_unit_test(
+		    test_a_replaced_key_signs_from_the_next_message),
 	};
 	return cmocka_run_group_tests(tests, setup, test_dir_teardown);
 }
