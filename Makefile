@@ -18,8 +18,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 STATIC ?= -static
 LIBS_USED = libpsl libbsd-overlay libcares libtls libcrypto
 # libopendkim is linked in statically in every build, so the programs
-# that sign can hand it the keys they decoded before (lib/dkimsign.c):
-# their link wraps its key reads (KEY_WRAP).
+# that sign and verify can hand it the keys they decoded before
+# (lib/dkimsign.c, lib/dkimverify.c): their link wraps its key reads
+# (KEY_WRAP).
 OPENDKIM_LIBS = $(if $(STATIC),-lopendkim,-Wl,-Bstatic -lopendkim \
 	-Wl,-Bdynamic) -ldb
 PKG_LIBS := -lspf2 -lopendmarc $(OPENDKIM_LIBS) $(shell pkg-config $(if $(STATIC),--static) --libs \
@@ -76,6 +77,7 @@ $(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users $(BUILD)/bin/remote-send \
 SIGNERS = $(BUILD)/bin/smtp-in $(BUILD)/bin/queue-inject \
 	$(BUILD)/bench/dkimsign $(BUILD)/tests/test_dkimsign
 $(SIGNERS): KEY_WRAP = -Wl,--wrap=PEM_read_bio_PrivateKey
+$(BUILD)/bin/smtp-in: KEY_WRAP += -Wl,--wrap=d2i_PUBKEY_bio
 
 $(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR) $(PATHS_STAMP)
 	@mkdir -p $(@D)

@@ -29,6 +29,7 @@
 #include "dns.h"
 #include "log.h"
 #include "queue.h"
+#include "round.h"
 #include "route.h"
 #include "smtpc.h"
 #include "smtptx.h"
@@ -45,9 +46,7 @@
 #define SESSION_DEADLINE 3600 /* seconds for one whole connection */
 #define ERROR_KEPT_MAX 300    /* octets of a reply kept in the envelope */
 #define FAILURE_MAX 160	      /* the last connection failure, for -l */
-#define EXIT_STOP 75	      /* a child's word to stop the run */
 #define RUN_NEW_WORK_MAX 600  /* seconds a run takes up new entries */
-#define WAIT_STEP_MS 1000     /* the runner looks at the queue again */
 #define DNS_TIMEOUT 30000     /* ms for all look-ups of one entry */
 #define ROUNDS_MAX 100	      /* rounds of one run */
 
@@ -816,203 +815,22 @@ due(const char *id, int flush)
 	return r;
 }
 
-/*
- * One round of the runner: every due entry is started once, in a process
- * of its own, remote_concurrency at a time, as the queue's listing is
- * worked through; at its end the queue is listed again, so mail queued
- * meanwhile goes out in the same round, and a slow destination holds
- * only its own process.
- */
-struct round {
+/* What a round needs of this run (the arg of its callbacks). */
+struct run_state {
 	const struct deliver_ctx *ctx;
-	const char *only;  /* -m: this entry only */
-	int flush;	   /* every entry is due */
-	pid_t flight[100]; /* remote_concurrency at most */
-	size_t nflight;
-	char **ids; /* the queue as last listed, and how far we are in it */
-	size_t nids, pos;
-	char **tried; /* ids started in this round: once each (sorted) */
-	size_t ntried, sorted;
-	int stop; /* take up nothing new */
+	int flush; /* every entry is due */
 };
 
 static int
-round_idcmp(const void *a, const void *b)
+run_due(const char *id, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return due(id, ((struct run_state *)arg)->flush);
 }
 
 static int
-round_tried(struct round *r, const char *id)
+run_process(const char *id, void *arg)
 {
-	if (r->sorted != r->ntried) {
-		qsort(r->tried, r->ntried, sizeof(*r->tried), round_idcmp);
-		r->sorted = r->ntried;
-	}
-	return r->ntried > 0 &&
-	    bsearch(&id, r->tried, r->ntried, sizeof(*r->tried), round_idcmp) !=
-	    NULL;
-}
-
-/* Starts entry id in a child; -1 when no process can be had. */
-static int
-round_start(struct round *r, const char *id)
-{
-	char **t = reallocarray(r->tried, r->ntried + 1, sizeof(*t));
-	sigset_t chld;
-	pid_t pid;
-
-	if (t == NULL || (t[r->ntried] = strdup(id)) == NULL) {
-		r->tried = t ? t : r->tried;
-		return -1;
-	}
-	r->tried = t;
-	r->ntried++;
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		sigemptyset(&chld);
-		sigaddset(&chld, SIGCHLD);
-		sigprocmask(SIG_UNBLOCK, &chld, NULL);
-		_exit(process(r->ctx, id) == -1 ? EXIT_STOP : 0);
-	}
-	r->flight[r->nflight++] = pid;
-	return 0;
-}
-
-static void
-round_forget_list(struct round *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nids; i++)
-		free(r->ids[i]);
-	free(r->ids);
-	r->ids = NULL;
-	r->nids = r->pos = 0;
-}
-
-/* Lists the queue afresh (for mail queued since); -1 on error. */
-static int
-round_relist(struct round *r)
-{
-	round_forget_list(r);
-	if (queue_list(conf.spool, &r->ids, &r->nids) == 0)
-		return 0;
-	log_error("cannot list the queue: %s", strerror(errno));
-	r->stop = 1;
-	return -1;
-}
-
-/*
- * Starts what is due and not yet tried, going on through the list where
- * it stopped, while there is room. Returns how many it started.
- */
-static int
-round_start_due(struct round *r)
-{
-	const char *id;
-	int started = 0;
-
-	while (!r->stop && r->nflight < (size_t)conf.remote_concurrency &&
-	    r->pos < r->nids) {
-		id = r->ids[r->pos++];
-		if ((r->only && strcmp(r->only, id) != 0) ||
-		    round_tried(r, id) || due(id, r->flush) != 1)
-			continue;
-		if (round_start(r, id) == -1) {
-			log_error(
-			    "cannot start a delivery: %s", strerror(errno));
-			r->stop = 1;
-		} else
-			started++;
-	}
-	return started;
-}
-
-/* Waits a little for deliveries to end, and collects those that did. */
-static void
-round_reap(struct round *r)
-{
-	struct timespec step = { WAIT_STEP_MS / 1000,
-		(WAIT_STEP_MS % 1000) * 1000000L };
-	sigset_t chld;
-	pid_t pid;
-	size_t k;
-	int status;
-
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigtimedwait(&chld, NULL, &step);
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (k = 0; k < r->nflight; k++)
-			if (r->flight[k] == pid)
-				r->flight[k] = r->flight[--r->nflight];
-		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_STOP &&
-		    !r->stop) {
-			log_error("stopping the queue run: the spool cannot "
-				  "record deliveries; nothing more is sent "
-				  "until it can");
-			r->stop = 1;
-		}
-	}
-	if (pid == -1 && errno == ECHILD)
-		r->nflight = 0;
-}
-
-/*
- * One round; returns -1 when it had to stop, else the entries tried. The
- * queue is listed once and worked through; at its end it is listed again
- * (for mail queued meanwhile), and the round ends when nothing is in
- * flight and a fresh list has nothing left to start.
- */
-static int
-round_run(const struct deliver_ctx *ctx, const char *only, int flush)
-{
-	struct round r = { .ctx = ctx, .only = only, .flush = flush };
-	time_t start = time(NULL);
-	size_t i;
-	int result, fresh, started;
-
-	for (;;) {
-		fresh = started = 0;
-		if (!r.stop && time(NULL) - start < RUN_NEW_WORK_MAX) {
-			if (r.pos == r.nids && round_relist(&r) == 0)
-				fresh = 1;
-			started = round_start_due(&r);
-		}
-		if (r.nflight == 0) {
-			if (r.stop || time(NULL) - start >= RUN_NEW_WORK_MAX ||
-			    (fresh && started == 0 && r.pos == r.nids))
-				break;
-			continue; /* more of the list, or list it again */
-		}
-		round_reap(&r);
-	}
-	result = r.stop ? -1 : (int)r.ntried;
-	round_forget_list(&r);
-	for (i = 0; i < r.ntried; i++)
-		free(r.tried[i]);
-	free(r.tried);
-	return result;
-}
-
-/* 1 if some entry is due now. */
-static int
-any_due(void)
-{
-	char **ids;
-	size_t n, i;
-	int found = 0;
-
-	if (queue_list(conf.spool, &ids, &n) == -1)
-		return 0;
-	for (i = 0; i < n; i++) {
-		found |= !found && due(ids[i], 0) == 1;
-		free(ids[i]);
-	}
-	free(ids);
-	return found;
+	return process(((struct run_state *)arg)->ctx, id);
 }
 
 static int
@@ -1046,7 +864,9 @@ run(const char *only, int flush)
 {
 	struct db users, domains;
 	struct deliver_ctx ctx;
-	sigset_t chld;
+	struct run_state st = { &ctx, flush };
+	struct round_job job = { conf.spool, conf.remote_concurrency, only,
+		RUN_NEW_WORK_MAX, run_due, run_process, &st };
 	int lock, round, done;
 
 	if (queue_init(conf.spool) == -1 ||
@@ -1064,19 +884,17 @@ run(const char *only, int flush)
 		.srs = load_srs() };
 	if ((done = queue_remove_orphans(conf.spool, 86400)) > 0)
 		log_warn("removed %d message files left by a crash", done);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL); /* for sigtimedwait */
 	for (round = 0; round < ROUNDS_MAX; round++) {
-		if ((done = round_run(&ctx, only, flush)) < 0 || only != NULL)
+		if ((done = round_run(&job)) < 0 || only != NULL)
 			break;
 		/* --release and --flush: once; then the back-off counts */
 		released = NULL;
-		flush = 0;
+		st.flush = 0;
 		/* mail queued after the last look found the lock taken and
 		 * left the work to us: look once more without the lock */
 		flock(lock, LOCK_UN);
-		if (!any_due() || flock(lock, LOCK_EX | LOCK_NB) == -1)
+		if (!round_any_due(&job) ||
+		    flock(lock, LOCK_EX | LOCK_NB) == -1)
 			break;
 	}
 	return done < 0 ? EXIT_TEMP : 0;

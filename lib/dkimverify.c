@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include <opendkim/dkim.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "addr.h"
 #include "dkimverify.h"
@@ -19,6 +22,80 @@ struct dkimverify {
 	DKIM_SIGINFO *no_answer[DKIMVERIFY_SIGS_MAX];
 	size_t nno_answer;
 };
+
+/*
+ * RSA public keys, decoded once per process. libopendkim decodes the key
+ * of every signature it checks (d2i_PUBKEY_bio); OpenSSL 3's generic
+ * decoder costs more than the check itself (about 300 us against 20).
+ * smtp-in is linked with that call wrapped (KEY_WRAP in the Makefile):
+ * the same DER, seen before in this session, gets the key decoded then.
+ * Public keys, a few per session: bounded, never evicted.
+ */
+#define PUBKEY_CACHE_MAX 32
+
+struct cached_pubkey {
+	unsigned char *der;
+	size_t len;
+	EVP_PKEY *key;
+};
+
+static struct cached_pubkey pubkeys[PUBKEY_CACHE_MAX];
+static size_t pubkeys_used;
+static struct dkimverify_stats pubkey_stats;
+
+/* Weak: a program linked without the wrap never calls the wrapper. */
+EVP_PKEY *__real_d2i_PUBKEY_bio(BIO *bio, EVP_PKEY **a) __attribute__((weak));
+EVP_PKEY *__wrap_d2i_PUBKEY_bio(BIO *bio, EVP_PKEY **a);
+
+/* Keeps key, decoded from der, for the rest of the process. */
+static void
+pubkey_keep(const unsigned char *der, size_t len, EVP_PKEY *key)
+{
+	struct cached_pubkey *slot = &pubkeys[pubkeys_used];
+
+	if (pubkeys_used == PUBKEY_CACHE_MAX ||
+	    (slot->der = malloc(len)) == NULL)
+		return;
+	if (EVP_PKEY_up_ref(key) != 1) {
+		free(slot->der);
+		return;
+	}
+	memcpy(slot->der, der, len);
+	slot->len = len;
+	slot->key = key;
+	pubkeys_used++;
+	pubkey_stats.decoded++;
+}
+
+EVP_PKEY *
+__wrap_d2i_PUBKEY_bio(BIO *bio, EVP_PKEY **a)
+{
+	unsigned char *der;
+	EVP_PKEY *key;
+	long len;
+	size_t i;
+
+	if (a != NULL || BIO_method_type(bio) != BIO_TYPE_MEM ||
+	    (len = BIO_get_mem_data(bio, &der)) <= 0)
+		return __real_d2i_PUBKEY_bio(bio, a);
+	for (i = 0; i < pubkeys_used; i++)
+		if (pubkeys[i].len == (size_t)len &&
+		    memcmp(pubkeys[i].der, der, (size_t)len) == 0 &&
+		    EVP_PKEY_up_ref(pubkeys[i].key) == 1) {
+			pubkey_stats.handed++;
+			return pubkeys[i].key;
+		}
+	/* the BIO's memory is libopendkim's and outlives the read */
+	if ((key = __real_d2i_PUBKEY_bio(bio, NULL)) != NULL)
+		pubkey_keep(der, (size_t)len, key);
+	return key;
+}
+
+struct dkimverify_stats
+dkimverify_stats(void)
+{
+	return pubkey_stats;
+}
 
 /* The public key of a signature: TXT at SELECTOR._domainkey.DOMAIN. */
 static DKIM_CBSTAT

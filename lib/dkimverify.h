@@ -41,4 +41,14 @@ void dkimverify_finish(struct dkimverify *v, struct dkimverify_result *out);
 /* Frees v without checking (the message was refused). */
 void dkimverify_abort(struct dkimverify *v);
 
+/*
+ * RSA public keys decoded by this process, and times libopendkim was
+ * handed one decoded before instead of decoding it again.
+ */
+struct dkimverify_stats {
+	unsigned long decoded;
+	unsigned long handed;
+};
+struct dkimverify_stats dkimverify_stats(void);
+
 #endif

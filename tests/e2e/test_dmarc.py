@@ -18,6 +18,7 @@ US = "mail.example.com"
 
 
 KEY, PUB = rsa_key()
+KEY2, PUB2 = rsa_key()  # two.test's: same size, another key
 
 
 def txt(name, text):
@@ -32,6 +33,8 @@ class DmarcBase(RemoteBase):
                 # its policy answers, its key does not
                 "--server=/sel._domainkey.keyless.test/127.0.0.1#9",
                 "--txt-record=_dmarc.keyless.test,v=DMARC1; p=reject",
+                txt("sel._domainkey.two.test", f"v=DKIM1; k=rsa; p={PUB2}"),
+                "--txt-record=_dmarc.two.test,v=DMARC1; p=reject",
                 *(txt(f"sel._domainkey.{d}", rec) for d in
                   ("reject.test", "quar.test", "other.test", "org.test")),
                 "--txt-record=reject.test,v=spf1 ip4:192.0.2.1 -all",
@@ -57,7 +60,7 @@ class DmarcBase(RemoteBase):
         self.site.write_conf()
         self.port = self.site.start({"smtp": ["smtp-in"]})["smtp"]
 
-    def message(self, frm, sign=None, extra=""):
+    def message(self, frm, sign=None, extra="", key=KEY):
         """A message from frm, signed by d=sign (selector sel) if given."""
         self.n += 1
         self.subject = f"dmarc test {self.n}"
@@ -65,7 +68,7 @@ class DmarcBase(RemoteBase):
                 f"Subject: {self.subject}\r\n{extra}\r\n"
                 "Hello from the test.\r\n").encode()
         if sign:
-            text = dkim.sign(text, b"sel", sign.encode(), KEY,
+            text = dkim.sign(text, b"sel", sign.encode(), key,
                              include_headers=[b"from", b"to",
                                               b"subject"]) + text
         return text
@@ -119,6 +122,30 @@ class Dmarc(DmarcBase):
         self.assertEqual((res, props["header.from"]),
                          ("pass", "reject.test"))
         self.assertIn("dkim=pass:reject.test dmarc=pass", self.site.log())
+
+    def test_each_signature_is_checked_with_its_own_key(self):
+        # smtp-in keeps the public keys it decoded for its session: in
+        # one session, each signature must still meet its own key
+        sent = [("a@reject.test", "reject.test", KEY, 250),
+                ("a@two.test", "two.test", KEY2, 250),
+                ("b@two.test", "two.test", KEY, 550),  # not two.test's
+                ("b@reject.test", "reject.test", KEY, 250)]
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=60,
+                          source_address=(CLIENT, 0)) as c:
+            c.ehlo("client.example")
+            for frm, domain, key, want in sent:
+                text = self.message(frm, domain, key=key)
+                c.mail("x@other.test")
+                c.rcpt("taro@example.com")
+                self.assertEqual(c.data(text)[0], want, frm)
+        got = {m["From"]: self.results(m)["dkim"]
+               for m in self.box(self.site, "taro")}
+        self.assertEqual(sorted(got), ["Someone <a@reject.test>",
+                                       "Someone <a@two.test>",
+                                       "Someone <b@reject.test>"])
+        for frm, ((res, props),) in got.items():
+            self.assertEqual(res, "pass", frm)
+        self.assertIn("dkim=fail:two.test dmarc=fail", self.site.log())
 
     def test_spf_alone_can_pass_it(self):
         # relaxed alignment: spfok.reject.test and reject.test share
