@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "authres.h"
 #include "auth.h"
 #include "buf.h"
 #include "cmd.h"
@@ -28,6 +27,8 @@
 #include "filter.h"
 #include "inbound.h"
 #include "greylist.h"
+#include "identity.h"
+#include "intake.h"
 #include "dkimsign.h"
 #include "dkimverify.h"
 #include "dmarc.h"
@@ -40,22 +41,18 @@
 #include "runner.h"
 #include "sasl.h"
 #include "server.h"
-#include "smtpdata.h"
 #include "spf.h"
 #include "srs.h"
 #include "tlsio.h"
-#include "trace.h"
 #include "users.h"
 #include "vacation.h"
 
 #define USAGE "usage: smtp-in [-ms] [-C dir]\n"
 #define SMTP_LINE_MAX 512     /* RFC 5321 4.5.3.1.4, CRLF included */
 #define SMTP_BAD_MAX 20	      /* protocol errors before we hang up */
-#define SMTP_HOPS_MAX 100     /* Received: lines (RFC 5321 6.3) */
 #define SMTP_SLOW_AFTER 10    /* errors before each reply to one is slowed */
 #define SMTP_ETRN_MAX 5	      /* ETRN commands per session */
 #define SMTP_DATA_MAX 3600    /* seconds for one message's DATA, at most */
-#define SMTP_CHUNK 65536      /* DATA is read in pieces of at most this */
 #define DNSBL_TIMEOUT_MS 5000 /* for all the DNS lists together */
 #define DKIM_TIMEOUT_MS 5000  /* for the key of each DKIM signature */
 #define EXIT_PERM 100
@@ -87,11 +84,10 @@ struct session {
 	int etrns;
 	unsigned messages;
 	struct db users, domains, relay;
+	struct identity identity; /* whom auth_account may send as */
 	/* read when first needed, not at every connection */
-	struct db senders; /* extra sender addresses, after AUTH */
-	int senders_state; /* 0 not yet; 1 open; 2 none */
-	struct srs srs;	   /* SRS secrets: forwards and their bounces */
-	int srs_state;	   /* 0 not yet; 1 read (ctx.srs set); 2 none */
+	struct srs srs; /* SRS secrets: forwards and their bounces */
+	int srs_state;	/* 0 not yet; 1 read (ctx.srs set); 2 none */
 	struct deliver_ctx ctx;
 	/* the transaction */
 	char sender[ADDR_MAX];
@@ -369,23 +365,6 @@ mail_params(struct session *s, char *p)
 	return 0;
 }
 
-/* senders.cdb, opened the first time an AUTH sender is checked. */
-static struct db *
-session_senders(struct session *s)
-{
-	if (s->senders_state == 0) {
-		/* optional: cdbmake-users makes it, an older site has none */
-		s->senders_state = 1;
-		if (db_open_at(&s->senders, conf.dir, "senders.cdb") == -1) {
-			s->senders_state = 2;
-			if (errno != ENOENT)
-				log_warn("cannot open %s/senders.cdb: %s",
-				    conf.dir, strerror(errno));
-		}
-	}
-	return s->senders_state == 1 ? &s->senders : NULL;
-}
-
 /* The SRS secrets, read the first time a forward or an SRS address
  * needs them; NULL without (mail still flows, forwards keep their
  * sender). */
@@ -405,24 +384,14 @@ session_srs(struct session *s)
 	return s->ctx.srs;
 }
 
-/*
- * An authenticated user sends only as addresses that are theirs (see
- * deliver_reaches): 1 yes, 0 no, -1 the lookup failed. The null sender
- * is nobody's, so anybody's.
- */
+/* An authenticated user sends only as addresses that are theirs
+ * (lib/identity): 1 yes, 0 no, -1 the lookup failed. */
 static int
 sender_is_own(struct session *s, const struct addr *a)
 {
-	int local;
-
-	if (s->auth_user[0] == '\0' || !conf.sender_check || a->null)
+	if (s->auth_user[0] == '\0' || !conf.sender_check)
 		return 1;
-	if ((local = users_may_send_as(
-		 session_senders(s), s->auth_account.key, a)) != 0)
-		return local; /* listed in senders (or an error) */
-	if ((local = users_domain_is_local(&s->domains, a->domain)) != 1)
-		return local;
-	return deliver_reaches(&s->ctx, &s->auth_account, a->local, a->domain);
+	return identity_sender_ok(&s->identity, a);
 }
 
 static void
@@ -733,43 +702,6 @@ cmd_rcpt(struct session *s, char *arg)
 
 /* ---- DATA ---- */
 
-struct data_state {
-	struct smtpdata_dec dec;
-	struct trace trace; /* Received: counted, Delivered-To: loops */
-	int too_big;
-	long long octets;	    /* as received */
-	struct dkimverify *dkim;    /* NULL: signatures not checked */
-	struct authres_strip strip; /* takes out forged verdicts of ours */
-};
-
-/*
- * One piece of DATA as it came from the client. Returns 1 at the end of
- * data, 0 to go on, -1 if the message could not be written.
- */
-static int
-data_chunk(
-    struct data_state *d, struct deliver_msg *m, const char *p, size_t len)
-{
-	char out[SMTP_CHUNK + 2], kept[SMTP_CHUNK + 2 + AUTHRES_HOLD_MAX];
-	size_t used, n;
-	int end = smtpdata_decode(&d->dec, p, len, &used, out, &n);
-
-	d->octets += (long long)used;
-	if (d->octets > conf.max_message_size)
-		d->too_big = 1;
-	trace_feed(&d->trace, out, n);
-	if (d->too_big || d->dec.bad_eol)
-		return end; /* keep reading to the end, write nothing more */
-	if (d->dkim != NULL)
-		dkimverify_feed(d->dkim, out, n); /* the text as it was sent */
-	n = authres_strip(&d->strip, out, n, kept);
-	if (end == 1)
-		n += authres_strip_end(&d->strip, kept + n);
-	if (m != NULL && deliver_write(m, kept, n) == -1)
-		return -1;
-	return end;
-}
-
 /* The trace header (RFC 5321 4.4, RFC 3848 protocol names). */
 static void
 received_header(struct session *s, const char *id, char *buf, size_t size)
@@ -796,27 +728,6 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 }
 
 /*
- * The message's From: address: 1 one address with a domain in a, 0 no
- * From:, 2 not one such address (two fields, a list, none), -1 error.
- */
-static int
-from_address(struct deliver_msg *m, struct addr *a)
-{
-	char value[1000], addr[ADDR_MAX];
-	const char *why;
-	int r;
-
-	if ((r = deliver_field(m, "from", value, sizeof(value))) == -2)
-		return -1;
-	if (r == 0)
-		return 0;
-	if (r == -1 || rfc5322_mailbox(value, addr, sizeof(addr)) == -1 ||
-	    addr_parse(addr, a, &why) == -1 || a->domain[0] == '\0')
-		return 2;
-	return 1;
-}
-
-/*
  * What an authenticated user writes in From: must be theirs too, or a
  * signature of ours would vouch for a forgery. 1 own (or no From:), 0
  * not, -1 error.
@@ -824,16 +735,9 @@ from_address(struct deliver_msg *m, struct addr *a)
 static int
 from_is_own(struct session *s, struct deliver_msg *m)
 {
-	struct addr a;
-	int r;
-
 	if (s->auth_user[0] == '\0' || !conf.sender_check)
 		return 1;
-	if ((r = from_address(m, &a)) == -1 || r == 0)
-		return r == 0 ? 1 : -1;
-	if (r == 2)
-		return 0; /* two From:, a list, or no address in it */
-	return sender_is_own(s, &a);
+	return identity_from_ok(&s->identity, m);
 }
 
 /* Mail from outside has its sender checked: SPF, DKIM, DMARC. */
@@ -896,7 +800,7 @@ dmarc_enforced(struct session *s, struct deliver_msg *m,
  * DMARC policy is applied. 1 when the message was refused (replied to).
  */
 static int
-check_sender(struct session *s, struct data_state *d, struct deliver_msg *m,
+check_sender(struct session *s, struct intake *d, struct deliver_msg *m,
     const char **result)
 {
 	char from[DNS_NAME_MAX + 1] = "", head[2048];
@@ -912,7 +816,7 @@ check_sender(struct session *s, struct data_state *d, struct deliver_msg *m,
 		    m->id, d->strip.removed);
 	if (!sender_checked(s))
 		return 0;
-	if ((r = from_address(m, &a)) == -1) {
+	if ((r = deliver_from_address(m, &a)) == -1) {
 		dkimverify_abort(d->dkim);
 		d->dkim = NULL;
 		return local_trouble(m, result);
@@ -1021,29 +925,16 @@ away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
 		memset(in, 0, sizeof(*in));
 }
 
-/* What the text itself shows wrong: 1 when refused (replied to). */
+/* What the text itself shows wrong (lib/intake): 1 when refused. */
 static int
-data_refused(struct data_state *d, struct deliver_msg *m, const char **result)
+data_refused(struct intake *in, struct deliver_msg *m, const char **result)
 {
-	if (d->dec.bad_eol) {
-		reply(554,
-		    "5.6.0 Message contains a bare CR or LF; lines must "
-		    "end in CRLF (RFC 5321 2.3.8)");
-		*result = "refused-bare-lf";
-	} else if (d->too_big) {
-		reply(552,
-		    "5.3.4 Message size exceeds fixed maximum message "
-		    "size");
-		*result = "refused-size";
-	} else if (d->trace.hops > SMTP_HOPS_MAX) {
-		reply(554, "5.4.6 Too many hops");
-		*result = "refused-hops";
-	} else if (d->trace.loop[0] != '\0') {
-		reply(554, "5.4.6 Mail forwarding loop for %s", d->trace.loop);
-		*result = "refused-loop";
-	} else {
+	struct intake_refusal r;
+
+	if (!intake_refused(in, &r))
 		return 0;
-	}
+	reply(r.code, "%s", r.text);
+	*result = r.result;
 	deliver_abort(m);
 	return 1;
 }
@@ -1098,7 +989,7 @@ data_taken(struct session *s, struct deliver_msg *m, int *replies)
 }
 
 static void
-data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
+data_done(struct session *s, struct intake *d, struct deliver_msg *m)
 {
 	const char *result = "delivered";
 	int replies = 0;
@@ -1120,7 +1011,7 @@ data_done(struct session *s, struct data_state *d, struct deliver_msg *m)
 /* Opens the message and the checks that read it as it comes; -1 when
  * it cannot be taken now (replied to). */
 static int
-data_begin(struct session *s, struct data_state *d, struct deliver_msg *m)
+data_begin(struct session *s, struct intake *d, struct deliver_msg *m)
 {
 	char received[2048];
 
@@ -1134,9 +1025,8 @@ data_begin(struct session *s, struct data_state *d, struct deliver_msg *m)
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		return -1;
 	}
-	smtpdata_dec_init(&d->dec);
-	trace_init(&d->trace, s->locals, s->nlocal);
-	authres_strip_init(&d->strip, conf.hostname);
+	intake_init(d, conf.hostname, conf.max_message_size, s->locals,
+	    s->nlocal, NULL);
 	if (sender_checked(s) &&
 	    (d->dkim = dkimverify_start(
 		 conf.dns_servers, DKIM_TIMEOUT_MS, m->id)) == NULL) {
@@ -1155,9 +1045,9 @@ data_begin(struct session *s, struct data_state *d, struct deliver_msg *m)
  * in step. 0, or -1 when the message could not be written.
  */
 static int
-data_read(struct session *s, struct data_state *d, struct deliver_msg *m)
+data_read(struct session *s, struct intake *d, struct deliver_msg *m)
 {
-	char chunk[SMTP_CHUNK];
+	char chunk[INTAKE_CHUNK_MAX];
 	int r, w, failed = 0;
 	size_t len;
 
@@ -1178,7 +1068,7 @@ data_read(struct session *s, struct data_state *d, struct deliver_msg *m)
 					  : "io-error-in-data",
 			    0);
 		}
-		if ((w = data_chunk(d, failed ? NULL : m, chunk, len)) == 1)
+		if ((w = intake_chunk(d, failed ? NULL : m, chunk, len)) == 1)
 			break;
 		if (w == -1) {
 			log_error("message %s: %s", m->id, deliver_why(m));
@@ -1193,7 +1083,7 @@ data_read(struct session *s, struct data_state *d, struct deliver_msg *m)
 static void
 cmd_data(struct session *s, char *arg)
 {
-	struct data_state d = { .dkim = NULL };
+	struct intake d = { .dkim = NULL };
 	struct deliver_msg m;
 
 	if (*arg != '\0') {
@@ -1448,6 +1338,7 @@ start(struct session *s)
 	s->ctx.domains = &s->domains;
 	s->ctx.spool = conf.spool;
 	s->ctx.hostname = conf.hostname;
+	identity_init(&s->identity, &s->ctx, conf.dir, &s->auth_account);
 	s->cleartext_ok = server_cleartext_ok(&conf, &s->peer);
 	log_info("smtp connect client=%s%s", s->peer.text,
 	    s->submission ? " submission" : "");

@@ -634,6 +634,23 @@ deliver_field(struct deliver_msg *m, const char *name, char *out, size_t size)
 }
 
 int
+deliver_from_address(struct deliver_msg *m, struct addr *a)
+{
+	char value[1000], addr[ADDR_MAX];
+	const char *why;
+	int r;
+
+	if ((r = deliver_field(m, "from", value, sizeof(value))) == -2)
+		return -1;
+	if (r == 0)
+		return 0;
+	if (r == -1 || rfc5322_mailbox(value, addr, sizeof(addr)) == -1 ||
+	    addr_parse(addr, a, &why) == -1 || a->domain[0] == '\0')
+		return 2;
+	return 1;
+}
+
+int
 deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
     char *why, size_t whysize)
 {

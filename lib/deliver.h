@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <sys/types.h>
 
+#include "addr.h"
 #include "db.h"
 #include "queue.h"
 
@@ -129,6 +130,12 @@ int deliver_sign(struct deliver_msg *m, const char *dir, const char *selector,
  */
 int deliver_field(
     struct deliver_msg *m, const char *name, char *out, size_t size);
+/*
+ * The message's From: address (so far): 1 one address with a domain,
+ * in a; 0 no From:; 2 not one such address (two fields, a list, none);
+ * -1 error.
+ */
+int deliver_from_address(struct deliver_msg *m, struct addr *a);
 /*
  * A new read-only descriptor of the message written so far, at its
  * start (after the Maildir-only fields): for a filter to read. -1 on

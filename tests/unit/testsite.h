@@ -16,8 +16,9 @@ static struct db site_users, site_domains;
 static struct deliver_ctx site_ctx;
 static char site_spool[512];
 
+/* With a senders file too, unless senders is NULL. */
 static inline void
-test_site(const char *users)
+test_site_senders(const char *users, const char *senders)
 {
 	char path[600];
 	FILE *devnull = fopen("/dev/null", "w");
@@ -26,6 +27,8 @@ test_site(const char *users)
 	test_write("domains", "example.com\n");
 	test_write("relay", "");
 	test_write("users", users);
+	if (senders != NULL)
+		test_write("senders", senders);
 	assert_int_equal(tables_compile(testdir, TABLES_ALL, devnull), 0);
 	fclose(devnull);
 	snprintf(path, sizeof(path), "%s/users.cdb", testdir);
@@ -38,6 +41,12 @@ test_site(const char *users)
 		.domains = &site_domains,
 		.spool = site_spool,
 		.hostname = "mail.example.com" };
+}
+
+static inline void
+test_site(const char *users)
+{
+	test_site_senders(users, NULL);
 }
 
 static inline void
