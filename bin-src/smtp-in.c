@@ -23,20 +23,17 @@
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
-#include "dnsbl.h"
-#include "filter.h"
-#include "inbound.h"
-#include "greylist.h"
 #include "identity.h"
 #include "intake.h"
 #include "dkimsign.h"
 #include "dkimverify.h"
-#include "dmarc.h"
 #include "log.h"
+#include "msgcheck.h"
 #include "peer.h"
 #include "rfc5322.h"
 #include "popbsmtp.h"
 #include "queue.h"
+#include "rcptcheck.h"
 #include "relay.h"
 #include "runner.h"
 #include "sasl.h"
@@ -48,13 +45,12 @@
 #include "vacation.h"
 
 #define USAGE "usage: smtp-in [-ms] [-C dir]\n"
-#define SMTP_LINE_MAX 512     /* RFC 5321 4.5.3.1.4, CRLF included */
-#define SMTP_BAD_MAX 20	      /* protocol errors before we hang up */
-#define SMTP_SLOW_AFTER 10    /* errors before each reply to one is slowed */
-#define SMTP_ETRN_MAX 5	      /* ETRN commands per session */
-#define SMTP_DATA_MAX 3600    /* seconds for one message's DATA, at most */
-#define DNSBL_TIMEOUT_MS 5000 /* for all the DNS lists together */
-#define DKIM_TIMEOUT_MS 5000  /* for the key of each DKIM signature */
+#define SMTP_LINE_MAX 512    /* RFC 5321 4.5.3.1.4, CRLF included */
+#define SMTP_BAD_MAX 20	     /* protocol errors before we hang up */
+#define SMTP_SLOW_AFTER 10   /* errors before each reply to one is slowed */
+#define SMTP_ETRN_MAX 5	     /* ETRN commands per session */
+#define SMTP_DATA_MAX 3600   /* seconds for one message's DATA, at most */
+#define DKIM_TIMEOUT_MS 5000 /* for the key of each DKIM signature */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -77,9 +73,8 @@ struct session {
 	char auth_user[ADDR_MAX];
 	struct account auth_account; /* whom auth_user names */
 	int cleartext_ok;
-	int relay_client; /* -1: not yet looked up */
-	int dnsbl_asked;  /* the DNS lists were asked: dnsbl holds it */
-	struct dnsbl_result dnsbl;
+	int relay_client;	 /* -1: not yet looked up */
+	struct rcptcheck checks; /* DNS lists, greylisting */
 	int bad, auth_failures;
 	int etrns;
 	unsigned messages;
@@ -469,33 +464,17 @@ rcpt_refused(struct session *s, const char *rcpt, const char *reason, int code,
 	reply(code, "%s", text);
 }
 
-/*
- * Greylisting (off unless greylist_delay is set): a new (network,
- * sender, recipient) triple from a client that is not ours waits; 1
- * when this recipient was told to come back later.
- */
+/* Greylisting (lib/rcptcheck) for clients not ours: 1 when this
+ * recipient was told to come back later. */
 static int
 rcpt_greylisted(struct session *s, const char *rcpt)
 {
-	long wait;
-	int r;
+	struct verdict v;
 
-	if (conf.greylist_delay == 0 || !s->peer.known || relay_ok(s) ||
-	    s->dnsbl.allowed)
+	if (conf.greylist_delay == 0 || relay_ok(s) ||
+	    !rcptcheck_greylisted(&s->checks, s->sender, rcpt, &v))
 		return 0;
-	r = greylist_check(conf.spool, &s->peer.addr, s->sender, rcpt,
-	    (long)conf.greylist_delay, (long)conf.greylist_expire, time(NULL),
-	    &wait);
-	if (r == -1)
-		log_warn("smtp greylist client=%s: record in %s/greylist: %s: "
-			 "let in",
-		    s->peer.text, conf.spool, strerror(errno));
-	if (r != 0)
-		return 0;
-	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=greylisted "
-		 "wait=%ld",
-	    s->peer.text, s->sender, rcpt, wait);
-	reply(451, "4.7.1 Greylisted: please try again in %ld seconds", wait);
+	reply(v.code, "%s", v.text);
 	return 1;
 }
 
@@ -522,63 +501,17 @@ rcpt_local(struct session *s, struct addr *a, const char *rcpt)
 		rcpt_accepted(s, rcpt, "local");
 }
 
-/* Asks the DNS lists about the client, once a session, and logs it. */
-static void
-dnsbl_ask(struct session *s)
-{
-	struct dnsbl_result *r = &s->dnsbl;
-	char reason[DNS_TXT_MAX];
-
-	s->dnsbl_asked = 1;
-	if (!s->peer.known)
-		return;
-	if (dnsbl_check(conf.dns_servers, conf.dnsbl, conf.dnswl, &s->peer.addr,
-		DNSBL_TIMEOUT_MS, r) == -1) {
-		log_warn("smtp dnsbl client=%s cannot ask: %s", s->peer.text,
-		    strerror(errno));
-		return;
-	}
-	if (r->trouble > 0)
-		log_warn("smtp dnsbl client=%s: %d list(s) did not answer; "
-			 "taken as not listed",
-		    s->peer.text, r->trouble);
-	log_sanitize(reason, sizeof(reason), r->reason);
-	if (r->listed || r->allowed)
-		log_info("smtp dnsbl client=%s %s=%s%s%s%s", s->peer.text,
-		    r->listed ? "listed" : "allowlisted", r->zone,
-		    r->listed ? " reason=\"" : "", r->listed ? reason : "",
-		    r->listed ? "\"" : "");
-}
-
-/*
- * A client on a DNS blocklist may only write to postmaster and abuse
- * (RFC 5321 4.5.1, RFC 2142: so a listed sender can still reach us).
- * Ours (relay, AUTH, POP-before-SMTP) are never asked about. 1 refused.
- */
+/* The DNS blocklists (lib/rcptcheck), for clients not ours: 1 when
+ * refused. */
 static int
 rcpt_blocked(struct session *s, const struct addr *a, const char *rcpt)
 {
-	char text[DNS_NAME_MAX + 256], reason[120];
-	size_t i;
+	struct verdict v;
 
-	if (conf.dnsbl[0] == '\0' || relay_ok(s))
+	if (conf.dnsbl[0] == '\0' || relay_ok(s) ||
+	    !rcptcheck_blocked(&s->checks, s->sender, a, rcpt, &v))
 		return 0;
-	if (!s->dnsbl_asked)
-		dnsbl_ask(s);
-	if (!s->dnsbl.listed || strcasecmp(a->local, "postmaster") == 0 ||
-	    strcasecmp(a->local, "abuse") == 0)
-		return 0;
-	/* the list's words, printable only, in one reply line */
-	log_sanitize(reason, sizeof(reason), s->dnsbl.reason);
-	for (i = 0; reason[i]; i++)
-		if ((unsigned char)reason[i] > 126)
-			reason[i] = '?';
-	snprintf(text, sizeof(text), "5.7.1 Client [%s] is listed by %s%s%s",
-	    s->peer.text, s->dnsbl.zone, reason[0] ? ": " : "", reason);
-	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=refused "
-		 "reason=dnsbl zone=%s",
-	    s->peer.text, s->sender, rcpt, s->dnsbl.zone);
-	bad_command(s, 554, text);
+	bad_command(s, v.code, v.text);
 	return 1;
 }
 
@@ -747,68 +680,37 @@ sender_checked(struct session *s)
 	return conf.auth_results && !relay_ok(s) && s->peer.known;
 }
 
-/* A local failure at the end of DATA: the message is not taken. */
-static int
-local_trouble(struct deliver_msg *m, const char **result)
+/* The checks' context (lib/msgcheck). */
+static struct msgcheck
+session_msgcheck(struct session *s)
 {
-	log_error("message %s: %s", m->id, deliver_why(m));
+	return (
+	    struct msgcheck) { &conf, &s->peer, s->helo, s->sender, &s->plan };
+}
+
+/* A check refused the message: it is dropped, the client told why. */
+static int
+message_refused(
+    struct deliver_msg *m, const struct verdict *v, const char **result)
+{
 	deliver_abort(m);
-	reply(451, "4.3.0 Temporary local problem, try again later");
-	*result = "error";
+	reply(v->code, "%s", v->text);
+	*result = v->result;
 	return 1;
 }
 
 /*
- * What the From: domain's DMARC policy asks for a failing message, as the
- * settings say (dmarc_action): refused (550), to .Junk, or 451 when the
- * answers that decide it did not come. 1 when the message was refused
- * (replied to).
- */
-static int
-dmarc_enforced(struct session *s, struct deliver_msg *m,
-    const struct dmarc_verdict *v, const char *from, const char **result)
-{
-	switch (dmarc_action(v, conf.dmarc_reject, conf.dmarc_quarantine)) {
-	case DMARC_RETRY:
-		deliver_abort(m);
-		reply(451,
-		    "4.7.0 Cannot check the DMARC policy of %s now (%s), try "
-		    "again later",
-		    from, v->why);
-		*result = "tempfail-dmarc";
-		return 1;
-	case DMARC_REFUSE:
-		deliver_abort(m);
-		reply(550, "5.7.1 Refused by the DMARC policy of %s: %s", from,
-		    v->why);
-		*result = "refused-dmarc";
-		return 1;
-	case DMARC_JUNK:
-		if (deliver_plan_junk(&s->plan) == -1)
-			return local_trouble(m, result);
-		log_info("message %s: to .Junk by the DMARC policy of %s",
-		    m->id, from);
-		return 0;
-	default:
-		return 0;
-	}
-}
-
-/*
- * Mail from outside gets the verdicts of the sender checks (lib/inbound)
- * in one Authentication-Results: field naming us, and the From: domain's
- * DMARC policy is applied. 1 when the message was refused (replied to).
+ * Mail from outside: the verdicts of the sender checks in one
+ * Authentication-Results: field naming us, and the From: domain's DMARC
+ * policy applied (lib/msgcheck). 1 when the message was refused.
  */
 static int
 check_sender(struct session *s, struct intake *d, struct deliver_msg *m,
     const char **result)
 {
-	char from[DNS_NAME_MAX + 1] = "", head[2048];
-	struct inbound_msg in = { m->id, &s->peer.addr, s->helo, s->sender,
-		from };
-	struct inbound_verdict v;
-	struct addr a;
-	int r;
+	struct msgcheck c = session_msgcheck(s);
+	struct dkimverify *dkim = d->dkim;
+	struct verdict v;
 
 	if (d->strip.removed > 0)
 		log_info("message %s: removed %zu Authentication-Results "
@@ -816,83 +718,24 @@ check_sender(struct session *s, struct intake *d, struct deliver_msg *m,
 		    m->id, d->strip.removed);
 	if (!sender_checked(s))
 		return 0;
-	if ((r = deliver_from_address(m, &a)) == -1) {
-		dkimverify_abort(d->dkim);
-		d->dkim = NULL;
-		return local_trouble(m, result);
-	}
-	if (r == 1)
-		addr_lower(from, a.domain, sizeof(from));
-	r = inbound_check(&conf, &in, d->dkim, &v, head, sizeof(head));
-	d->dkim = NULL;
-	if (r == -1 || deliver_add_head(m, head) == -1)
-		return local_trouble(m, result);
-	return dmarc_enforced(s, m, &v.dmarc, from, result);
+	d->dkim = NULL; /* msgcheck_sender frees it */
+	if (!msgcheck_sender(&c, m, dkim, &v))
+		return 0;
+	return message_refused(m, &v, result);
 }
 
-/* The filter's verdict carried out: 1 when the message was refused. */
-static int
-filter_refused(struct deliver_msg *m, enum filter_verdict v, const char *why)
-{
-	if (v == FILTER_FAILED && conf.filter_fail_open) {
-		log_warn("message %s: filter failed (%s): let in unscanned, "
-			 "filter_fail_open is yes",
-		    m->id, why);
-		return 0;
-	}
-	if (v == FILTER_ACCEPT || v == FILTER_JUNK)
-		return 0;
-	deliver_abort(m);
-	if (v == FILTER_REJECT)
-		reply(554, "5.7.1 Message refused by the content filter");
-	else
-		reply(451, "4.7.0 Message not scanned, try again later");
-	if (v == FILTER_FAILED)
-		log_error("message %s: filter failed: %s", m->id, why);
-	return 1;
-}
-
-/*
- * Mail from strangers goes through the content filter, when one is set:
- * its verdict and its header fields. 1 when the message was refused
- * (replied to and dropped); 0 when it goes on (perhaps to .Junk).
- */
+/* Mail from strangers goes through the content filter, when one is set
+ * (lib/msgcheck): 1 when the message was refused. */
 static int
 run_filter(struct session *s, struct deliver_msg *m, const char **result)
 {
-	char head[FILTER_HEAD_MAX], why[128];
-	enum filter_verdict v;
-	int fd;
+	struct msgcheck c = session_msgcheck(s);
+	struct verdict v;
 
-	if (conf.filter[0] == '\0' || relay_ok(s))
+	if (conf.filter[0] == '\0' || relay_ok(s) ||
+	    !msgcheck_filter(&c, m, &v))
 		return 0;
-	if ((fd = deliver_text_fd(m)) == -1) {
-		v = FILTER_FAILED;
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-	} else {
-		v = filter_run(conf.filter, fd, (int)conf.filter_timeout, head,
-		    sizeof(head), why, sizeof(why));
-		close(fd);
-	}
-	log_info("message %s: filter %s (%s)", m->id,
-	    v == FILTER_ACCEPT	       ? "accepted"
-		: v == FILTER_JUNK     ? "junk"
-		: v == FILTER_REJECT   ? "refused"
-		: v == FILTER_TEMPFAIL ? "tempfail"
-				       : "failed",
-	    why);
-	*result = v == FILTER_REJECT ? "refused-filter" : "error-filter";
-	if (filter_refused(m, v, why))
-		return 1;
-	if ((v == FILTER_JUNK && deliver_plan_junk(&s->plan) == -1) ||
-	    (v != FILTER_FAILED && deliver_add_head(m, head) == -1)) {
-		log_error("message %s: %s", m->id, deliver_why(m));
-		deliver_abort(m);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		*result = "error";
-		return 1;
-	}
-	return 0;
+	return message_refused(m, &v, result);
 }
 
 /*
@@ -929,14 +772,9 @@ away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
 static int
 data_refused(struct intake *in, struct deliver_msg *m, const char **result)
 {
-	struct intake_refusal r;
+	struct verdict v;
 
-	if (!intake_refused(in, &r))
-		return 0;
-	reply(r.code, "%s", r.text);
-	*result = r.result;
-	deliver_abort(m);
-	return 1;
+	return intake_refused(in, &v) && message_refused(m, &v, result);
 }
 
 /* Our own users' mail: From: theirs, and signed when it leaves. 1 when
@@ -945,23 +783,18 @@ static int
 own_mail_refused(struct session *s, struct deliver_msg *m, const char **result)
 {
 	int own = from_is_own(s, m);
+	struct verdict v;
 
-	if (own == 0) {
-		reply(553,
+	if (own == 0)
+		verdict_set(&v, 553, "refused-from-not-own",
 		    "5.7.1 From: address not yours: you are logged in as %s",
 		    s->auth_user);
-		*result = "refused-from-not-own";
-	} else if (own == -1) {
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		*result = "error";
-	} else if (sign_outgoing(s, m) == -1) {
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		*result = "error-dkim";
-	} else {
+	else if (own == -1 || sign_outgoing(s, m) == -1)
+		verdict_set(&v, 451, own == -1 ? "error" : "error-dkim",
+		    "4.3.0 Temporary local problem, try again later");
+	else
 		return 0;
-	}
-	deliver_abort(m);
-	return 1;
+	return message_refused(m, &v, result);
 }
 
 /* The message is taken: 250, then the absence replies it asks for. */
@@ -1339,6 +1172,7 @@ start(struct session *s)
 	s->ctx.spool = conf.spool;
 	s->ctx.hostname = conf.hostname;
 	identity_init(&s->identity, &s->ctx, conf.dir, &s->auth_account);
+	rcptcheck_init(&s->checks, &conf, &s->peer);
 	s->cleartext_ok = server_cleartext_ok(&conf, &s->peer);
 	log_info("smtp connect client=%s%s", s->peer.text,
 	    s->submission ? " submission" : "");

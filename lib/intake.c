@@ -41,34 +41,21 @@ intake_chunk(
 	return end;
 }
 
-/* Fills r; returns 1. */
-static int
-refusal(struct intake_refusal *r, int code, const char *result,
-    const char *text, const char *arg)
-{
-	r->code = code;
-	r->result = result;
-	snprintf(r->text, sizeof(r->text), "%s%s", text, arg);
-	return 1;
-}
-
 int
-intake_refused(const struct intake *in, struct intake_refusal *r)
+intake_refused(const struct intake *in, struct verdict *v)
 {
 	if (in->dec.bad_eol)
-		return refusal(r, 554, "refused-bare-lf",
+		return verdict_set(v, 554, "refused-bare-lf",
 		    "5.6.0 Message contains a bare CR or LF; lines must end "
-		    "in CRLF (RFC 5321 2.3.8)",
-		    "");
+		    "in CRLF (RFC 5321 2.3.8)");
 	if (in->too_big)
-		return refusal(r, 552, "refused-size",
-		    "5.3.4 Message size exceeds fixed maximum message size",
-		    "");
+		return verdict_set(v, 552, "refused-size",
+		    "5.3.4 Message size exceeds fixed maximum message size");
 	if (in->trace.hops > INTAKE_HOPS_MAX)
-		return refusal(
-		    r, 554, "refused-hops", "5.4.6 Too many hops", "");
+		return verdict_set(
+		    v, 554, "refused-hops", "5.4.6 Too many hops");
 	if (in->trace.loop[0] != '\0')
-		return refusal(r, 554, "refused-loop",
-		    "5.4.6 Mail forwarding loop for ", in->trace.loop);
+		return verdict_set(v, 554, "refused-loop",
+		    "5.4.6 Mail forwarding loop for %s", in->trace.loop);
 	return 0;
 }

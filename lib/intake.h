@@ -20,6 +20,7 @@
 #include "dkimverify.h"
 #include "smtpdata.h"
 #include "trace.h"
+#include "verdict.h"
 
 #define INTAKE_CHUNK_MAX 65536
 #define INTAKE_HOPS_MAX 100 /* Received: fields (RFC 5321 6.3) */
@@ -34,18 +35,12 @@ struct intake {
 	int too_big;
 };
 
-struct intake_refusal {
-	int code;
-	char text[ADDR_MAX + 100];
-	const char *result; /* for the log */
-};
-
 /* locals: the message's local recipients (the loop check); dkim or
  * NULL; hostname: ours, as Authentication-Results: names us. */
 void intake_init(struct intake *in, const char *hostname, long long max_size,
     char *const *locals, size_t nlocal, struct dkimverify *dkim);
 int intake_chunk(
     struct intake *in, struct deliver_msg *m, const char *p, size_t len);
-int intake_refused(const struct intake *in, struct intake_refusal *r);
+int intake_refused(const struct intake *in, struct verdict *v);
 
 #endif

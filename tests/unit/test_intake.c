@@ -16,7 +16,7 @@ static char *const locals[] = { "taro@example.com" };
 
 /* Feeds text in pieces of step octets; the verdict, or 0 (r->code 0). */
 static int
-take(const char *text, size_t step, long long max, struct intake_refusal *r)
+take(const char *text, size_t step, long long max, struct verdict *r)
 {
 	struct intake in;
 	size_t len = strlen(text), off, n;
@@ -37,7 +37,7 @@ static void
 test_a_good_message_cut_anywhere(void **state)
 {
 	const char *msg = "Subject: hi\r\n\r\nbody\r\n..dot\r\n.\r\n";
-	struct intake_refusal r;
+	struct verdict r;
 	size_t step;
 
 	(void)state;
@@ -48,7 +48,7 @@ test_a_good_message_cut_anywhere(void **state)
 static void
 test_a_bare_lf_is_refused(void **state)
 {
-	struct intake_refusal r;
+	struct verdict r;
 
 	(void)state;
 	assert_int_equal(
@@ -62,7 +62,7 @@ static void
 test_the_size_limit(void **state)
 {
 	const char *msg = "Subject: hi\r\n\r\n0123456789\r\n.\r\n";
-	struct intake_refusal r;
+	struct verdict r;
 
 	(void)state;
 	assert_int_equal(take(msg, 5, 20, &r), 1);
@@ -89,7 +89,7 @@ static void
 test_too_many_hops(void **state)
 {
 	static char buf[INTAKE_HOPS_MAX * 80 + 100];
-	struct intake_refusal r;
+	struct verdict r;
 
 	(void)state;
 	assert_int_equal(
@@ -105,7 +105,7 @@ test_too_many_hops(void **state)
 static void
 test_a_delivered_to_loop(void **state)
 {
-	struct intake_refusal r;
+	struct verdict r;
 
 	(void)state;
 	assert_int_equal(
