@@ -6,15 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,17 +19,16 @@
 
 #include "bounce.h"
 #include "buf.h"
-#include "cidr.h"
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
+#include "destination.h"
 #include "dns.h"
 #include "log.h"
 #include "queue.h"
 #include "round.h"
 #include "route.h"
 #include "smtpc.h"
-#include "smtptx.h"
 #include "spool.h"
 #include "srs.h"
 
@@ -42,97 +38,14 @@
 	"       remote-send [-C dir] -l | --show id | --remove id | --flush\n"
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
-#define REPLY_MAX SMTPC_TEXT_MAX
 #define SESSION_DEADLINE 3600 /* seconds for one whole connection */
 #define ERROR_KEPT_MAX 300    /* octets of a reply kept in the envelope */
-#define FAILURE_MAX 160	      /* the last connection failure, for -l */
 #define RUN_NEW_WORK_MAX 600  /* seconds a run takes up new entries */
-#define DNS_TIMEOUT 30000     /* ms for all look-ups of one entry */
 #define ROUNDS_MAX 100	      /* rounds of one run */
-
-enum outcome {
-	O_PENDING, /* not tried yet / no host reached */
-	O_DONE,
-	O_FAILED,  /* permanent: bounce */
-	O_DEFERRED /* temporary: later */
-};
-
-struct result {
-	enum outcome o;
-	char host[DNS_NAME_MAX + 1]; /* the host that answered */
-	char text[REPLY_MAX];	     /* its reply, or what went wrong */
-	int bounce;		     /* settle: a report goes to the sender */
-};
 
 static struct conf conf;
 static char confdir[PATH_MAX] = CONFDIR;
-static int eightbit;	     /* the message being sent has octets over 127 */
 static const char *released; /* --release: the held domain to send now */
-
-/* ---- one destination: its hosts, tried in turn (lib/smtptx) ---- */
-
-static void
-set_result(struct result *r, enum outcome o, const char *host, const char *text)
-{
-	r->o = o;
-	strlcpy(r->host, host, sizeof(r->host));
-	strlcpy(r->text, text, sizeof(r->text));
-}
-
-static void
-set_all(struct result *res, const size_t *idx, size_t n, enum outcome o,
-    const char *host, const char *text)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (res[idx[i]].o == O_PENDING || o != O_DEFERRED)
-			set_result(&res[idx[i]], o, host, text);
-}
-
-/* The smarthost password: the first line of a file only we may read. */
-static int
-smarthost_password(char *pw, size_t size, char *why, size_t whysize)
-{
-	struct stat st;
-	FILE *f = fopen(conf.smarthost_password_file, "re");
-
-	if (f == NULL || fstat(fileno(f), &st) == -1) {
-		snprintf(why, whysize, "cannot read %.200s: %s",
-		    conf.smarthost_password_file, strerror(errno));
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	if (st.st_mode & 077) {
-		snprintf(why, whysize, "%.200s is readable by others: refused",
-		    conf.smarthost_password_file);
-		fclose(f);
-		return -1;
-	}
-	if (fgets(pw, (int)size, f) == NULL)
-		pw[0] = '\0';
-	fclose(f);
-	pw[strcspn(pw, "\r\n")] = '\0';
-	return 0;
-}
-
-/*
- * One SMTP transaction: an entry's recipients idx[0..n), with their
- * results, and the host it is tried at.
- */
-struct tx {
-	const struct queue_entry *e;
-	const size_t *idx;
-	size_t n;
-	const char *via; /* the forwarding address, for Delivered-To */
-	int mess;	 /* the message file */
-	off_t size;
-	struct result *res;
-	int flags;	      /* ROUTE_AUTH, ROUTE_SMARTHOST */
-	const char *password; /* the smarthost's, with ROUTE_AUTH */
-	char *dial_failure;   /* the last "host[ip]:port: why", FAILURE_MAX */
-};
 
 /* An entry's file, for the log: SPOOL/queue/PART/ID. */
 static const char *
@@ -145,238 +58,6 @@ entry_path(const char *part, const char *id)
 		strlcpy(path, id, sizeof(path));
 	errno = saved;
 	return path;
-}
-
-/*
- * A transaction's outcomes into the entry's results: the reply to a
- * recipient's own RCPT or data always counts; the whole transaction's
- * (a greeting, MAIL or TLS refused) does not turn an earlier host's
- * answer into a deferral.
- */
-static void
-take_outcomes(const struct tx *t, const struct smtptx *x)
-{
-	static const enum outcome of[] = { O_PENDING, O_DONE, O_FAILED,
-		O_DEFERRED };
-	struct result *r;
-	size_t i;
-
-	for (i = 0; i < t->n; i++) {
-		r = &t->res[t->idx[i]];
-		if (x->rcpt[i].o == SMTPTX_PENDING)
-			continue;
-		if (x->rcpt[i].own || r->o == O_PENDING ||
-		    x->rcpt[i].o != SMTPTX_DEFERRED)
-			set_result(
-			    r, of[x->rcpt[i].o], x->host, x->rcpt[i].text);
-	}
-}
-
-/* The transaction for t's recipients at one host (lib/smtptx). */
-static int
-transaction(int fd, const struct tx *t, struct smtptx *x)
-{
-	size_t i;
-	int r;
-
-	for (i = 0; i < t->n; i++) {
-		x->rcpt[i].addr = t->e->rcpt[t->idx[i]].addr;
-		x->rcpt[i].o = SMTPTX_PENDING;
-	}
-	r = smtptx_run(fd, x);
-	take_outcomes(t, x);
-	return r;
-}
-
-/* What t asks of TLS and the login at this host. */
-static void
-tx_settings(const struct tx *t, struct smtptx *x)
-{
-	int smarthost = (t->flags & ROUTE_SMARTHOST) != 0;
-	int must = conf.tls_outbound == TLS_OUT_ENCRYPT ||
-	    (smarthost && conf.smarthost_tls);
-
-	x->helo = conf.hostname;
-	x->tls = must			      ? SMTPTX_TLS_MUST
-	    : conf.tls_outbound == TLS_OUT_NO ? SMTPTX_TLS_NO
-					      : SMTPTX_TLS_MAY;
-	x->tls_verify = smarthost && conf.smarthost_tls;
-	x->auth_user = t->flags & ROUTE_AUTH ? conf.smarthost_user : NULL;
-	x->auth_pass = t->password;
-	x->auth_in_clear = conf.smarthost_insecure_cleartext_auth;
-	x->deadline = SESSION_DEADLINE;
-	x->id = t->e->id;
-	x->sender = t->e->sender;
-	x->via = t->via;
-	x->mess = t->mess;
-	x->size = t->size;
-	x->eightbit = eightbit;
-	x->n = t->n;
-}
-
-/*
- * Dials one address and runs the transaction there, again in plain text
- * when STARTTLS failed and tls_outbound allows it. 0 when the host
- * answered for the recipients, -1 to try the next address.
- */
-static int
-try_address(const struct tx *base, const struct sockaddr_storage *addr,
-    int port, const char *name, int flags)
-{
-	char where[DNS_NAME_MAX + 96], ip[64];
-	struct tx t = *base;
-	struct smtptx x = { 0 };
-	struct cidr c;
-	int fd, r = -1;
-
-	cidr_from_sockaddr((const struct sockaddr *)addr, &c);
-	cidr_format(&c, ip, sizeof(ip));
-	snprintf(where, sizeof(where), "%s[%s]", name, ip);
-	t.flags = flags;
-	tx_settings(&t, &x);
-	x.host = where;
-	x.tls_name = name;
-	if ((x.rcpt = calloc(t.n, sizeof(*x.rcpt))) == NULL) {
-		set_all(t.res, t.idx, t.n, O_DEFERRED, "-",
-		    "local trouble (memory)");
-		return 0;
-	}
-	for (x.plain = 0; x.plain < 2; x.plain++) {
-		if ((fd = smtpc_dial(addr, port)) == -1) {
-			snprintf(t.dial_failure, FAILURE_MAX,
-			    "%.100s:%d: %.50s", where, port, strerror(errno));
-			r = -1;
-			break;
-		}
-		r = transaction(fd, &t, &x);
-		close(fd);
-		if (r != SMTPTX_PLAIN_AGAIN)
-			break;
-	}
-	free(x.rcpt);
-	return r == SMTPTX_PLAIN_AGAIN ? -1 : r;
-}
-
-/* An IP address as text into a one-address list: 1, or 0 if not one. */
-static int
-literal_addrs(const char *text, struct dns_addrs *a)
-{
-	struct cidr c;
-
-	memset(a, 0, sizeof(*a));
-	if (cidr_from_text(text, &c) == -1)
-		return 0;
-	a->n = 1;
-	a->status = DNS_OK;
-	cidr_to_sockaddr(&c, &a->addr[0]);
-	return 1;
-}
-
-/*
- * Deferred for want of a connection: the last failure in the text (the
- * queue listing shows it), and when nothing answered on port 25 at all,
- * the usual reason on a home line.
- */
-static void
-unreachable(const struct tx *t, const char *where, const char *what)
-{
-	char text[REPLY_MAX];
-
-	snprintf(text, sizeof(text), "%s (last: %s)%s", what,
-	    t->dial_failure[0] ? t->dial_failure : "no address",
-	    t->flags == 0 ? "; if every domain fails so, your ISP may block "
-			    "port 25 (OP25B): set smarthost"
-			  : "");
-	set_all(t->res, t->idx, t->n, O_DEFERRED, where, text);
-}
-
-/* The hosts to try for a domain: its MX, in order, or an address literal. */
-static void
-route(struct dns *d, const struct dns_mxset *mx, const char *domain,
-    const struct tx *t)
-{
-	struct dns_addrs a;
-	char ip[64];
-	size_t h, k;
-
-	if (route_literal(domain, ip, sizeof(ip))) {
-		/* user@[192.0.2.1]: that host, no DNS (RFC 5321 4.1.3) */
-		if (!literal_addrs(ip, &a)) {
-			set_all(t->res, t->idx, t->n, O_FAILED, domain,
-			    "550 5.1.2 bad address literal");
-			return;
-		}
-		for (k = 0; k < a.n; k++)
-			if (try_address(
-				t, &a.addr[k], conf.remote_port, ip, 0) == 0)
-				return;
-		unreachable(t, domain, "cannot connect");
-		return;
-	}
-	if (mx->status == DNS_NULLMX || mx->status == DNS_NONE) {
-		set_all(t->res, t->idx, t->n, O_FAILED, domain,
-		    mx->status == DNS_NULLMX
-			? "556 5.1.10 the domain accepts no mail (null MX, "
-			  "RFC 7505)"
-			: "550 5.1.2 no such domain");
-		return;
-	}
-	if (mx->status != DNS_OK) {
-		set_all(t->res, t->idx, t->n, O_DEFERRED, domain,
-		    "DNS look-up failed, will try again");
-		return;
-	}
-	for (h = 0; h < mx->n; h++) {
-		dns_addrs(d, mx->mx[h].host, conf.ipv4_only, &a);
-		dns_wait(d);
-		for (k = 0; k < a.n; k++)
-			if (try_address(t, &a.addr[k], conf.remote_port,
-				mx->mx[h].host, 0) == 0)
-				return;
-	}
-	unreachable(t, domain, "no mail exchanger could be reached");
-}
-
-/* The relay host's addresses, tried in turn. */
-static void
-relay_hosts(
-    struct dns *d, const char *host, int port, int auth, const struct tx *t)
-{
-	struct dns_addrs a;
-	size_t k;
-
-	if (!literal_addrs(host, &a)) {
-		dns_addrs(d, host, conf.ipv4_only, &a);
-		dns_wait(d);
-	}
-	for (k = 0; k < a.n; k++)
-		if (try_address(t, &a.addr[k], port, host, auth) == 0)
-			return;
-	/* a relay we were told to use is never a reason to bounce */
-	if (a.status == DNS_OK)
-		unreachable(t, host, "cannot connect");
-	else
-		set_all(
-		    t->res, t->idx, t->n, O_DEFERRED, host, "cannot resolve");
-}
-
-/* Delivery through a route or the smarthost: that host, no MX. */
-static void
-relay_via(
-    struct dns *d, const char *host, int port, int auth, const struct tx *base)
-{
-	char pw[256] = "", why[REPLY_MAX];
-	struct tx t = *base;
-
-	if ((auth & ROUTE_AUTH) &&
-	    smarthost_password(pw, sizeof(pw), why, sizeof(why)) == -1) {
-		/* our configuration: later, never a bounce */
-		set_all(t.res, t.idx, t.n, O_DEFERRED, host, why);
-		return;
-	}
-	t.password = pw;
-	relay_hosts(d, host, port, auth, &t);
-	explicit_bzero(pw, sizeof(pw));
 }
 
 static const char *
@@ -399,41 +80,6 @@ same_group(const struct queue_entry *e, size_t i, size_t j)
 		(vi != NULL && vj != NULL && strcmp(vi, vj) == 0));
 }
 
-/* One group's delivery, with a resolver of its own (one per process). */
-static void
-deliver_group(const struct queue_entry *e, const size_t *idx, size_t n,
-    const struct dns_mxset *mx, int mess, off_t size, struct result *res)
-{
-	const char *dom = domain_of(e->rcpt[idx[0]].addr);
-	char failure[FAILURE_MAX] = "";
-	const struct tx t = { .e = e,
-		.idx = idx,
-		.n = n,
-		.via = e->rcpt[idx[0]].via,
-		.mess = mess,
-		.size = size,
-		.res = res,
-		.dial_failure = failure };
-	char host[DNS_NAME_MAX + 1];
-	struct dns d;
-	size_t j;
-	int port, auth;
-
-	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1) {
-		set_all(
-		    res, idx, n, O_DEFERRED, "-", "local trouble (DNS set-up)");
-		return;
-	}
-	if (route_relay(&conf, dom, host, sizeof(host), &port, &auth))
-		relay_via(&d, host, port, auth, &t);
-	else
-		route(&d, mx, dom, &t);
-	for (j = 0; j < n; j++)
-		if (res[idx[j]].o == O_PENDING)
-			set_result(&res[idx[j]], O_DEFERRED, dom, "no answer");
-	dns_close(&d);
-}
-
 /* The first recipient of e with the domain of recipient i. */
 static size_t
 first_of_domain(const struct queue_entry *e, size_t i)
@@ -449,18 +95,18 @@ first_of_domain(const struct queue_entry *e, size_t i)
 
 /* The MX look-ups of every pending recipient's domain, all at once. */
 static int
-lookup_mx(
-    const struct queue_entry *e, const struct result *res, struct dns_mxset *mx)
+lookup_mx(const struct queue_entry *e, const struct dest_result *res,
+    struct dns_mxset *mx)
 {
 	char host[DNS_NAME_MAX + 1];
 	struct dns d;
 	size_t i, j;
 	int port, auth;
 
-	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1)
+	if (dns_open(&d, conf.dns_servers, DEST_DNS_TIMEOUT_MS) == -1)
 		return -1;
 	for (i = 0; i < e->n; i++)
-		if (res[i].o == O_PENDING && first_of_domain(e, i) == i &&
+		if (res[i].o == DEST_PENDING && first_of_domain(e, i) == i &&
 		    domain_of(e->rcpt[i].addr)[0] != '[' &&
 		    !route_relay(&conf, domain_of(e->rcpt[i].addr), host,
 			sizeof(host), &port, &auth))
@@ -480,8 +126,8 @@ lookup_mx(
  * tried again later.
  */
 static void
-reap_group(const struct queue_entry *e, pid_t *group_of, struct result *res,
-    size_t *running)
+reap_group(const struct queue_entry *e, pid_t *group_of,
+    struct dest_result *res, size_t *running)
 {
 	int status;
 	pid_t pid = waitpid(-1, &status, 0);
@@ -497,7 +143,7 @@ reap_group(const struct queue_entry *e, pid_t *group_of, struct result *res,
 		return;
 	for (i = 0; i < e->n; i++)
 		if (group_of[i] == pid)
-			set_result(&res[i], O_DEFERRED,
+			dest_set(&res[i], DEST_DEFERRED,
 			    domain_of(e->rcpt[i].addr),
 			    "the delivery process ended early");
 }
@@ -519,7 +165,7 @@ claim_group(const struct queue_entry *e, size_t i, char *claimed, size_t *idx)
 
 /* hold_domains: their recipients wait for an ETRN (or --release). */
 static void
-hold(const struct queue_entry *e, struct result *res, char *claimed)
+hold(const struct queue_entry *e, struct dest_result *res, char *claimed)
 {
 	const char *dom;
 	size_t i;
@@ -528,10 +174,27 @@ hold(const struct queue_entry *e, struct result *res, char *claimed)
 		dom = domain_of(e->rcpt[i].addr);
 		if (conf_domain_held(&conf, dom) &&
 		    (released == NULL || strcasecmp(released, dom) != 0))
-			set_result(&res[i], O_DEFERRED, dom,
+			dest_set(&res[i], DEST_DEFERRED, dom,
 			    "held until an ETRN for the domain (hold_domains)");
-		claimed[i] = res[i].o != O_PENDING;
+		claimed[i] = res[i].o != DEST_PENDING;
 	}
+}
+
+/* 1 if the message has octets over 127 (8BITMIME matters). */
+static int
+has_8bit(int fd)
+{
+	unsigned char buf[65536];
+	off_t off = 0;
+	ssize_t n, i;
+
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (i = 0; i < n; i++)
+			if (buf[i] & 0x80)
+				return 1;
+		off += n;
+	}
+	return 0;
 }
 
 /*
@@ -541,16 +204,18 @@ hold(const struct queue_entry *e, struct result *res, char *claimed)
  * with the children that write into it.
  */
 static void
-attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
+attempt(
+    const struct queue_entry *e, int mess, off_t size, struct dest_result *res)
 {
 	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
-	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, n, running = 0;
+	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, running = 0;
 	char *claimed = calloc(e->n, 1);
 	pid_t *group_of = calloc(e->n, sizeof(*group_of)), pid;
+	struct dest_group g = { e, idx, 0, mess, size, has_8bit(mess) };
 
 	if (mx == NULL || idx == NULL || claimed == NULL || group_of == NULL) {
 		for (i = 0; i < e->n; i++)
-			set_result(&res[i], O_DEFERRED, "-",
+			dest_set(&res[i], DEST_DEFERRED, "-",
 			    "local trouble (memory or DNS set-up)");
 		goto out;
 	}
@@ -559,30 +224,30 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 	if (memchr(claimed, 0, e->n) != NULL && lookup_mx(e, res, mx) == -1) {
 		for (i = 0; i < e->n; i++)
 			if (!claimed[i])
-				set_result(&res[i], O_DEFERRED, "-",
+				dest_set(&res[i], DEST_DEFERRED, "-",
 				    "local trouble (DNS set-up)");
 		goto out;
 	}
 	for (i = 0; i < e->n; i++) {
 		if (claimed[i])
 			continue;
-		n = claim_group(e, i, claimed, idx);
+		g.n = claim_group(e, i, claimed, idx);
 		if (running == 0 && memchr(claimed, 0, e->n) == NULL) {
 			/* the only group left: no process of its own */
-			deliver_group(e, idx, n, &mx[i], mess, size, res);
+			destination_deliver(&conf, &g, &mx[i], res);
 			continue;
 		}
 		if (running >= (size_t)conf.remote_concurrency)
 			reap_group(e, group_of, res, &running);
 		switch ((pid = fork())) {
 		case 0:
-			deliver_group(e, idx, n, &mx[i], mess, size, res);
+			destination_deliver(&conf, &g, &mx[i], res);
 			_exit(0);
 		case -1: /* no process for it: here, one after the other */
-			deliver_group(e, idx, n, &mx[i], mess, size, res);
+			destination_deliver(&conf, &g, &mx[i], res);
 			break;
 		default:
-			for (j = 0; j < n; j++)
+			for (j = 0; j < g.n; j++)
 				group_of[idx[j]] = pid;
 			running++;
 		}
@@ -590,8 +255,8 @@ attempt(const struct queue_entry *e, int mess, off_t size, struct result *res)
 	while (running > 0)
 		reap_group(e, group_of, res, &running);
 	for (i = 0; i < e->n; i++) /* a group's process that died early */
-		if (res[i].o == O_PENDING)
-			set_result(&res[i], O_DEFERRED,
+		if (res[i].o == DEST_PENDING)
+			dest_set(&res[i], DEST_DEFERRED,
 			    domain_of(e->rcpt[i].addr),
 			    "the delivery process ended early");
 out:
@@ -606,7 +271,7 @@ out:
 /* The report for the recipients marked to bounce. */
 static int
 bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
-    const struct result *res, int mess)
+    const struct dest_result *res, int mess)
 {
 	struct bounce_rcpt *r = calloc(e->n, sizeof(*r));
 	size_t i, n = 0;
@@ -618,7 +283,7 @@ bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
 		if (res[i].bounce)
 			r[n++] =
 			    (struct bounce_rcpt) { e->rcpt[i].addr, res[i].host,
-				    res[i].text, res[i].o == O_FAILED };
+				    res[i].text, res[i].o == DEST_FAILED };
 	rc = bounce_send(ctx, e, r, n, mess);
 	free(r);
 	return rc;
@@ -627,7 +292,7 @@ bounce(const struct deliver_ctx *ctx, const struct queue_entry *e,
 /* ---- one entry ---- */
 
 static void
-log_results(const struct queue_entry *e, const struct result *res)
+log_results(const struct queue_entry *e, const struct dest_result *res)
 {
 	char reply[256];
 	size_t i;
@@ -638,9 +303,9 @@ log_results(const struct queue_entry *e, const struct result *res)
 		log_info("remote id=%s rcpt=<%s> host=%s reply=\"%s\" "
 			 "decision=%s",
 		    e->id, e->rcpt[i].addr, res[i].host, reply,
-		    res[i].o == O_DONE	? "delivered"
-			: res[i].bounce ? "bounced"
-					: "deferred");
+		    res[i].o == DEST_DONE ? "delivered"
+			: res[i].bounce	  ? "bounced"
+					  : "deferred");
 	}
 }
 
@@ -650,8 +315,8 @@ log_results(const struct queue_entry *e, const struct result *res)
  * updated: the run must stop, or recipients would get a second copy.
  */
 static int
-settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
-    int mess, int reserved)
+settle(const struct deliver_ctx *ctx, struct queue_entry *e,
+    struct dest_result *res, int mess, int reserved)
 {
 	time_t now = time(NULL);
 	int expired = now - e->created >= conf.queue_lifetime, any = 0;
@@ -659,18 +324,18 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 	long long k;
 
 	for (i = 0; i < e->n; i++)
-		any |= res[i].bounce =
-		    res[i].o == O_FAILED || (res[i].o != O_DONE && expired);
+		any |= res[i].bounce = res[i].o == DEST_FAILED ||
+		    (res[i].o != DEST_DONE && expired);
 	if (any && bounce(ctx, e, res, mess) == -1) {
 		log_error("id=%s: cannot write the bounce into %s/queue: %s",
 		    e->id, conf.spool, strerror(errno));
 		for (i = 0; i < e->n; i++) /* keep them for next time */
 			if (res[i].bounce)
-				res[i].o = O_DEFERRED, res[i].bounce = 0;
+				res[i].o = DEST_DEFERRED, res[i].bounce = 0;
 	}
 	log_results(e, res);
 	for (i = 0; i < e->n; i++) {
-		if (res[i].o == O_DONE || res[i].bounce) {
+		if (res[i].o == DEST_DONE || res[i].bounce) {
 			free(e->rcpt[i].addr);
 			free(e->rcpt[i].via);
 			free(e->rcpt[i].error);
@@ -705,22 +370,6 @@ settle(const struct deliver_ctx *ctx, struct queue_entry *e, struct result *res,
 	return -1;
 }
 
-static int
-has_8bit(int fd)
-{
-	unsigned char buf[65536];
-	off_t off = 0;
-	ssize_t n, i;
-
-	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
-		for (i = 0; i < n; i++)
-			if (buf[i] & 0x80)
-				return 1;
-		off += n;
-	}
-	return 0;
-}
-
 /* Disk to reserve for an entry's next envelope: it never grows more. */
 static off_t
 envelope_room(const struct queue_entry *e, off_t now)
@@ -746,7 +395,7 @@ static int
 process(const struct deliver_ctx *ctx, const char *id)
 {
 	struct queue_entry e;
-	struct result *res;
+	struct dest_result *res;
 	struct stat st, ist;
 	int mess, lock, info, reserved, r = 0;
 	size_t nres;
@@ -782,7 +431,6 @@ process(const struct deliver_ctx *ctx, const char *id)
 			0)) == MAP_FAILED) {
 		queue_unreserve(conf.spool, id, reserved);
 	} else {
-		eightbit = has_8bit(mess);
 		attempt(&e, mess, st.st_size, res);
 		r = settle(ctx, &e, res, mess, reserved);
 		munmap(res, nres * sizeof(*res));
@@ -1074,8 +722,8 @@ etrn(const char *hostport, const char *domain)
 		fprintf(stderr, "remote-send: bad host[:port] %s\n", hostport);
 		return EXIT_PERM;
 	}
-	if (!literal_addrs(host, &a)) {
-		if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT) == -1)
+	if (!dns_addrs_literal(host, &a)) {
+		if (dns_open(&d, conf.dns_servers, DEST_DNS_TIMEOUT_MS) == -1)
 			return EXIT_TEMP;
 		dns_addrs(&d, host, conf.ipv4_only, &a);
 		dns_wait(&d);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "dns.h"
 
 /*
@@ -609,4 +610,18 @@ dns_wait(struct dns *d)
 						     : ARES_SOCKET_BAD);
 	}
 	return d->pending > 0 ? -1 : 0;
+}
+
+int
+dns_addrs_literal(const char *text, struct dns_addrs *out)
+{
+	struct cidr c;
+
+	memset(out, 0, sizeof(*out));
+	if (cidr_from_text(text, &c) == -1)
+		return 0;
+	out->n = 1;
+	out->status = DNS_OK;
+	cidr_to_sockaddr(&c, &out->addr[0]);
+	return 1;
 }

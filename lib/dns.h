@@ -77,6 +77,9 @@ void dns_mx(struct dns *d, const char *domain, struct dns_mxset *out);
 void dns_addrs(
     struct dns *d, const char *host, int ipv4_only, struct dns_addrs *out);
 void dns_a(struct dns *d, const char *name, struct dns_a *out);
+/* An IP address written as text into a one-address answer, no DNS: 1,
+ * or 0 when text is not one (then out is empty). */
+int dns_addrs_literal(const char *text, struct dns_addrs *out);
 void dns_raw(struct dns *d, const char *name, int type, struct dns_raw *out);
 void dns_txt(struct dns *d, const char *name, struct dns_txt *out);
 /*

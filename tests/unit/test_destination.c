@@ -1,0 +1,276 @@
+/*
+ * Unit tests for lib/destination: a group of recipients delivered to a
+ * scripted SMTP server on loopback (tests/unit/scripted.h), reached by
+ * an address literal, by MX hosts tried in turn, or as the smarthost;
+ * and the outcomes when nothing answers or DNS says the domain takes no
+ * mail. Addresses are numeric, and the resolver is a dead one on
+ * loopback: nothing here asks real DNS.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "destination.h"
+#include "scripted.h"
+#include "testutil.h"
+
+static struct conf conf;
+static struct queue_entry entry;
+static struct queue_entry_rcpt rcpts[2];
+static struct dest_result res[2];
+static const size_t idx[2] = { 0, 1 };
+static int mess;
+
+static int
+setup(void **state)
+{
+	char path[600];
+
+	(void)state;
+	test_mkdir();
+	conf_defaults(&conf, testdir);
+	strlcpy(conf.dns_servers, "127.0.0.1:9", sizeof(conf.dns_servers));
+	conf.tls_outbound = TLS_OUT_NO;
+	test_write("mess", "Subject: hi\n\nbody\n");
+	snprintf(path, sizeof(path), "%s/mess", testdir);
+	assert_true((mess = open(path, O_RDONLY)) >= 0);
+	memset(&entry, 0, sizeof(entry));
+	memset(res, 0, sizeof(res));
+	strlcpy(entry.id, "test1", sizeof(entry.id));
+	entry.rcpt = rcpts;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	close(mess);
+	test_rmdir();
+	return 0;
+}
+
+/* A listening socket on 127.0.0.1; its port in *port. */
+static int
+listener(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* The scripted server for one connection; its pid. */
+static pid_t
+server(int fd, const struct step *script)
+{
+	pid_t pid = fork();
+	int c;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if ((c = accept(fd, NULL, NULL)) == -1)
+			_exit(3);
+		serve(c, script);
+	}
+	close(fd);
+	return pid;
+}
+
+/* The group of n recipients of domain, delivered. */
+static void
+deliver(const char *domain, size_t n, const struct dns_mxset *mx)
+{
+	static char addr[2][300], sender[] = "taro@example.com";
+	struct dest_group g = { &entry, idx, n, mess, 18, 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(
+		    addr[i], sizeof(addr[i]), "%c@%s", (int)('a' + i), domain);
+		rcpts[i].addr = addr[i];
+	}
+	entry.n = n;
+	entry.sender = sender;
+	memset(res, 0, sizeof(res)); /* every recipient pending */
+	destination_deliver(&conf, &g, mx, res);
+}
+
+static int
+server_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static const struct step two_rcpts[] = {
+	{ "", "220 mx ESMTP\r\n" },
+	{ "EHLO ", "250 mx\r\n" },
+	{ "MAIL FROM:<taro@example.com>", "250 ok\r\n" },
+	{ "RCPT TO:<a@", "250 ok\r\n" },
+	{ "RCPT TO:<b@", "550 5.1.1 no such user\r\n" },
+	{ "DATA", "354 go\r\n" },
+	{ BODY, "250 2.0.0 queued as 7\r\n" },
+	{ "QUIT", "221 bye\r\n" },
+	{ NULL, NULL },
+};
+
+static void
+test_an_address_literal_and_each_recipients_own_reply(void **state)
+{
+	int port, fd = listener(&port);
+	pid_t pid = server(fd, two_rcpts);
+
+	(void)state;
+	conf.remote_port = port;
+	deliver("[127.0.0.1]", 2, NULL);
+	assert_true(server_ok(pid));
+	assert_int_equal(res[0].o, DEST_DONE);
+	assert_string_equal(res[0].host, "127.0.0.1[127.0.0.1]");
+	assert_string_equal(res[0].text, "250 2.0.0 queued as 7");
+	assert_int_equal(res[1].o, DEST_FAILED);
+	assert_string_equal(res[1].text, "550 5.1.1 no such user");
+}
+
+static void
+test_mx_hosts_in_turn(void **state)
+{
+	struct dns_mxset mx = { .status = DNS_OK, .n = 2 };
+	int port, fd = listener(&port);
+	pid_t pid = server(fd, two_rcpts);
+
+	(void)state;
+	/* the first answers nothing on that port (the server is on .1) */
+	strlcpy(mx.mx[0].host, "127.0.0.2", sizeof(mx.mx[0].host));
+	strlcpy(mx.mx[1].host, "127.0.0.1", sizeof(mx.mx[1].host));
+	conf.remote_port = port;
+	deliver("example.net", 2, &mx);
+	assert_true(server_ok(pid));
+	assert_int_equal(res[0].o, DEST_DONE);
+	assert_string_equal(res[0].host, "127.0.0.1[127.0.0.1]");
+	assert_int_equal(res[1].o, DEST_FAILED);
+}
+
+static void
+test_nothing_answers(void **state)
+{
+	struct dns_mxset mx = { .status = DNS_OK, .n = 1 };
+	int port, fd = listener(&port);
+	char want[200];
+
+	(void)state;
+	close(fd); /* a port nobody listens on */
+	strlcpy(mx.mx[0].host, "127.0.0.1", sizeof(mx.mx[0].host));
+	conf.remote_port = port;
+	deliver("example.net", 1, &mx);
+	assert_int_equal(res[0].o, DEST_DEFERRED);
+	snprintf(want, sizeof(want),
+	    "no mail exchanger could be reached (last: "
+	    "127.0.0.1[127.0.0.1]:%d: Connection refused); if every domain "
+	    "fails so, your ISP may block port 25 (OP25B): set smarthost",
+	    port);
+	assert_string_equal(res[0].text, want);
+}
+
+static void
+test_what_dns_said(void **state)
+{
+	struct dns_mxset mx = { .status = DNS_NULLMX };
+
+	(void)state;
+	deliver("example.net", 1, &mx);
+	assert_int_equal(res[0].o, DEST_FAILED);
+	assert_non_null(strstr(res[0].text, "556 5.1.10 "));
+	mx.status = DNS_NONE;
+	deliver("example.net", 1, &mx);
+	assert_int_equal(res[0].o, DEST_FAILED);
+	assert_string_equal(res[0].text, "550 5.1.2 no such domain");
+	/* no answer: later, never a bounce */
+	mx.status = DNS_TEMP;
+	deliver("example.net", 1, &mx);
+	assert_int_equal(res[0].o, DEST_DEFERRED);
+	assert_string_equal(res[0].text, "DNS look-up failed, will try again");
+	deliver("[not an address]", 1, NULL);
+	assert_int_equal(res[0].o, DEST_FAILED);
+	assert_string_equal(res[0].text, "550 5.1.2 bad address literal");
+}
+
+static void
+test_the_smarthost_and_its_password_file(void **state)
+{
+	static const struct step script[] = {
+		{ "", "220 relay ESMTP\r\n" },
+		{ "EHLO ", "250-relay\r\n250 AUTH PLAIN\r\n" },
+		{ "AUTH PLAIN AHRhcm8Ac2VjcmV0", "235 ok\r\n" },
+		{ "MAIL FROM:<taro@example.com>", "250 ok\r\n" },
+		{ "RCPT TO:<a@example.net>", "250 ok\r\n" },
+		{ "DATA", "354 go\r\n" },
+		{ BODY, "250 2.0.0 taken\r\n" },
+		{ "QUIT", "221 bye\r\n" },
+		{ NULL, NULL },
+	};
+	struct dns_mxset mx = { .status = DNS_NONE }; /* never asked */
+	int port, fd = listener(&port);
+	char path[600];
+	pid_t pid;
+
+	(void)state;
+	snprintf(conf.smarthost, sizeof(conf.smarthost), "127.0.0.1:%d", port);
+	strlcpy(conf.smarthost_user, "taro", sizeof(conf.smarthost_user));
+	conf.smarthost_insecure_cleartext_auth = 1;
+	snprintf(path, sizeof(path), "%s/pw", testdir);
+	strlcpy(conf.smarthost_password_file, path,
+	    sizeof(conf.smarthost_password_file));
+	test_write("pw", "secret\n");
+	/* a password others may read: refused, and only deferred */
+	assert_int_equal(chmod(path, 0644), 0);
+	deliver("example.net", 1, &mx);
+	assert_int_equal(res[0].o, DEST_DEFERRED);
+	assert_non_null(strstr(res[0].text, "is readable by others: refused"));
+	assert_int_equal(chmod(path, 0600), 0);
+	pid = server(fd, script);
+	deliver("example.net", 1, &mx);
+	assert_true(server_ok(pid));
+	assert_int_equal(res[0].o, DEST_DONE);
+	assert_string_equal(res[0].text, "250 2.0.0 taken");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_an_address_literal_and_each_recipients_own_reply,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_mx_hosts_in_turn, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_nothing_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_what_dns_said, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_the_smarthost_and_its_password_file, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
