@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cidr.h"
@@ -347,4 +348,200 @@ destination_deliver(const struct conf *conf, const struct dest_group *g,
 			dest_set(
 			    &res[g->idx[j]], DEST_DEFERRED, dom, "no answer");
 	dns_close(&d);
+}
+
+/* ---- an entry: its groups, in parallel ---- */
+
+/* 1 if recipients i and j of e go out together: same domain and via. */
+static int
+same_group(const struct queue_entry *e, size_t i, size_t j)
+{
+	const char *vi = e->rcpt[i].via, *vj = e->rcpt[j].via;
+
+	return strcasecmp(dest_domain(e->rcpt[i].addr),
+		   dest_domain(e->rcpt[j].addr)) == 0 &&
+	    ((vi == NULL && vj == NULL) ||
+		(vi != NULL && vj != NULL && strcmp(vi, vj) == 0));
+}
+
+/* The first recipient of e with the domain of recipient i. */
+static size_t
+first_of_domain(const struct queue_entry *e, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcasecmp(dest_domain(e->rcpt[j].addr),
+			dest_domain(e->rcpt[i].addr)) == 0)
+			return j;
+	return i;
+}
+
+/* The MX look-ups of every pending recipient's domain, all at once. */
+static int
+lookup_mx(const struct conf *conf, const struct queue_entry *e,
+    const struct dest_result *res, struct dns_mxset *mx)
+{
+	char host[DNS_NAME_MAX + 1];
+	struct dns d;
+	size_t i, j;
+	int port, auth;
+
+	if (dns_open(&d, conf->dns_servers, DEST_DNS_TIMEOUT_MS) == -1)
+		return -1;
+	for (i = 0; i < e->n; i++)
+		if (res[i].o == DEST_PENDING && first_of_domain(e, i) == i &&
+		    dest_domain(e->rcpt[i].addr)[0] != '[' &&
+		    !route_relay(conf, dest_domain(e->rcpt[i].addr), host,
+			sizeof(host), &port, &auth))
+			dns_mx(&d, dest_domain(e->rcpt[i].addr), &mx[i]);
+	dns_wait(&d);
+	dns_close(&d);
+	for (i = 0; i < e->n; i++) /* one question per domain */
+		if ((j = first_of_domain(e, i)) != i)
+			mx[i] = mx[j];
+	return 0;
+}
+
+/*
+ * Waits for whichever group's process ends first. One that did not end
+ * normally (killed, say) may have left results of a transaction half
+ * done (a RCPT accepted, the data never sent): its recipients are all
+ * tried again later.
+ */
+static void
+reap_group(const struct queue_entry *e, pid_t *group_of,
+    struct dest_result *res, size_t *running)
+{
+	int status;
+	pid_t pid = waitpid(-1, &status, 0);
+	size_t i;
+
+	if (pid == -1) {
+		if (errno != EINTR)
+			*running = 0; /* none left to wait for */
+		return;
+	}
+	(*running)--;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	for (i = 0; i < e->n; i++)
+		if (group_of[i] == pid)
+			dest_set(&res[i], DEST_DEFERRED,
+			    dest_domain(e->rcpt[i].addr),
+			    "the delivery process ended early");
+}
+
+/* The recipients that go out with recipient i (same_group) into idx,
+ * marked claimed; how many. */
+static size_t
+claim_group(const struct queue_entry *e, size_t i, char *claimed, size_t *idx)
+{
+	size_t j, n = 0;
+
+	for (j = i; j < e->n; j++)
+		if (!claimed[j] && same_group(e, i, j)) {
+			idx[n++] = j;
+			claimed[j] = 1;
+		}
+	return n;
+}
+
+/* hold_domains: their recipients wait for an ETRN (or --release). */
+static void
+hold(const struct conf *conf, const char *released, const struct queue_entry *e,
+    struct dest_result *res, char *claimed)
+{
+	const char *dom;
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		dom = dest_domain(e->rcpt[i].addr);
+		if (conf_domain_held(conf, dom) &&
+		    (released == NULL || strcasecmp(released, dom) != 0))
+			dest_set(&res[i], DEST_DEFERRED, dom,
+			    "held until an ETRN for the domain (hold_domains)");
+		claimed[i] = res[i].o != DEST_PENDING;
+	}
+}
+
+/* 1 if the message has octets over 127 (8BITMIME matters). */
+static int
+has_8bit(int fd)
+{
+	unsigned char buf[65536];
+	off_t off = 0;
+	ssize_t n, i;
+
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (i = 0; i < n; i++)
+			if (buf[i] & 0x80)
+				return 1;
+		off += n;
+	}
+	return 0;
+}
+
+void
+destination_attempt(const struct conf *conf, const struct queue_entry *e,
+    int mess, off_t size, const char *released, struct dest_result *res)
+{
+	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
+	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, running = 0;
+	char *claimed = calloc(e->n, 1);
+	pid_t *group_of = calloc(e->n, sizeof(*group_of)), pid;
+	struct dest_group g = { e, idx, 0, mess, size, has_8bit(mess) };
+
+	if (mx == NULL || idx == NULL || claimed == NULL || group_of == NULL) {
+		for (i = 0; i < e->n; i++)
+			dest_set(&res[i], DEST_DEFERRED, "-",
+			    "local trouble (memory or DNS set-up)");
+		goto out;
+	}
+	hold(conf, released, e, res, claimed);
+	/* held mail asks DNS nothing: a dial-up site's domains wait */
+	if (memchr(claimed, 0, e->n) != NULL &&
+	    lookup_mx(conf, e, res, mx) == -1) {
+		for (i = 0; i < e->n; i++)
+			if (!claimed[i])
+				dest_set(&res[i], DEST_DEFERRED, "-",
+				    "local trouble (DNS set-up)");
+		goto out;
+	}
+	for (i = 0; i < e->n; i++) {
+		if (claimed[i])
+			continue;
+		g.n = claim_group(e, i, claimed, idx);
+		if (running == 0 && memchr(claimed, 0, e->n) == NULL) {
+			/* the only group left: no process of its own */
+			destination_deliver(conf, &g, &mx[i], res);
+			continue;
+		}
+		if (running >= (size_t)conf->remote_concurrency)
+			reap_group(e, group_of, res, &running);
+		switch ((pid = fork())) {
+		case 0:
+			destination_deliver(conf, &g, &mx[i], res);
+			_exit(0);
+		case -1: /* no process for it: here, one after the other */
+			destination_deliver(conf, &g, &mx[i], res);
+			break;
+		default:
+			for (j = 0; j < g.n; j++)
+				group_of[idx[j]] = pid;
+			running++;
+		}
+	}
+	while (running > 0)
+		reap_group(e, group_of, res, &running);
+	for (i = 0; i < e->n; i++) /* a group's process that died early */
+		if (res[i].o == DEST_PENDING)
+			dest_set(&res[i], DEST_DEFERRED,
+			    dest_domain(e->rcpt[i].addr),
+			    "the delivery process ended early");
+out:
+	free(mx);
+	free(idx);
+	free(claimed);
+	free(group_of);
 }

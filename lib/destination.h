@@ -20,6 +20,14 @@
  * destination_deliver asks DNS through dns_servers with a resolver of
  * its own; mx is the domain's MX answer, asked before (unused for a
  * route or a literal).
+ * destination_attempt delivers every recipient of an entry: grouped by
+ * domain and Delivered-To, every group's MX asked at once, the groups
+ * in parallel (remote_concurrency processes at a time), so one slow or
+ * hostile destination holds only its own recipients. res (e->n of them)
+ * must be shared memory: the children write into it. The recipients of
+ * a held domain (hold_domains) wait, asking DNS nothing, unless it is
+ * the released one (--release, ETRN); those of a process that did not
+ * end normally are all deferred (a transaction may be half done).
  */
 #ifndef YUBIN_DESTINATION_H
 #define YUBIN_DESTINATION_H
@@ -60,5 +68,8 @@ void dest_set(struct dest_result *r, enum dest_outcome o, const char *host,
     const char *text);
 void destination_deliver(const struct conf *conf, const struct dest_group *g,
     const struct dns_mxset *mx, struct dest_result *res);
+
+void destination_attempt(const struct conf *conf, const struct queue_entry *e,
+    int mess, off_t size, const char *released, struct dest_result *res);
 
 #endif

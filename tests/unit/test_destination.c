@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -255,6 +256,60 @@ test_the_smarthost_and_its_password_file(void **state)
 	assert_string_equal(res[0].text, "250 2.0.0 taken");
 }
 
+/* The whole entry (destination_attempt), res in shared memory. */
+static struct dest_result *
+attempt(const char *const *addrs, size_t n, const char *released)
+{
+	struct dest_result *r = mmap(NULL, n * sizeof(*r),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	assert_true(r != MAP_FAILED);
+	for (i = 0; i < n; i++)
+		rcpts[i].addr = (char *)addrs[i];
+	entry.n = n;
+	entry.sender = "taro@example.com";
+	destination_attempt(&conf, &entry, mess, 18, released, r);
+	return r;
+}
+
+static void
+test_a_held_domain_waits_until_released(void **state)
+{
+	static const struct step script[] = {
+		{ "", "220 mx ESMTP\r\n" },
+		{ "EHLO ", "250 mx\r\n" },
+		{ "MAIL FROM:<taro@example.com>", "250 ok\r\n" },
+		{ "RCPT TO:<a@[127.0.0.1]>", "250 ok\r\n" },
+		{ "DATA", "354 go\r\n" },
+		{ BODY, "250 2.0.0 queued\r\n" },
+		{ "QUIT", "221 bye\r\n" },
+		{ NULL, NULL },
+	};
+	static const char *const addrs[] = { "a@[127.0.0.1]",
+		"b@held.example" };
+	int port, fd = listener(&port);
+	struct dest_result *r;
+	pid_t pid = server(fd, script);
+
+	(void)state;
+	conf.remote_port = port;
+	strlcpy(conf.hold_domains, "held.example", sizeof(conf.hold_domains));
+	r = attempt(addrs, 2, NULL);
+	assert_true(server_ok(pid));
+	assert_int_equal(r[0].o, DEST_DONE);
+	/* held: not tried, and DNS (a dead server here) never asked */
+	assert_int_equal(r[1].o, DEST_DEFERRED);
+	assert_string_equal(
+	    r[1].text, "held until an ETRN for the domain (hold_domains)");
+	munmap(r, 2 * sizeof(*r));
+	/* released (ETRN): tried; DNS does not answer, so later still */
+	r = attempt(addrs + 1, 1, "held.example");
+	assert_int_equal(r[0].o, DEST_DEFERRED);
+	assert_string_equal(r[0].text, "DNS look-up failed, will try again");
+	munmap(r, sizeof(*r));
+}
+
 int
 main(void)
 {
@@ -270,6 +325,8 @@ main(void)
 		    test_what_dns_said, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_the_smarthost_and_its_password_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_held_domain_waits_until_released, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
