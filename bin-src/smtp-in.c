@@ -998,12 +998,12 @@ cmd_help(struct session *s, char *arg)
 	    "VRFY HELP AUTH");
 }
 
-/* RFC 1985: start delivery of the mail held for a domain. */
+/* RFC 1985: start delivery of the mail held for a domain (lib/runner). */
 static void
 cmd_etrn(struct session *s, char *arg)
 {
 	char domain[ADDR_DOMAIN_MAX + 1];
-	int recent;
+	struct verdict v;
 
 	if (*arg == '@' || *arg == '#') /* "@domain" means the same here */
 		arg++;
@@ -1017,38 +1017,9 @@ cmd_etrn(struct session *s, char *arg)
 		    s, 458, "4.7.1 Too many ETRN commands, one is enough");
 		return;
 	}
-	if (!conf_domain_held(&conf, domain)) {
-		log_info("smtp etrn client=%s domain=%s result=not-held",
-		    s->peer.text, domain);
-		reply(459, "4.7.1 %s: mail for this domain is not held here",
-		    domain);
-		return;
-	}
-	if ((recent = runner_etrn_recent(conf.spool, domain, time(NULL))) !=
-	    0) {
-		log_info("smtp etrn client=%s domain=%s result=%s",
-		    s->peer.text, domain,
-		    recent == 1 ? "recently-started" : "too-soon");
-		if (recent == 1)
-			reply(250, "2.0.0 Queuing for node %s started", domain);
-		else
-			reply(458,
-			    "4.7.1 Unable to queue messages for node %s now, "
-			    "try again in a few seconds",
-			    domain);
-		return;
-	}
-	buf_flush(&io);
-	if (runner_start(confdir, domain) == -1) {
-		log_warn("smtp etrn client=%s domain=%s result=no-runner",
-		    s->peer.text, domain);
-		reply(
-		    458, "4.7.1 Unable to queue messages for node %s", domain);
-		return;
-	}
-	log_info("smtp etrn client=%s domain=%s result=started", s->peer.text,
-	    domain);
-	reply(250, "2.0.0 Queuing for node %s started", domain);
+	buf_flush(&io); /* what was said goes out before the fork */
+	runner_etrn(&conf, confdir, s->peer.text, domain, &v);
+	reply(v.code, "%s", v.text);
 }
 
 /* Turns TLS on: a failure leaves nothing to say (the state is unknown). */

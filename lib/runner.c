@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "conf.h"
 #include "log.h"
 #include "queue.h"
 #include "runner.h"
@@ -94,4 +95,39 @@ runner_etrn_recent(const char *spool, const char *domain, time_t now)
 		(void)!pwrite(fd, domain, strlen(domain), 0);
 	close(fd);
 	return 0;
+}
+
+int
+runner_etrn(const struct conf *c, const char *confdir, const char *client,
+    const char *domain, struct verdict *v)
+{
+	int recent;
+
+	if (!conf_domain_held(c, domain)) {
+		log_info("smtp etrn client=%s domain=%s result=not-held",
+		    client, domain);
+		return verdict_set(v, 459, "not-held",
+		    "4.7.1 %s: mail for this domain is not held here", domain);
+	}
+	if ((recent = runner_etrn_recent(c->spool, domain, time(NULL))) != 0) {
+		log_info("smtp etrn client=%s domain=%s result=%s", client,
+		    domain, recent == 1 ? "recently-started" : "too-soon");
+		if (recent == 1)
+			return verdict_set(v, 250, "recently-started",
+			    "2.0.0 Queuing for node %s started", domain);
+		return verdict_set(v, 458, "too-soon",
+		    "4.7.1 Unable to queue messages for node %s now, try "
+		    "again in a few seconds",
+		    domain);
+	}
+	if (runner_start(confdir, domain) == -1) {
+		log_warn("smtp etrn client=%s domain=%s result=no-runner",
+		    client, domain);
+		return verdict_set(v, 458, "no-runner",
+		    "4.7.1 Unable to queue messages for node %s", domain);
+	}
+	log_info(
+	    "smtp etrn client=%s domain=%s result=started", client, domain);
+	return verdict_set(
+	    v, 250, "started", "2.0.0 Queuing for node %s started", domain);
 }

@@ -19,16 +19,26 @@
  * (and notes it), 1 when one was started for this domain moments ago, 2
  * when for another domain (try again soon). A spool where it cannot
  * note the time is logged and never stops ETRN.
+ * runner_etrn answers an ETRN for domain (normalized) from client (for
+ * the log), and starts the runner for it when that is due: 250 started
+ * (or started moments ago), 459 when the domain's mail is not held here
+ * (hold_domains), 458 too soon after another domain's or no runner. It
+ * fills v and logs the result; it returns 1.
  */
 #ifndef YUBIN_RUNNER_H
 #define YUBIN_RUNNER_H
 
 #include <time.h>
 
+#include "conf.h"
+#include "verdict.h"
+
 int runner_start(const char *confdir, const char *etrn_domain);
 int runner_kick(const char *confdir, const char *spool);
 
 #define RUNNER_ETRN_INTERVAL 5 /* seconds */
 int runner_etrn_recent(const char *spool, const char *domain, time_t now);
+int runner_etrn(const struct conf *c, const char *confdir, const char *client,
+    const char *domain, struct verdict *v);
 
 #endif

@@ -71,6 +71,33 @@ test_an_unwritable_spool_never_stops_etrn(void **state)
 	    0);
 }
 
+static void
+test_the_answers_to_etrn(void **state)
+{
+	struct conf c;
+	struct verdict v;
+
+	(void)state;
+	conf_defaults(&c, testdir);
+	strlcpy(c.spool, testdir, sizeof(c.spool));
+	strlcpy(c.hold_domains, "a.example,b.example", sizeof(c.hold_domains));
+	runner_etrn(&c, testdir, "192.0.2.7", "other.example", &v);
+	assert_int_equal(v.code, 459);
+	assert_string_equal(v.text,
+	    "4.7.1 other.example: mail for this domain is not held here");
+	/* held; no remote-send beside this test program to start */
+	runner_etrn(&c, testdir, "192.0.2.7", "a.example", &v);
+	assert_int_equal(v.code, 458);
+	assert_string_equal(v.result, "no-runner");
+	/* moments later: the same domain is under way, another waits */
+	runner_etrn(&c, testdir, "192.0.2.7", "a.example", &v);
+	assert_int_equal(v.code, 250);
+	assert_string_equal(v.text, "2.0.0 Queuing for node a.example started");
+	runner_etrn(&c, testdir, "192.0.2.7", "b.example", &v);
+	assert_int_equal(v.code, 458);
+	assert_string_equal(v.result, "too-soon");
+}
+
 int
 main(void)
 {
@@ -83,6 +110,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_an_unwritable_spool_never_stops_etrn, test_dir_setup,
 		    test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_the_answers_to_etrn,
+		    test_dir_setup, test_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
