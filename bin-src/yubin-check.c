@@ -18,7 +18,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +37,9 @@
 #include "dkimkey.h"
 #include "dkimsign.h"
 #include "dns.h"
-#include "dnsbl.h"
+#include "sitecheck.h"
 #include "smtpc.h"
-#include "spf.h"
 #include "tables.h"
-#include "textfile.h"
 #include "tlsio.h"
 
 #define USAGE                                                                  \
@@ -51,58 +48,20 @@
 #define EXIT_PERM 100
 #define DNS_TIMEOUT_MS 5000
 #define NET_TIMEOUT 5	     /* seconds for a banner */
-#define DOMAINS_MAX 64	     /* domains looked at in DNS */
 #define WALK_MAX 200000	     /* spool entries looked at */
 #define CERT_WARN_DAYS 14    /* a certificate this close to its end */
 #define PROBE_MX "gmail.com" /* whose MX answers on port 25, by default */
 
-enum level { OK, WARN, FAIL };
-
 static struct conf conf;
 static const char *confdir = CONFDIR;
-static enum level worst;
 static char public[64]; /* -a, else public_address */
 static char probe[300]; /* -o */
 static char listen_at[64] = "127.0.0.1";
 static int port_smtp = 25, port_submission = 587, port_smtps = 465,
 	   port_pop3 = 110, port_pop3s = 995, port_finger = 79;
 
-/* One verdict; fix (a format) says what to do about a problem. */
-static void say(enum level l, const char *fix, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(enum level l, const char *fix, const char *fmt, ...)
-{
-	static const char *const words[] = { "OK  ", "WARN", "FAIL" };
-	va_list ap;
-
-	printf("%s ", words[l]);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (l != OK && fix != NULL)
-		printf("     fix: %s\n", fix);
-	if (l > worst)
-		worst = l;
-}
-
-/* A fix with its own words filled in. */
-static const char *fixf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static const char *
-fixf(const char *fmt, ...)
-{
-	static char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return buf;
-}
+/* The verdicts, and the checks of the names in DNS (lib/sitecheck). */
+static struct sitecheck sc;
 
 /* ---- the configuration and the tables ---- */
 
@@ -112,10 +71,11 @@ check_conf(void)
 	char why[CONF_ERR_MAX];
 
 	if (conf_load(&conf, confdir, why, sizeof(why)) == 0) {
-		say(OK, NULL, "%s/yubin.conf: valid", confdir);
+		sitecheck_say(
+		    &sc, SITECHECK_OK, NULL, "%s/yubin.conf: valid", confdir);
 		return;
 	}
-	say(FAIL,
+	sitecheck_say(&sc, SITECHECK_FAIL,
 	    "correct that line (see yubin.conf(5)); every server answers 421 "
 	    "until it is fixed",
 	    "%s", why);
@@ -130,8 +90,8 @@ check_tables(void)
 	FILE *f = tmpfile();
 
 	if (f == NULL) {
-		say(FAIL, NULL, "cannot make a temporary file: %s",
-		    strerror(errno));
+		sitecheck_say(&sc, SITECHECK_FAIL, NULL,
+		    "cannot make a temporary file: %s", strerror(errno));
 		return;
 	}
 	r = tables_check(confdir, TABLES_ALL, f);
@@ -140,20 +100,21 @@ check_tables(void)
 		line[strcspn(line, "\n")] = '\0';
 		problems++;
 		if (strstr(line, ": warning: ") != NULL)
-			say(WARN,
+			sitecheck_say(&sc, SITECHECK_WARN,
 			    "add the missing line to the users file (see "
 			    "yubin-users(5)), then run cdbmake-users",
 			    "%s", line);
 		else
-			say(FAIL,
-			    fixf("correct the line shown, then run "
-				 "cdbmake-users -C %s",
+			sitecheck_say(&sc, SITECHECK_FAIL,
+			    sitecheck_fix("correct the line shown, then run "
+					  "cdbmake-users -C %s",
 				confdir),
 			    "%s", line);
 	}
 	fclose(f);
 	if (r == 0 && problems == 0)
-		say(OK, NULL, "users, domains, relay: no errors");
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "users, domains, relay: no errors");
 }
 
 /* Each CDB must be newer than the text it is made from. */
@@ -177,7 +138,8 @@ check_fresh(void)
 		    (cs.st_mtim.tv_sec == ts.st_mtim.tv_sec &&
 			cs.st_mtim.tv_nsec < ts.st_mtim.tv_nsec)) {
 			stale = 1;
-			say(FAIL, fixf("run cdbmake-users -C %s", confdir),
+			sitecheck_say(&sc, SITECHECK_FAIL,
+			    sitecheck_fix("run cdbmake-users -C %s", confdir),
 			    "%s %s", cdb,
 			    errno == ENOENT && access(cdb, F_OK) == -1
 				? "does not exist"
@@ -186,7 +148,8 @@ check_fresh(void)
 		}
 	}
 	if (!stale)
-		say(OK, NULL, "every database is newer than its text file");
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "every database is newer than its text file");
 }
 
 /* ---- who owns what ---- */
@@ -231,12 +194,14 @@ static void
 check_readable(const char *path, const char *what)
 {
 	if (readable_by_run_user(path))
-		say(OK, NULL, "%s readable by the run user (uid %ld)", path,
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "%s readable by the run user (uid %ld)", path,
 		    (long)run_uid);
 	else
-		say(FAIL,
-		    fixf("chown %ld:%ld %s, or make it readable for that "
-			 "user",
+		sitecheck_say(&sc, SITECHECK_FAIL,
+		    sitecheck_fix(
+			"chown %ld:%ld %s, or make it readable for that "
+			"user",
 			(long)run_uid, (long)run_gid, path),
 		    "%s (%s) not readable by the run user (uid %ld)", path,
 		    what, (long)run_uid);
@@ -249,9 +214,10 @@ check_owners(void)
 	struct stat st;
 
 	if (stat(conf.spool, &st) == -1) {
-		say(FAIL,
-		    fixf("mkdir -p %s and chown it to the user inetd runs "
-			 "the servers as",
+		sitecheck_say(&sc, SITECHECK_FAIL,
+		    sitecheck_fix(
+			"mkdir -p %s and chown it to the user inetd runs "
+			"the servers as",
 			conf.spool),
 		    "spool %s: %s", conf.spool, strerror(errno));
 		return;
@@ -259,7 +225,7 @@ check_owners(void)
 	run_uid = st.st_uid;
 	run_gid = st.st_gid;
 	if (run_uid == 0)
-		say(WARN,
+		sitecheck_say(&sc, SITECHECK_WARN,
 		    "make a user for yubin (useradd -r yubin), chown -R it the "
 		    "spool and run the servers as that user in inetd.conf",
 		    "spool %s belongs to root: the servers would run as root",
@@ -273,12 +239,12 @@ check_owners(void)
 	walked = foreign = by_root = 0;
 	nftw(conf.spool, walk_one, 32, FTW_PHYS);
 	if (foreign == 0)
-		say(OK, NULL, "everything in %s belongs to the run user",
-		    conf.spool);
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "everything in %s belongs to the run user", conf.spool);
 	else
-		say(FAIL,
-		    fixf("chown -R %ld:%ld %s", (long)run_uid, (long)run_gid,
-			conf.spool),
+		sitecheck_say(&sc, SITECHECK_FAIL,
+		    sitecheck_fix("chown -R %ld:%ld %s", (long)run_uid,
+			(long)run_gid, conf.spool),
 		    "%ld file(s) in %s belong to another user%s, e.g. %s: "
 		    "mail for them fails with 451",
 		    foreign, conf.spool, by_root ? " (root)" : "",
@@ -291,7 +257,8 @@ check_log(void)
 	char dir[PATH_MAX], *slash;
 
 	if (conf.log[0] == '\0') {
-		say(OK, NULL, "logging to syslog (facility mail)");
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "logging to syslog (facility mail)");
 		return;
 	}
 	strlcpy(dir, conf.log, sizeof(dir));
@@ -299,12 +266,14 @@ check_log(void)
 		*slash = '\0';
 	if (access(conf.log, W_OK) == 0 ||
 	    (errno == ENOENT && access(dir[0] ? dir : "/", W_OK) == 0)) {
-		say(OK, NULL, "log file %s can be written", conf.log);
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "log file %s can be written", conf.log);
 		return;
 	}
-	say(WARN,
-	    fixf("touch %s && chown %ld %s (the servers make it only where "
-		 "they may write: %s)",
+	sitecheck_say(&sc, SITECHECK_WARN,
+	    sitecheck_fix(
+		"touch %s && chown %ld %s (the servers make it only where "
+		"they may write: %s)",
 		conf.log, (long)run_uid, conf.log, dir[0] ? dir : "/"),
 	    "log file %s cannot be written (%s): log lines go to syslog",
 	    conf.log, strerror(errno));
@@ -316,347 +285,14 @@ check_hostname(void)
 	if (strchr(conf.hostname, '.') != NULL &&
 	    addr_dns_name_ok(conf.hostname) &&
 	    strncmp(conf.hostname, "localhost", 9) != 0)
-		say(OK, NULL, "hostname %s is a fully qualified name",
-		    conf.hostname);
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "hostname %s is a fully qualified name", conf.hostname);
 	else
-		say(FAIL,
+		sitecheck_say(&sc, SITECHECK_FAIL,
 		    "set hostname = mail.your-domain in yubin.conf (the name "
 		    "your MX record and PTR give)",
 		    "hostname %s is not a fully qualified domain name",
 		    conf.hostname);
-}
-
-/* ---- DNS ---- */
-
-/* The local domains from the domains file (not a wildcard line). */
-static size_t
-local_domains(char names[][DNS_NAME_MAX + 1], size_t max)
-{
-	char path[PATH_MAX], line[TABLES_LINE_MAX];
-	struct textfile t;
-	size_t n = 0;
-	char *p;
-
-	snprintf(path, sizeof(path), "%s/domains", confdir);
-	if (textfile_open(&t, path) == -1)
-		return 0;
-	while (n < max && textfile_next(&t, line, sizeof(line)) > 0) {
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		p = line + strspn(line, " \t");
-		p[strcspn(p, " \t")] = '\0';
-		if (*p != '\0' &&
-		    addr_domain_normalize(p, names[n], DNS_NAME_MAX + 1) == 0 &&
-		    names[n][0] != '[')
-			n++;
-	}
-	textfile_close(&t);
-	return n;
-}
-
-/* A TXT question: how many records start with prefix, the first in out. */
-static int
-txt(const char *name, const char *prefix, char *out, size_t size,
-    enum dns_status *st)
-{
-	int n = dns_txt_lookup(
-	    conf.dns_servers, DNS_TIMEOUT_MS, name, prefix, out, size, st);
-
-	return n < 0 ? 0 : n;
-}
-
-static int
-addrs_of(const char *host, struct dns_addrs *a)
-{
-	struct dns d;
-
-	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT_MS) == -1)
-		return -1;
-	dns_addrs(&d, host, 0, a);
-	dns_wait(&d);
-	dns_close(&d);
-	return a->status == DNS_OK ? 0 : -1;
-}
-
-static int
-addr_is(const struct sockaddr_storage *ss, const struct cidr *want)
-{
-	struct cidr c;
-
-	return cidr_from_sockaddr((const struct sockaddr *)ss, &c) == 0 &&
-	    c.family == want->family &&
-	    memcmp(c.addr, want->addr, (size_t)cidr_len(&c)) == 0;
-}
-
-static void
-check_mx(const char *domain, const struct cidr *pub)
-{
-	struct dns_mxset mx;
-	struct dns_addrs a;
-	struct dns d;
-	size_t i, j;
-	int ours = 0;
-
-	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT_MS) == -1)
-		return;
-	dns_mx(&d, domain, &mx);
-	dns_wait(&d);
-	dns_close(&d);
-	if (mx.status != DNS_OK || mx.n == 0) {
-		say(FAIL,
-		    fixf("publish %s. IN MX 10 %s. (and an A record for %s)",
-			domain, conf.hostname, conf.hostname),
-		    "%s has no MX record%s", domain,
-		    mx.status == DNS_TEMP ? " (no DNS answer)" : "");
-		return;
-	}
-	for (i = 0; i < mx.n && !ours; i++) {
-		if (addrs_of(mx.mx[i].host, &a) == -1) {
-			say(FAIL,
-			    fixf("publish an A (or AAAA) record for %s",
-				mx.mx[i].host),
-			    "MX host %s of %s has no address", mx.mx[i].host,
-			    domain);
-			continue;
-		}
-		for (j = 0; pub != NULL && j < a.n; j++)
-			ours |= addr_is(&a.addr[j], pub);
-	}
-	if (pub == NULL)
-		say(OK, NULL,
-		    "%s: MX %s (whether it is this host: set "
-		    "public_address)",
-		    domain, mx.mx[0].host);
-	else if (ours)
-		say(OK, NULL, "%s: MX points to this host (%s)", domain,
-		    public);
-	else
-		say(FAIL,
-		    fixf("point the A record of %s at %s (with a home line: "
-			 "your dynamic DNS name, kept current)",
-			mx.mx[0].host, public),
-		    "%s: MX %s does not point to this host's public "
-		    "address %s",
-		    domain, mx.mx[0].host, public);
-}
-
-/* PTR of our address, and that name pointing back to it (FCrDNS). */
-static void
-check_ptr(const struct cidr *pub)
-{
-	char name[DNS_NAME_MAX + 2] = "", rev[80];
-	struct dns_addrs a;
-	struct dns_raw raw;
-	struct dns d;
-	size_t i;
-	int back = 0;
-
-	if (pub->family != AF_INET)
-		return; /* IPv6 reverse names: not yet */
-	snprintf(rev, sizeof(rev), "%u.%u.%u.%u.in-addr.arpa", pub->addr[3],
-	    pub->addr[2], pub->addr[1], pub->addr[0]);
-	if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT_MS) == -1)
-		return;
-	dns_raw(&d, rev, 12 /* PTR */, &raw);
-	dns_wait(&d);
-	dns_close(&d);
-	if (raw.status == DNS_OK) {
-		if (dns_ptr_name(&raw, name, sizeof(name)) == -1)
-			name[0] = '\0';
-		free(raw.abuf);
-	}
-	if (name[0] == '\0') {
-		say(FAIL,
-		    fixf("ask your ISP (or whoever owns %s) to set its PTR "
-			 "record to %s; big providers refuse mail without it",
-			public, conf.hostname),
-		    "%s has no PTR record", public);
-		return;
-	}
-	if (addrs_of(name, &a) == 0)
-		for (i = 0; i < a.n; i++)
-			back |= addr_is(&a.addr[i], pub);
-	if (!back)
-		say(FAIL,
-		    fixf("publish %s. IN A %s (the PTR name must point back)",
-			name, public),
-		    "PTR of %s is %s, which does not point back to it", public,
-		    name);
-	else if (strcasecmp(name, conf.hostname) != 0)
-		say(WARN,
-		    fixf("set hostname = %s in yubin.conf, or have the PTR "
-			 "changed to %s",
-			name, conf.hostname),
-		    "PTR of %s is %s, not the hostname %s", public, name,
-		    conf.hostname);
-	else
-		say(OK, NULL, "PTR of %s is %s, and it points back", public,
-		    name);
-}
-
-static void
-check_spf(const char *domain, const struct cidr *pub)
-{
-	char rec[1024], result[SPF_RESULT_MAX], sender[DNS_NAME_MAX + 16];
-	enum dns_status st;
-	int n = txt(domain, "v=spf1", rec, sizeof(rec), &st);
-
-	if (n != 1) {
-		say(n == 0 ? WARN : FAIL,
-		    fixf("publish exactly one: %s. IN TXT \"v=spf1 mx -all\"",
-			domain),
-		    "%s has %s SPF record%s", domain,
-		    n == 0 ? "no" : "more than one",
-		    st == DNS_TEMP ? " (no DNS answer)" : "");
-		return;
-	}
-	if (pub == NULL) {
-		say(OK, NULL, "%s: SPF \"%s\"", domain, rec);
-		return;
-	}
-	snprintf(sender, sizeof(sender), "postmaster@%s", domain);
-	if (spf_check(conf.dns_servers, DNS_TIMEOUT_MS, pub, conf.hostname,
-		sender, result, sizeof(result)) == -1)
-		strlcpy(result, "temperror", sizeof(result));
-	if (strcmp(result, "pass") == 0)
-		say(OK, NULL, "%s: SPF passes mail from %s", domain, public);
-	else
-		say(FAIL,
-		    fixf("let this host send: \"v=spf1 mx ip%c:%s -all\"",
-			pub->family == AF_INET ? '4' : '6', public),
-		    "%s: SPF gives %s for mail from %s (\"%s\")", domain,
-		    result, public, rec);
-}
-
-/* The DKIM records must carry our keys' public halves. */
-static void
-check_dkim(const char *domain)
-{
-	char path[PATH_MAX], want[DKIMKEY_RECORD_MAX], got[DKIMKEY_RECORD_MAX];
-	char name[DNS_NAME_MAX + 2];
-	enum dns_status st;
-	int i, keys = 0;
-
-	for (i = 0; i < 2; i++) {
-		if (dkimsign_key_path(path, sizeof(path), confdir, domain,
-			conf.dkim_selector, dkimsign_kinds[i]) == -1 ||
-		    access(path, F_OK) == -1)
-			continue;
-		keys++;
-		snprintf(name, sizeof(name), "%s-%s._domainkey.%s",
-		    conf.dkim_selector, dkimsign_kinds[i], domain);
-		if (dkimkey_record(
-			path, dkimsign_kinds[i], want, sizeof(want)) == -1) {
-			say(FAIL,
-			    fixf("make it readable, or make new keys: "
-				 "cdbmake-users --dkim-keygen %s",
-				domain),
-			    "%s: %s", path, strerror(errno));
-			continue;
-		}
-		txt(name, "", got, sizeof(got), &st);
-		if (st == DNS_TEMP)
-			say(WARN, "check dns_servers",
-			    "%s: DKIM record %s: no "
-			    "DNS answer",
-			    domain, name);
-		else if (strcmp(got, want) == 0)
-			say(OK, NULL, "%s: DKIM record %s matches our %s key",
-			    domain, name, dkimsign_kinds[i]);
-		else
-			say(FAIL,
-			    fixf("publish %s. IN TXT \"%s\" (yubin-check "
-				 "--records prints it)",
-				name, want),
-			    "%s: DKIM record %s %s", domain, name,
-			    got[0] ? "differs from our key"
-				   : "is not published");
-	}
-	if (keys == 0)
-		say(WARN,
-		    fixf("cdbmake-users -C %s --dkim-keygen %s, then publish "
-			 "what it prints",
-			confdir, domain),
-		    "%s: no DKIM keys (selector %s): mail from it leaves "
-		    "unsigned",
-		    domain, conf.dkim_selector);
-}
-
-static void
-check_dmarc(const char *domain)
-{
-	char name[DNS_NAME_MAX + 2], rec[1024];
-	enum dns_status st;
-	int n;
-
-	snprintf(name, sizeof(name), "_dmarc.%s", domain);
-	n = txt(name, "v=DMARC1", rec, sizeof(rec), &st);
-	if (n == 1)
-		say(OK, NULL, "%s: DMARC \"%s\"", domain, rec);
-	else
-		say(n == 0 ? WARN : FAIL,
-		    fixf("publish exactly one: %s. IN TXT \"v=DMARC1; p=none; "
-			 "rua=mailto:postmaster@%s\" (later quarantine, then "
-			 "reject)",
-			name, domain),
-		    "%s has %s DMARC record%s", domain,
-		    n == 0 ? "no" : "more than one",
-		    st == DNS_TEMP ? " (no DNS answer)" : "");
-}
-
-static void
-check_dnsbl(const struct cidr *pub)
-{
-	struct dnsbl_result r;
-
-	if (conf.dnsbl[0] == '\0' || pub == NULL)
-		return;
-	if (dnsbl_check(conf.dns_servers, conf.dnsbl, "", pub, DNS_TIMEOUT_MS,
-		&r) == -1 ||
-	    r.trouble > 0)
-		say(WARN, "check dns_servers", "DNS lists %s: no answer",
-		    conf.dnsbl);
-	else if (r.listed)
-		say(FAIL,
-		    fixf("see the list's page for %s (%s) on how to be "
-			 "removed; a dynamic home address needs the "
-			 "smarthost",
-			r.zone, r.reason),
-		    "%s is on the blocklist %s", public, r.zone);
-	else
-		say(OK, NULL, "%s is on none of %s", public, conf.dnsbl);
-}
-
-static void
-check_dns(void)
-{
-	static char domains[DOMAINS_MAX][DNS_NAME_MAX + 1];
-	struct cidr pub;
-	const struct cidr *p = NULL;
-	size_t n = local_domains(domains, DOMAINS_MAX), i;
-
-	if (conf.dns_servers[0] == '\0')
-		say(WARN,
-		    "set dns_servers = 127.0.0.1 and run a caching resolver "
-		    "(unbound, dnsmasq) on this host",
-		    "dns_servers is not set: look-ups use /etc/resolv.conf");
-	if (public[0] != '\0' && cidr_from_text(public, &pub) == 0)
-		p = &pub;
-	else
-		say(WARN,
-		    "set public_address = your Internet address in "
-		    "yubin.conf (or give -a)",
-		    "public address unknown: MX, PTR and SPF are not "
-		    "compared with this host");
-	if (p != NULL)
-		check_ptr(p);
-	for (i = 0; i < n; i++) {
-		check_mx(domains[i], p);
-		check_spf(domains[i], p);
-		check_dkim(domains[i]);
-		check_dmarc(domains[i]);
-	}
-	check_dnsbl(p);
 }
 
 /* ---- the network ---- */
@@ -678,7 +314,7 @@ resolve(const char *host, struct sockaddr_storage *ss)
 		cidr_to_sockaddr(&c, ss);
 		return 0;
 	}
-	if (addrs_of(bare, &a) == -1)
+	if (sitecheck_addrs(&sc, bare, &a) == -1)
 		return -1;
 	*ss = a.addr[0];
 	return 0;
@@ -743,7 +379,8 @@ check_outbound(void)
 		dns_wait(&d);
 		dns_close(&d);
 		if (mx.status != DNS_OK || mx.n == 0) {
-			say(WARN, "check dns_servers, or give -o host",
+			sitecheck_say(&sc, SITECHECK_WARN,
+			    "check dns_servers, or give -o host",
 			    "outbound port 25: no MX of %s to try", PROBE_MX);
 			return;
 		}
@@ -756,14 +393,15 @@ check_outbound(void)
 	if (fd != -1)
 		hang_up(&b, fd, 0);
 	if (fd != -1 && strncmp(line, "220", 3) == 0)
-		say(OK, NULL, "outbound: %s:%d answers 220", host, port);
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "outbound: %s:%d answers 220", host, port);
 	else if (conf.smarthost[0])
-		say(FAIL,
+		sitecheck_say(&sc, SITECHECK_FAIL,
 		    "check smarthost in yubin.conf and your Internet line",
 		    "smarthost %s:%d: %s", host, port,
 		    fd != -1 ? "no 220 greeting" : why);
 	else
-		say(FAIL,
+		sitecheck_say(&sc, SITECHECK_FAIL,
 		    "your ISP probably blocks outgoing port 25 (OP25B): send "
 		    "through its relay, in yubin.conf: smarthost = "
 		    "smtp.your-isp.example:587, smarthost_user = ..., "
@@ -804,14 +442,14 @@ check_listener(const struct listener *l)
 			hang_up(&b, fd, l->tls);
 	}
 	if (ok)
-		say(OK, NULL, "%s on %s:%d answers", l->name, listen_at,
-		    *l->port);
+		sitecheck_say(&sc, SITECHECK_OK, NULL, "%s on %s:%d answers",
+		    l->name, listen_at, *l->port);
 	else if (fd == -1 && strcmp(why, strerror(ECONNREFUSED)) == 0 &&
 	    l->port != &port_smtp)
-		say(OK, NULL, "%s on %s:%d: not served", l->name, listen_at,
-		    *l->port);
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "%s on %s:%d: not served", l->name, listen_at, *l->port);
 	else
-		say(FAIL,
+		sitecheck_say(&sc, SITECHECK_FAIL,
 		    "add its line to inetd.conf (see INSTALL), reload inetd, "
 		    "and read the log",
 		    "%s on %s:%d: %s", l->name, listen_at, *l->port,
@@ -843,7 +481,7 @@ check_cert(void)
 	int days = 0, secs = 0;
 
 	if (conf.tls_cert[0] == '\0') {
-		say(WARN,
+		sitecheck_say(&sc, SITECHECK_WARN,
 		    "set tls_cert and tls_key (a Let's Encrypt certificate, "
 		    "see INSTALL): mail and passwords travel in clear",
 		    "no TLS certificate configured");
@@ -854,25 +492,30 @@ check_cert(void)
 		fclose(f);
 	}
 	if (cert == NULL) {
-		say(FAIL, "point tls_cert at a PEM certificate chain", "%s: %s",
+		sitecheck_say(&sc, SITECHECK_FAIL,
+		    "point tls_cert at a PEM certificate chain", "%s: %s",
 		    conf.tls_cert,
 		    f == NULL ? strerror(errno) : "not a PEM certificate");
 		return;
 	}
 	check_readable(conf.tls_cert, "the TLS certificate");
 	if (X509_check_host(cert, conf.hostname, 0, 0, NULL) != 1)
-		say(FAIL, fixf("get a certificate for %s", conf.hostname),
+		sitecheck_say(&sc, SITECHECK_FAIL,
+		    sitecheck_fix("get a certificate for %s", conf.hostname),
 		    "%s is not for %s", conf.tls_cert, conf.hostname);
 	ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert));
 	if (days < 0 || (days == 0 && secs <= 0))
-		say(FAIL, "renew it (certbot renew) and check the deploy hook",
+		sitecheck_say(&sc, SITECHECK_FAIL,
+		    "renew it (certbot renew) and check the deploy hook",
 		    "%s has expired", conf.tls_cert);
 	else if (days < CERT_WARN_DAYS)
-		say(WARN, "renew it (certbot renew) and check the deploy hook",
+		sitecheck_say(&sc, SITECHECK_WARN,
+		    "renew it (certbot renew) and check the deploy hook",
 		    "%s ends in %d days", conf.tls_cert, days);
 	else
-		say(OK, NULL, "%s: for %s, %d days left", conf.tls_cert,
-		    conf.hostname, days);
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "%s: for %s, %d days left", conf.tls_cert, conf.hostname,
+		    days);
 	X509_free(cert);
 }
 
@@ -917,12 +560,12 @@ check_open_relay(void)
 	struct buf b;
 	int fd, t;
 
-	if (public[0] == '\0' || local_domains(domains, 1) == 0)
+	if (public[0] == '\0' || sitecheck_domains(confdir, domains, 1) == 0)
 		return;
 	fd = greeting(&b, listen_at, port_smtp, public, 0, line, sizeof(line),
 	    why, sizeof(why));
 	if (fd == -1) {
-		say(WARN,
+		sitecheck_say(&sc, SITECHECK_WARN,
 		    "test from outside: swaks --server YOUR-HOST --to "
 		    "someone@example.net (it must be refused)",
 		    "open relay: cannot test from %s: %s", public, why);
@@ -936,17 +579,19 @@ check_open_relay(void)
 	    ? -1
 	    : relay_taken(&b, domains[0], took, sizeof(took));
 	if (t == 1)
-		say(FAIL,
+		sitecheck_say(&sc, SITECHECK_FAIL,
 		    "remove the wide range from the relay file, run "
 		    "cdbmake-users, and test again: an open relay is "
 		    "blocklisted within hours",
 		    "OPEN RELAY: from %s, RCPT TO:%s was accepted", public,
 		    took);
 	else if (t == 0)
-		say(OK, NULL, "not an open relay: %zu forms refused from %s",
+		sitecheck_say(&sc, SITECHECK_OK, NULL,
+		    "not an open relay: %zu forms refused from %s",
 		    sizeof(relay_forms) / sizeof(relay_forms[0]), public);
 	else
-		say(WARN, NULL, "open relay test: the connection failed");
+		sitecheck_say(&sc, SITECHECK_WARN, NULL,
+		    "open relay test: the connection failed");
 	smtpc_command(&b, &r, NET_TIMEOUT, "QUIT\r\n", NULL);
 	hang_up(&b, fd, 0);
 }
@@ -956,10 +601,11 @@ check_open_relay(void)
 static void
 print_records(void)
 {
-	static char domains[DOMAINS_MAX][DNS_NAME_MAX + 1];
+	static char domains[SITECHECK_DOMAINS_MAX][DNS_NAME_MAX + 1];
 	char path[PATH_MAX], rec[DKIMKEY_RECORD_MAX], name[DNS_NAME_MAX + 2];
 	char dmarc[DNS_NAME_MAX + 64];
-	size_t n = local_domains(domains, DOMAINS_MAX), i;
+	size_t n = sitecheck_domains(confdir, domains, SITECHECK_DOMAINS_MAX),
+	       i;
 	int k;
 
 	printf("; the DNS records for mail to and from %s, to paste into "
@@ -1066,9 +712,14 @@ int
 main(int argc, char **argv)
 {
 	char why[CONF_ERR_MAX];
+	int records;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_options(argc, argv)) {
+	records = parse_options(argc, argv);
+	/* after the options: -C moves confdir */
+	sc =
+	    (struct sitecheck) { &conf, confdir, public, stdout, SITECHECK_OK };
+	if (records) {
 		if (conf_load(&conf, confdir, why, sizeof(why)) == -1)
 			errx(2, "%s", why);
 		if (public[0] == '\0')
@@ -1084,10 +735,10 @@ main(int argc, char **argv)
 	check_hostname();
 	check_owners();
 	check_log();
-	check_dns();
+	sitecheck_dns(&sc);
 	check_outbound();
 	check_listeners();
 	check_cert();
 	check_open_relay();
-	return (int)worst;
+	return (int)sc.worst;
 }
