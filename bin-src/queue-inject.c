@@ -34,6 +34,7 @@
 #include "smtpc.h"
 #include "smtpdata.h"
 #include "spool.h"
+#include "submit.h"
 #include "srs.h"
 #include "users.h"
 #include "vacation.h"
@@ -54,7 +55,7 @@ struct inject {
 	int tflag, iflag;
 	char header[HEADER_MAX + 1]; /* LF line ends */
 	size_t hlen;
-	int has_date, has_msgid, has_from;
+	struct rfc5322_seen seen; /* fields the header has */
 	size_t nrcpt;
 	uid_t uid; /* who ran us, before root becomes the spool's owner */
 	/* the message goes to m (into the spool), or, via SMTP, to spill */
@@ -174,61 +175,24 @@ read_header(struct inject *in)
 		    strerror(errno));
 }
 
-/* 1 if the field at f (NUL-free, LF-terminated) is named name. */
-static int
-field_is(const char *f, const char *name)
+/* -t: the recipients of a To, Cc or Bcc field. */
+static void
+header_rcpts(char *value, void *ctx)
 {
-	size_t n = strlen(name);
-
-	return strncasecmp(f, name, n) == 0 && f[n] == ':';
+	add_rcpt_list(ctx, value);
 }
 
-/*
- * Walks the header fields: notes what is there, takes -t recipients
- * (from the unfolded value) and drops Bcc. Text before the first field,
- * or a header that is not one, is left to be the start of the body.
- */
+/* The header fields (lib/rfc5322): what is there, -t's recipients, Bcc
+ * taken out. The header's length (0: none). */
 static size_t
 scan_header(struct inject *in)
 {
-	char *f = in->header, *end, *w = in->header, value[HEADER_MAX / 4];
-	size_t vlen;
+	long n = rfc5322_header_scan(in->header, &in->hlen, &in->seen,
+	    in->tflag ? header_rcpts : NULL, in);
 
-	if (in->hlen == 0 || isspace((unsigned char)*f) ||
-	    strcspn(f, ":\n") == strlen(f) || f[strcspn(f, ":\n")] != ':')
-		return 0; /* no header: all of it is body */
-	while (*f && *f != '\n') {
-		for (end = f; (end = strchr(end, '\n')) != NULL &&
-		     (end[1] == ' ' || end[1] == '\t');
-		     end++)
-			;
-		end = end ? end + 1 : f + strlen(f);
-		in->has_date |= field_is(f, "Date");
-		in->has_msgid |= field_is(f, "Message-ID");
-		in->has_from |= field_is(f, "From");
-		if (in->tflag &&
-		    (field_is(f, "To") || field_is(f, "Cc") ||
-			field_is(f, "Bcc"))) {
-			vlen = (size_t)(end - strchr(f, ':') - 1);
-			if (vlen >= sizeof(value))
-				die(EX_DATAERR, "address header too long");
-			memcpy(value, strchr(f, ':') + 1, vlen);
-			value[vlen] = '\0';
-			for (char *p = value; *p; p++)
-				if (*p == '\n')
-					*p = ' ';
-			add_rcpt_list(in, value);
-		}
-		if (!field_is(f, "Bcc")) {
-			memmove(w, f, (size_t)(end - f));
-			w += end - f;
-		}
-		f = end;
-	}
-	/* the empty line and anything after it stays */
-	memmove(w, f, strlen(f) + 1);
-	in->hlen = (size_t)(w - in->header) + strlen(w);
-	return (size_t)(w - in->header);
+	if (n == -1)
+		die(EX_DATAERR, "address header too long");
+	return (size_t)n;
 }
 
 /* Nothing of the message stays where a reader could see it. */
@@ -270,16 +234,16 @@ added_fields(struct inject *in, const char *user)
 	    "\n\t%s\n",
 	    user, (long)in->uid, in->conf.hostname, in->id, date);
 	write_or_die(in, buf, (size_t)n);
-	if (!in->has_date) {
+	if (!in->seen.date) {
 		n = snprintf(buf, sizeof(buf), "Date: %s\n", date);
 		write_or_die(in, buf, (size_t)n);
 	}
-	if (!in->has_msgid) {
+	if (!in->seen.msgid) {
 		n = snprintf(buf, sizeof(buf), "Message-ID: <%s.qi@%s>\n",
 		    in->id, in->conf.hostname);
 		write_or_die(in, buf, (size_t)n);
 	}
-	if (!in->has_from) {
+	if (!in->seen.from) {
 		if (in->fullname != NULL) {
 			rfc5322_display_name(in->fullname, name, sizeof(name));
 			n = snprintf(buf, sizeof(buf), "From: %s <%s>\n", name,
@@ -451,96 +415,23 @@ writes_the_spool(const struct inject *in)
 	    (stat(in->conf.spool, &st) == 0 && st.st_uid == in->uid);
 }
 
-/* A reply other than the one wanted ends it, with smtp-in's words. */
-static void
-expect(int code, const struct smtpc_reply *r, int want, const char *what)
-{
-	if (code / 100 == want / 100)
-		return;
-	if (code == -1)
-		die(EX_TEMPFAIL, "smtp-in at %s: %s: %s", what, "no answer",
-		    strerror(errno));
-	die(code / 100 == 5 ? EX_DATAERR : EX_TEMPFAIL,
-	    "smtp-in said at %s: %s", what, r->text);
-}
-
-/* The message text, dot-stuffed with CRLF (lib/smtpdata), and the dot. */
-static int
-send_spill(struct inject *in, struct buf *b)
-{
-	static char chunk[16384];
-	static char enc[SMTPDATA_ENC_ROOM(sizeof(chunk)) + SMTPDATA_END_ROOM];
-	struct smtpdata_enc e;
-	size_t n;
-
-	if (fflush(in->spill) == EOF || fseek(in->spill, 0, SEEK_SET) == -1)
-		return -1;
-	smtpdata_enc_init(&e);
-	while ((n = fread(chunk, 1, sizeof(chunk), in->spill)) > 0)
-		buf_put(b, enc, smtpdata_encode(&e, chunk, n, enc));
-	if (ferror(in->spill))
-		return -1;
-	buf_put(b, enc, smtpdata_encode_end(&e, enc, 1));
-	return 0;
-}
-
-/* Dials local_smtp: a numeric address, so no resolver is asked. */
-static int
-dial_local_smtp(struct inject *in)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	char host[256];
-	int port = 25, fd;
-
-	memset(&ss, 0, sizeof(ss));
-	if (smtpc_hostport(in->conf.local_smtp, host, sizeof(host), &port) ==
-	    -1)
-		die(EX_TEMPFAIL, "local_smtp: bad address %s",
-		    in->conf.local_smtp);
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1)
-		ss.ss_family = AF_INET;
-	else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1)
-		ss.ss_family = AF_INET6;
-	else
-		die(EX_TEMPFAIL, "local_smtp: %s is not an IP address", host);
-	if ((fd = smtpc_dial(&ss, port)) == -1)
-		die(EX_TEMPFAIL, "cannot reach smtp-in at %s: %s",
-		    in->conf.local_smtp, strerror(errno));
-	return fd;
-}
-
-/* One SMTP transaction with the local smtp-in; exits with its outcome. */
+/* One SMTP transaction with the local smtp-in (lib/submit); exits
+ * with its outcome. */
 static int
 submit_via_smtp(struct inject *in)
 {
-	static struct smtpc_reply r;
-	struct buf b;
-	size_t i;
-	int fd = dial_local_smtp(in);
+	const struct submit sub = { in->conf.local_smtp, in->conf.hostname,
+		in->conf.timeout, in->sender, in->rcpts, in->nrcpt, in->spill };
+	char why[SUBMIT_WHY_MAX];
+	int permanent, r = submit_smtp(&sub, &permanent, why, sizeof(why));
 
-	buf_init(&b, fd, fd, in->conf.timeout);
-	expect(smtpc_read(&b, &r, SMTPC_T_GREETING), &r, 220, "the greeting");
-	expect(smtpc_command(
-		   &b, &r, SMTPC_T_OTHER, "EHLO %s\r\n", in->conf.hostname),
-	    &r, 250, "EHLO");
-	expect(smtpc_command(
-		   &b, &r, SMTPC_T_MAIL, "MAIL FROM:<%s>\r\n", in->sender),
-	    &r, 250, "MAIL");
-	for (i = 0; i < in->nrcpt; i++)
-		expect(smtpc_command(&b, &r, SMTPC_T_RCPT, "RCPT TO:<%s>\r\n",
-			   in->rcpts[i]),
-		    &r, 250, in->rcpts[i]);
-	expect(smtpc_command(&b, &r, SMTPC_T_DATA, "DATA\r\n", NULL), &r, 354,
-	    "DATA");
-	if (send_spill(in, &b) == -1)
-		die(EX_TEMPFAIL, "cannot read the message back: %s",
-		    strerror(errno));
-	expect(smtpc_read(&b, &r, SMTPC_T_DOT), &r, 250, "the end of DATA");
-	smtpc_command(&b, &r, SMTPC_T_OTHER, "QUIT\r\n", NULL);
-	close(fd);
-	return EX_OK;
+	if (r == 0)
+		return EX_OK;
+	if (r == -2)
+		die(EX_TEMPFAIL, "cannot reach smtp-in at %s: %s",
+		    in->conf.local_smtp, why);
+	die(permanent ? EX_DATAERR : EX_TEMPFAIL, "smtp-in at %s %s",
+	    in->conf.local_smtp, why);
 }
 
 /* Mail for other hosts is DKIM-signed before it is queued. */

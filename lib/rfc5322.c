@@ -241,3 +241,75 @@ rfc5322_display_name(const char *in, char *out, size_t size)
 		    "%s=?UTF-8?B?%s?=", i ? "\n " : "", b64);
 	}
 }
+
+/* 1 if the field at f (NUL-free, LF-terminated) is named name. */
+static int
+field_is(const char *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(f, name, n) == 0 && f[n] == ':';
+}
+
+/* The end of the field at f: after its last (folded) line. */
+static char *
+field_end(char *f)
+{
+	char *end = f;
+
+	while ((end = strchr(end, '\n')) != NULL &&
+	    (end[1] == ' ' || end[1] == '\t'))
+		end++;
+	return end ? end + 1 : f + strlen(f);
+}
+
+/* The value of the address field f .. end, unfolded, to rcpts. */
+static int
+take_rcpts(const char *f, const char *end,
+    void (*rcpts)(char *value, void *ctx), void *ctx)
+{
+	static char value[RFC5322_ADDR_FIELD_MAX];
+	const char *colon = strchr(f, ':');
+	size_t vlen = (size_t)(end - colon - 1), i;
+
+	if (vlen >= sizeof(value))
+		return -1;
+	memcpy(value, colon + 1, vlen);
+	value[vlen] = '\0';
+	for (i = 0; i < vlen; i++)
+		if (value[i] == '\n')
+			value[i] = ' ';
+	rcpts(value, ctx);
+	return 0;
+}
+
+long
+rfc5322_header_scan(char *text, size_t *len, struct rfc5322_seen *seen,
+    void (*rcpts)(char *value, void *ctx), void *ctx)
+{
+	char *f = text, *end, *w = text;
+
+	memset(seen, 0, sizeof(*seen));
+	if (*len == 0 || isspace((unsigned char)*f) ||
+	    f[strcspn(f, ":\n")] != ':')
+		return 0; /* no header: all of it is body */
+	for (; *f && *f != '\n'; f = end) {
+		end = field_end(f);
+		seen->date |= field_is(f, "Date");
+		seen->msgid |= field_is(f, "Message-ID");
+		seen->from |= field_is(f, "From");
+		if (rcpts != NULL &&
+		    (field_is(f, "To") || field_is(f, "Cc") ||
+			field_is(f, "Bcc")) &&
+		    take_rcpts(f, end, rcpts, ctx) == -1)
+			return -1;
+		if (!field_is(f, "Bcc")) {
+			memmove(w, f, (size_t)(end - f));
+			w += end - f;
+		}
+	}
+	/* the empty line and anything after it stays */
+	memmove(w, f, strlen(f) + 1);
+	*len = (size_t)(w - text) + strlen(w);
+	return (long)(w - text);
+}

@@ -47,5 +47,23 @@ int rfc5322_mailbox(const char *value, char *addr, size_t size);
 void rfc5322_display_name(const char *name, char *out, size_t size);
 void rfc5322_addresses(
     const char *value, void (*each)(const char *addr, void *ctx), void *ctx);
+/*
+ * Walks a message's header as a submission program gets it (sendmail,
+ * queue-inject): text holds it and the empty line after it, LF line
+ * ends, NUL-terminated, *len octets. It notes which of Date, Message-ID
+ * and From are there, hands the unfolded value of each To, Cc and Bcc
+ * field to rcpts (when not NULL: sendmail -t), and takes the Bcc fields
+ * out, in place (*len is the new length). Text that does not start with
+ * a field is all body. Returns the header's length (0: no header), or
+ * -1 when an address field is longer than RFC5322_ADDR_FIELD_MAX.
+ */
+#define RFC5322_ADDR_FIELD_MAX 65536
+
+struct rfc5322_seen {
+	int date, msgid, from;
+};
+
+long rfc5322_header_scan(char *text, size_t *len, struct rfc5322_seen *seen,
+    void (*rcpts)(char *value, void *ctx), void *ctx);
 
 #endif

@@ -8,8 +8,12 @@
 #ifndef YUBIN_SCRIPTED_H
 #define YUBIN_SCRIPTED_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -24,7 +28,7 @@ struct step {
 #define CLOSE "\001close"
 
 /* Reads one line from fd (without its CRLF); -1 at the end. */
-static int
+static inline int
 read_line(int fd, char *line, size_t size)
 {
 	size_t n = 0;
@@ -44,7 +48,7 @@ read_line(int fd, char *line, size_t size)
 }
 
 /* The scripted server, on fd. */
-static void
+static inline void
 serve(int fd, const struct step *script)
 {
 	char line[2048], path[512];
@@ -75,6 +79,50 @@ serve(int fd, const struct step *script)
 	}
 	fclose(body);
 	_exit(0);
+}
+
+/* A listening socket on 127.0.0.1; its port in *port. */
+static inline int
+listener(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* The scripted server for one connection on fd (closed here); its pid. */
+static inline pid_t
+server(int fd, const struct step *script)
+{
+	pid_t pid = fork();
+	int c;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if ((c = accept(fd, NULL, NULL)) == -1)
+			_exit(3);
+		serve(c, script);
+	}
+	close(fd);
+	return pid;
+}
+
+/* 1 if the server got every line it expected. */
+static inline int
+server_ok(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 #endif

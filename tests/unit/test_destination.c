@@ -62,40 +62,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* A listening socket on 127.0.0.1; its port in *port. */
-static int
-listener(int *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* The scripted server for one connection; its pid. */
-static pid_t
-server(int fd, const struct step *script)
-{
-	pid_t pid = fork();
-	int c;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if ((c = accept(fd, NULL, NULL)) == -1)
-			_exit(3);
-		serve(c, script);
-	}
-	close(fd);
-	return pid;
-}
-
 /* The group of n recipients of domain, delivered. */
 static void
 deliver(const char *domain, size_t n, const struct dns_mxset *mx)
@@ -113,15 +79,6 @@ deliver(const char *domain, size_t n, const struct dns_mxset *mx)
 	entry.sender = sender;
 	memset(res, 0, sizeof(res)); /* every recipient pending */
 	destination_deliver(&conf, &g, mx, res);
-}
-
-static int
-server_ok(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 static const struct step two_rcpts[] = {

@@ -153,10 +153,68 @@ test_display_name(void **state)
 	}
 }
 
+/* Collects what the scan hands over, joined by '|'. */
+static void
+collect_value(char *value, void *ctx)
+{
+	strlcat(ctx, value, 512);
+	strlcat(ctx, "|", 512);
+}
+
+static void
+test_header_scan_for_a_submission(void **state)
+{
+	char text[] = "From: Taro <taro@example.com>\nTo: a@example.com,\n"
+		      "\tb@example.com\nBcc: secret@example.net\n"
+		      "Subject: hi\n\nBcc: in the body stays\n";
+	char got[512] = "";
+	size_t len = strlen(text);
+	struct rfc5322_seen seen;
+	long n;
+
+	(void)state;
+	n = rfc5322_header_scan(text, &len, &seen, collect_value, got);
+	assert_string_equal(text,
+	    "From: Taro <taro@example.com>\nTo: a@example.com,\n"
+	    "\tb@example.com\nSubject: hi\n\nBcc: in the body stays\n");
+	assert_int_equal(len, strlen(text));
+	assert_int_equal(n, (long)(strstr(text, "\n\n") + 1 - text));
+	/* unfolded values, Bcc's too (sendmail -t) */
+	assert_string_equal(
+	    got, " a@example.com, \tb@example.com | secret@example.net |");
+	assert_int_equal(seen.from, 1);
+	assert_int_equal(seen.date, 0);
+	assert_int_equal(seen.msgid, 0);
+}
+
+static void
+test_header_scan_without_a_header(void **state)
+{
+	char body[] = "just some text\nno fields\n", blank[] = "\nbody\n";
+	char date[] = "DATE: x\nmessage-id: <1@x>\n\n";
+	size_t len = strlen(body);
+	struct rfc5322_seen seen;
+
+	(void)state;
+	assert_int_equal(rfc5322_header_scan(body, &len, &seen, NULL, NULL), 0);
+	assert_int_equal(len, strlen("just some text\nno fields\n"));
+	len = strlen(blank);
+	assert_int_equal(
+	    rfc5322_header_scan(blank, &len, &seen, NULL, NULL), 0);
+	/* names in any case; no -t: nothing handed over */
+	len = strlen(date);
+	assert_int_equal(
+	    rfc5322_header_scan(date, &len, &seen, NULL, NULL), 26);
+	assert_int_equal(seen.date, 1);
+	assert_int_equal(seen.msgid, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_scan_for_a_submission),
+		cmocka_unit_test(test_header_scan_without_a_header),
 		cmocka_unit_test(test_address_list),
 		cmocka_unit_test(test_display_name),
 		cmocka_unit_test(test_field),
