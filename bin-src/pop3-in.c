@@ -5,12 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +19,7 @@
 #include "conf.h"
 #include "db.h"
 #include "log.h"
-#include "maildir.h"
+#include "maildrop.h"
 #include "peer.h"
 #include "popbsmtp.h"
 #include "sasl.h"
@@ -33,7 +31,6 @@
 #define USAGE "usage: pop3-in [-s] [-C dir]\n"
 #define POP3_LINE_MAX 255 /* RFC 2449 section 4: a command line */
 #define POP3_BAD_MAX 20	  /* bad commands before we hang up */
-#define POP3_UIDL_MAX 70  /* RFC 1939 section 7 */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -48,11 +45,8 @@ struct session {
 	char user[POP3_LINE_MAX + 1];
 	int failures, bad;
 	struct account acct;
-	char maildir[PATH_MAX - 64];
-	int lockfd, curfd;
-	struct maildir_list list;
-	unsigned char *deleted;
-	size_t retrieved, ndeleted;
+	struct maildrop drop; /* the account's Maildir, once logged in */
+	size_t retrieved;
 	unsigned long long sent;
 };
 
@@ -96,8 +90,8 @@ finish(struct session *s, const char *result, int code)
 {
 	log_info("pop3 client=%s account=%s messages=%zu retrieved=%zu "
 		 "deleted=%zu bytes=%llu result=%s",
-	    s->peer.text, s->acct.key[0] ? s->acct.key : "-", s->list.n,
-	    s->retrieved, s->ndeleted, s->sent, result);
+	    s->peer.text, s->acct.key[0] ? s->acct.key : "-", s->drop.list.n,
+	    s->retrieved, s->drop.ndeleted, s->sent, result);
 	/* logged before the last reply leaves: once a client sees it,
 	 * the log has the session */
 	server_close(&io,
@@ -107,54 +101,6 @@ finish(struct session *s, const char *result, int code)
 }
 
 /* ---- message access ---- */
-
-static int
-open_message(struct session *s, size_t i)
-{
-	return openat(
-	    s->curfd, s->list.msg[i].name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-}
-
-/* The POP3 size of message i (computed once when the name has no W=). */
-static off_t
-message_size(struct session *s, size_t i)
-{
-	struct maildir_msg *m = &s->list.msg[i];
-	int fd;
-
-	if (m->wsize >= 0)
-		return m->wsize;
-	if ((fd = open_message(s, i)) == -1)
-		return m->size; /* unreadable: RETR will say so */
-	m->wsize = smtpdata_send_file(NULL, fd, -1, 0);
-	close(fd);
-	if (m->wsize < 0)
-		m->wsize = -1;
-	return m->wsize >= 0 ? m->wsize : m->size;
-}
-
-/* A stable UIDL from the Maildir base name (RFC 1939 section 7). */
-static void
-message_uid(const struct maildir_msg *m, char *uid, size_t size)
-{
-	size_t n = maildir_name_base_len(m->name), i;
-	uint64_t h1 = 14695981039346656037ULL, h2 = 1099511628211ULL;
-	int printable = 1;
-	for (i = 0; i < n; i++)
-		if (m->name[i] < 0x21 || m->name[i] > 0x7e)
-			printable = 0;
-	if (printable && n > 0 && n <= POP3_UIDL_MAX && n < size) {
-		memcpy(uid, m->name, n);
-		uid[n] = '\0';
-		return;
-	}
-	for (i = 0; i < n; i++) { /* two FNV-1a variants: 128 bits */
-		h1 = (h1 ^ (unsigned char)m->name[i]) * 1099511628211ULL;
-		h2 = (h2 ^ (unsigned char)m->name[i]) * 14029467366897019727ULL;
-	}
-	snprintf(uid, size, "%016llx%016llx", (unsigned long long)h1,
-	    (unsigned long long)h2);
-}
 
 /* Parses a message number; returns its index or -1 (reply sent). */
 static long
@@ -167,12 +113,12 @@ message_arg(struct session *s, const char *arg)
 		fail("message number required");
 		return -1;
 	}
-	n = strtonum(arg, 1, (long long)s->list.n, &errstr);
+	n = strtonum(arg, 1, (long long)s->drop.list.n, &errstr);
 	if (errstr != NULL) {
 		fail("no such message");
 		return -1;
 	}
-	if (s->deleted[n - 1]) {
+	if (s->drop.deleted[n - 1]) {
 		fail("message %lld already deleted", n);
 		return -1;
 	}
@@ -181,28 +127,16 @@ message_arg(struct session *s, const char *arg)
 
 /* ---- login ---- */
 
+/* The account's Maildir, locked and listed (lib/maildrop): 0, 1 in
+ * use by another session, -1 (errno). */
 static int
 lock_and_list(struct session *s)
 {
-	char cur[PATH_MAX];
+	char dir[PATH_MAX];
 
-	if (users_maildir(
-		conf.spool, &s->acct, s->maildir, sizeof(s->maildir)) == -1 ||
-	    maildir_create(s->maildir) == -1)
+	if (users_maildir(conf.spool, &s->acct, dir, sizeof(dir)) == -1)
 		return -1;
-	s->lockfd = open(s->maildir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->lockfd == -1)
-		return -1;
-	/* flock dies with the process: no stale lock file, ever */
-	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == -1)
-		return errno == EWOULDBLOCK ? 1 : -1;
-	snprintf(cur, sizeof(cur), "%s/cur", s->maildir);
-	if (maildir_take_new(s->maildir) == -1 ||
-	    maildir_list_cur(s->maildir, &s->list) == -1 ||
-	    (s->curfd = open(cur, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	s->deleted = calloc(s->list.n + 1, 1);
-	return s->deleted == NULL ? -1 : 0;
+	return maildrop_open(&s->drop, dir);
 }
 
 static void
@@ -214,21 +148,6 @@ record_pop_login(struct session *s)
 		log_warn("cannot write the POP-before-SMTP record for %s in "
 			 "%s/popbsmtp: %s",
 		    s->peer.text, conf.spool, strerror(errno));
-}
-
-static off_t
-maildrop_octets(struct session *s, size_t *count)
-{
-	off_t total = 0;
-	size_t i;
-
-	*count = 0;
-	for (i = 0; i < s->list.n; i++)
-		if (!s->deleted[i]) {
-			total += message_size(s, i);
-			(*count)++;
-		}
-	return total;
 }
 
 static void
@@ -272,13 +191,13 @@ login(struct session *s, const char *user, char *pass)
 			fail("[IN-USE] mailbox is in use by another session");
 			finish(s, "in-use", 0);
 		}
-		log_error("maildir %s: %s", s->maildir, strerror(errno));
+		log_error("maildir %s: %s", s->drop.dir, strerror(errno));
 		fail("[SYS/TEMP] cannot open the mailbox, try again later");
 		finish(s, "maildir-error", EXIT_TEMP);
 	}
 	record_pop_login(s);
 	s->state = POP3_TRANSACTION;
-	octets = maildrop_octets(s, &count);
+	octets = maildrop_octets(&s->drop, &count);
 	ok("%s has %zu messages (%lld octets)", s->acct.key, count,
 	    (long long)octets);
 }
@@ -401,7 +320,7 @@ static void
 cmd_stat(struct session *s, char *arg)
 {
 	size_t count;
-	off_t octets = maildrop_octets(s, &count);
+	off_t octets = maildrop_octets(&s->drop, &count);
 
 	(void)arg;
 	ok("%zu %lld", count, (long long)octets);
@@ -415,35 +334,36 @@ cmd_list(struct session *s, char *arg)
 
 	if (arg != NULL && *arg != '\0') {
 		if ((n = message_arg(s, arg)) >= 0)
-			ok("%ld %lld", n + 1, (long long)message_size(s, n));
+			ok("%ld %lld", n + 1,
+			    (long long)maildrop_size(&s->drop, n));
 		return;
 	}
 	ok("scan listing follows");
-	for (i = 0; i < s->list.n; i++)
-		if (!s->deleted[i])
+	for (i = 0; i < s->drop.list.n; i++)
+		if (!s->drop.deleted[i])
 			buf_printf(&io, "%zu %lld\r\n", i + 1,
-			    (long long)message_size(s, i));
+			    (long long)maildrop_size(&s->drop, i));
 	buf_puts(&io, ".\r\n");
 }
 
 static void
 cmd_uidl(struct session *s, char *arg)
 {
-	char uid[POP3_UIDL_MAX + 1];
+	char uid[MAILDROP_UID_MAX + 1];
 	size_t i;
 	long n;
 
 	if (arg != NULL && *arg != '\0') {
 		if ((n = message_arg(s, arg)) >= 0) {
-			message_uid(&s->list.msg[n], uid, sizeof(uid));
+			maildrop_uid(&s->drop, (size_t)n, uid, sizeof(uid));
 			ok("%ld %s", n + 1, uid);
 		}
 		return;
 	}
 	ok("unique-id listing follows");
-	for (i = 0; i < s->list.n; i++)
-		if (!s->deleted[i]) {
-			message_uid(&s->list.msg[i], uid, sizeof(uid));
+	for (i = 0; i < s->drop.list.n; i++)
+		if (!s->drop.deleted[i]) {
+			maildrop_uid(&s->drop, i, uid, sizeof(uid));
 			buf_printf(&io, "%zu %s\r\n", i + 1, uid);
 		}
 	buf_puts(&io, ".\r\n");
@@ -455,20 +375,20 @@ send_message(struct session *s, long n, long body_lines)
 	off_t sent;
 	int fd;
 
-	if ((fd = open_message(s, (size_t)n)) == -1) {
-		log_warn("cannot open %scur/%s: %s", s->maildir,
-		    s->list.msg[n].name, strerror(errno));
+	if ((fd = maildrop_message(&s->drop, (size_t)n)) == -1) {
+		log_warn("cannot open %scur/%s: %s", s->drop.dir,
+		    s->drop.list.msg[n].name, strerror(errno));
 		fail("[SYS/TEMP] message %ld cannot be read", n + 1);
 		return;
 	}
-	ok("%lld octets", (long long)message_size(s, (size_t)n));
+	ok("%lld octets", (long long)maildrop_size(&s->drop, (size_t)n));
 	sent = smtpdata_send_file(&io, fd, body_lines, 0);
 	close(fd);
 	if (sent < 0) {
 		/* Mid-message: the client sees a short message, then an
 		 * honest end; the session goes on. */
-		log_warn("cannot read %scur/%s: %s", s->maildir,
-		    s->list.msg[n].name, strerror(errno));
+		log_warn("cannot read %scur/%s: %s", s->drop.dir,
+		    s->drop.list.msg[n].name, strerror(errno));
 		sent = 0;
 	}
 	buf_puts(&io, ".\r\n");
@@ -515,7 +435,7 @@ cmd_dele(struct session *s, char *arg)
 
 	if (n < 0)
 		return;
-	s->deleted[n] = 1;
+	s->drop.deleted[n] = 1;
 	ok("message %ld deleted", n + 1);
 }
 
@@ -526,8 +446,8 @@ cmd_rset(struct session *s, char *arg)
 	off_t octets;
 
 	(void)arg;
-	memset(s->deleted, 0, s->list.n);
-	octets = maildrop_octets(s, &count);
+	memset(s->drop.deleted, 0, s->drop.list.n);
+	octets = maildrop_octets(&s->drop, &count);
 	ok("maildrop has %zu messages (%lld octets)", count, (long long)octets);
 }
 
@@ -539,43 +459,24 @@ cmd_noop(struct session *s, char *arg)
 	ok("%s", "");
 }
 
-/* RFC 1939 6: the UPDATE state. Unlink, then make the unlinks durable. */
+/* RFC 1939 6: the UPDATE state (lib/maildrop: durable removals). */
 static void
 cmd_quit(struct session *s, char *arg)
 {
-	size_t i, failed = 0;
-	int first_errno = 0;
-	const char *first = "";
+	char why[PATH_MAX + 200];
 
 	(void)arg;
 	if (s->state != POP3_TRANSACTION) {
 		ok("%s closing connection", conf.hostname);
 		finish(s, "quit", 0);
 	}
-	for (i = 0; i < s->list.n; i++) {
-		if (!s->deleted[i])
-			continue;
-		/* ENOENT: removed by hand meanwhile, which is what we want */
-		if (unlinkat(s->curfd, s->list.msg[i].name, 0) == 0 ||
-		    errno == ENOENT)
-			s->ndeleted++;
-		else if (failed++ == 0) {
-			first_errno = errno;
-			first = s->list.msg[i].name;
-		}
-	}
-	if (s->ndeleted > 0 && fsync(s->curfd) == -1 && failed++ == 0)
-		first_errno = errno; /* first "": the directory itself */
-	if (failed > 0) {
-		log_error("maildir %s: %zu deletions failed; the first: "
-			  "%s %scur/%s: %s",
-		    s->maildir, failed, first[0] ? "remove" : "fsync",
-		    s->maildir, first, strerror(first_errno));
+	if (maildrop_commit(&s->drop, why, sizeof(why)) == -1) {
+		log_error("maildir %s: %s", s->drop.dir, why);
 		fail("[SYS/TEMP] some deleted messages were not removed");
 		finish(s, "delete-error", EXIT_TEMP);
 	}
 	ok("%s closing connection (%zu messages deleted)", conf.hostname,
-	    s->ndeleted);
+	    s->drop.ndeleted);
 	finish(s, "quit", 0);
 }
 
@@ -643,7 +544,7 @@ start(struct session *s, const char *dir)
 
 	memset(s, 0, sizeof(*s));
 	s->state = POP3_AUTHORIZATION;
-	s->lockfd = s->curfd = -1;
+	s->drop.lockfd = s->drop.curfd = -1;
 	s->users.fd = -1;
 	peer_get(&s->peer);
 	if (server_conf_load(&conf, dir, "pop3-in") == -1) {
