@@ -93,17 +93,18 @@ static int plan_account(
     struct walk *w, const struct account *a, const char *ctx, int depth);
 
 /*
- * A target naming another local account: name@domain, or name looked up
- * in ctx, the domain the walk is in (the recipient's, or the domain of
- * the account that named it), first, then as a plain name, as
- * yubin-users(5) says and cdbmake-users checked it.
+ * A target of account from naming another local account, looked up in
+ * the domain users_target_domain gives (ctx: the domain the walk is in),
+ * then as a plain name, as cdbmake-users checked it.
  */
 static int
-plan_alias(struct walk *w, const char *target, const char *ctx, int depth)
+plan_alias(struct walk *w, const struct account *from, const char *target,
+    const char *ctx, int depth)
 {
 	char name[USERS_NAME_MAX + 1];
 	const char *at = strchr(target, '@');
-	const char *dom = at ? at + 1 : ctx;
+	const char *dom =
+	    users_target_domain(at ? at + 1 : "", from->domain, ctx);
 	size_t n = at ? (size_t)(at - target) : strlen(target);
 	struct account next;
 	int r;
@@ -141,8 +142,6 @@ plan_account(
 
 	if (depth > USERS_ALIAS_DEPTH)
 		return errno = ELOOP, -1;
-	if (a->domain[0] != '\0')
-		ctx = a->domain;
 	if (*t == '\0')
 		return plan_own(w, a);
 	for (; *t != '\0'; t += n + (t[n] == ',')) {
@@ -164,7 +163,7 @@ plan_account(
 		else if (at != NULL && r == -1)
 			return -1;
 		else
-			r = plan_alias(w, item, ctx, depth);
+			r = plan_alias(w, a, item, ctx, depth);
 		if (r == -1)
 			return -1;
 	}

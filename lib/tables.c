@@ -571,9 +571,8 @@ tab_resolve(struct tables *t, const struct entry *e, size_t ctx,
     const struct ref *r, size_t *nctx)
 {
 	char key[ADDR_MAX];
-	const char *dom = r->domain[0] ? r->domain
-	    : e->domain[0]	       ? e->domain
-				       : tab_ctx_domain(t, ctx);
+	const char *dom =
+	    users_target_domain(r->domain, e->domain, tab_ctx_domain(t, ctx));
 	struct entry *v = NULL;
 
 	*nctx = tab_ctx(t, dom);

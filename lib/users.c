@@ -181,3 +181,14 @@ users_may_send_as(struct db *senders, const char *key, const struct addr *a)
 	}
 	return 0;
 }
+
+const char *
+users_target_domain(const char *target_domain, const char *account_domain,
+    const char *walk_domain)
+{
+	if (target_domain != NULL && target_domain[0] != '\0')
+		return target_domain;
+	if (account_domain != NULL && account_domain[0] != '\0')
+		return account_domain;
+	return walk_domain != NULL ? walk_domain : "";
+}

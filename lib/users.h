@@ -59,6 +59,16 @@ int users_domain_is_local(struct db *domains, const char *domain);
  */
 int users_may_send_as(
     struct db *senders, const char *key, const struct addr *a);
+/*
+ * The domain a local alias target is looked up in (yubin-users(5)): its
+ * own when written name@domain, else the domain of the account that
+ * names it (a name@domain line), else the domain the walk is in (the
+ * recipient's, for an all-domains line); "" for none. The account is
+ * then name@that-domain, or the plain name (users_find). Delivery and
+ * cdbmake-users's check both resolve targets by this one rule.
+ */
+const char *users_target_domain(const char *target_domain,
+    const char *account_domain, const char *walk_domain);
 /* 1 if the targets deliver into the account's own Maildir. */
 int users_has_own_maildir(const struct account *a);
 /* SPOOL/mail/name/ or SPOOL/mail/domain/name/; 0 or -1 if too long. */

@@ -182,8 +182,8 @@ MUTANTS = [
      "*port = 25;",
      ["unit:test_route"], "the smarthost dialled on port 25"),
     ("alias-domain", "lib/deliver.c",
-     "r = plan_alias(w, item, ctx, depth);",
-     "r = plan_alias(w, item, a->domain[0] ? ctx : \"\", depth);",
+     "r = plan_alias(w, a, item, ctx, depth);",
+     "r = plan_alias(w, a, item, a->domain[0] ? ctx : \"\", depth);",
      ["unit:test_users"],
      "an all-domains alias's target not looked up in the recipient's "
      "domain first"),

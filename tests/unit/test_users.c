@@ -186,10 +186,26 @@ test_alias_targets_in_the_recipients_domain(void **state)
 	deliver_plan_free(&plan);
 }
 
+static void
+test_the_domain_a_target_is_looked_up_in(void **state)
+{
+	(void)state;
+	/* its own, the naming account's, the walk's, in that order */
+	assert_string_equal(
+	    users_target_domain("a.example", "b.example", "c.example"),
+	    "a.example");
+	assert_string_equal(
+	    users_target_domain("", "b.example", "c.example"), "b.example");
+	assert_string_equal(
+	    users_target_domain("", "", "c.example"), "c.example");
+	assert_string_equal(users_target_domain(NULL, NULL, NULL), "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_the_domain_a_target_is_looked_up_in),
 		cmocka_unit_test_setup_teardown(
 		    test_accounts_by_name_domain_and_catch_all, setup,
 		    teardown),
