@@ -31,14 +31,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static void
 test_listed_sized_and_locked(void **state)
 {
@@ -107,9 +99,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_listed_sized_and_locked, setup, teardown),
+		    test_listed_sized_and_locked, setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_removals_at_the_end, setup, teardown),
+		    test_removals_at_the_end, setup, test_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,14 +34,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static void
 test_greylisting_a_new_triple(void **state)
 {
@@ -147,13 +139,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_greylisting_a_new_triple, setup, teardown),
+		    test_greylisting_a_new_triple, setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_listed_client_reaches_postmaster_and_abuse_only,
-		    setup, teardown),
+		    setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_the_lists_words_stay_on_one_printable_line, setup,
-		    teardown),
+		    test_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,14 +39,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	test_rmdir();
-	return 0;
-}
-
 static void
 queued(const char *id)
 {
@@ -235,19 +227,20 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_each_due_entry_once, setup, teardown),
+		    test_each_due_entry_once, setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_no_more_at_a_time_than_allowed, setup, teardown),
+		    test_no_more_at_a_time_than_allowed, setup,
+		    test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_mail_queued_meanwhile_goes_in_the_same_round, setup,
-		    teardown),
+		    test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_only_the_entry_asked_for, setup, teardown),
+		    test_only_the_entry_asked_for, setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_an_entry_that_cannot_be_recorded_stops_the_round,
-		    setup, teardown),
+		    setup, test_dir_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_nothing_due, setup, teardown),
+		    test_nothing_due, setup, test_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
