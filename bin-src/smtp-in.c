@@ -33,6 +33,7 @@
 #include "rfc5322.h"
 #include "popbsmtp.h"
 #include "queue.h"
+#include "rcpt.h"
 #include "rcptcheck.h"
 #include "relay.h"
 #include "runner.h"
@@ -86,9 +87,7 @@ struct session {
 	struct deliver_ctx ctx;
 	/* the transaction */
 	char sender[ADDR_MAX];
-	struct deliver_plan plan;
-	char **locals; /* local RCPT addresses, for the loop check */
-	size_t nlocal, nrcpt;
+	struct rcpt_txn txn; /* the recipients (lib/rcpt) */
 };
 
 static struct conf conf;
@@ -149,14 +148,7 @@ bad_command(struct session *s, int code, const char *text)
 static void
 reset_transaction(struct session *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nlocal; i++)
-		free(s->locals[i]);
-	free(s->locals);
-	s->locals = NULL;
-	s->nlocal = s->nrcpt = 0;
-	deliver_plan_free(&s->plan);
+	rcpt_txn_reset(&s->txn);
 	s->sender[0] = '\0';
 	if (s->state & (S_MAIL | S_RCPT))
 		s->state = S_READY;
@@ -329,15 +321,6 @@ cmd_auth(struct session *s, char *arg)
 
 /* ---- MAIL, RCPT ---- */
 
-/* "FROM:" / "TO:" before the path, case-insensitive. */
-static char *
-after_keyword(char *arg, const char *kw)
-{
-	size_t n = strlen(kw);
-
-	return strncasecmp(arg, kw, n) == 0 ? arg + n : NULL;
-}
-
 /* MAIL parameters (lib/cmd); 0, or -1 when a reply was sent. */
 static int
 mail_params(struct session *s, char *p)
@@ -394,7 +377,7 @@ cmd_mail(struct session *s, char *arg)
 {
 	int own;
 	const char *rest, *why;
-	char *path = after_keyword(arg, "FROM:");
+	char *path = cmd_after_keyword(arg, "FROM:");
 	struct addr a;
 
 	if (s->submission && s->auth_user[0] == '\0') {
@@ -429,208 +412,33 @@ cmd_mail(struct session *s, char *arg)
 	reply(250, "2.1.0 Ok");
 }
 
+/* The client is ours; the SRS secrets (for lib/rcpt). */
 static int
-remember_local(struct session *s, const char *rcpt)
+rcpt_relay_ok(void *arg)
 {
-	char **l = reallocarray(s->locals, s->nlocal + 1, sizeof(*l));
-
-	if (l == NULL)
-		return -1;
-	s->locals = l;
-	if ((l[s->nlocal] = strdup(rcpt)) == NULL)
-		return -1;
-	s->nlocal++;
-	return 0;
+	return relay_ok(arg);
 }
 
-static void
-rcpt_accepted(struct session *s, const char *rcpt, const char *how)
+static const struct srs *
+rcpt_srs(void *arg)
 {
-	s->nrcpt++;
-	s->state = S_RCPT;
-	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=accepted "
-		 "how=%s",
-	    s->peer.text, s->sender, rcpt, how);
-	reply(250, "2.1.5 Ok");
+	return session_srs(arg);
 }
 
-static void
-rcpt_refused(struct session *s, const char *rcpt, const char *reason, int code,
-    const char *text)
-{
-	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=refused "
-		 "reason=%s",
-	    s->peer.text, s->sender, rcpt, reason);
-	reply(code, "%s", text);
-}
-
-/* Greylisting (lib/rcptcheck) for clients not ours: 1 when this
- * recipient was told to come back later. */
-static int
-rcpt_greylisted(struct session *s, const char *rcpt)
-{
-	struct verdict v;
-
-	if (conf.greylist_delay == 0 || relay_ok(s) ||
-	    !rcptcheck_greylisted(&s->checks, s->sender, rcpt, &v))
-		return 0;
-	reply(v.code, "%s", v.text);
-	return 1;
-}
-
-static void
-rcpt_local(struct session *s, struct addr *a, const char *rcpt)
-{
-	size_t n0 = s->plan.n, l0 = s->plan.nlocal;
-	int r = deliver_plan_rcpt(&s->plan, &s->ctx, a->local, a->domain, rcpt);
-
-	if (r == 0 && rcpt_greylisted(s, rcpt)) {
-		deliver_plan_truncate(&s->plan, n0, l0);
-		return;
-	}
-	if (r == DELIVER_UNKNOWN) {
-		log_info("smtp rcpt client=%s from=<%s> to=<%s> "
-			 "result=refused reason=unknown-user",
-		    s->peer.text, s->sender, rcpt);
-		bad_command(s, 550, "5.1.1 No such user here");
-	} else if (r == -1 || remember_local(s, rcpt) == -1) {
-		log_error("recipient %s: %s", rcpt, strerror(errno));
-		rcpt_refused(s, rcpt, "local-error", 451,
-		    "4.3.0 Temporary local problem, try again later");
-	} else
-		rcpt_accepted(s, rcpt, "local");
-}
-
-/* The DNS blocklists (lib/rcptcheck), for clients not ours: 1 when
- * refused. */
-static int
-rcpt_blocked(struct session *s, const struct addr *a, const char *rcpt)
-{
-	struct verdict v;
-
-	if (conf.dnsbl[0] == '\0' || relay_ok(s) ||
-	    !rcptcheck_blocked(&s->checks, s->sender, a, rcpt, &v))
-		return 0;
-	bad_command(s, v.code, v.text);
-	return 1;
-}
-
-/*
- * A bounce (or a reply) to the SRS sender of a mail we forwarded: it
- * goes on to the original sender when the hash is one of ours and the
- * address is recent, whoever the client is; anything else is refused.
- */
-static void
-rcpt_srs(struct session *s, const struct addr *a, const char *rcpt)
-{
-	char orig[ADDR_MAX], text[100];
-	const char *why;
-	struct addr o;
-
-	if (srs_reverse(s->ctx.srs, a->local, time(NULL), orig, sizeof(orig),
-		&why) == 0 &&
-	    (addr_parse(orig, &o, &why) == -1 || addr_is_relay_trick(&o)))
-		why = "malformed"; /* a good hash over a bad address */
-	else if (why == NULL)
-		why = "";
-	if (why[0] != '\0') {
-		log_info("smtp rcpt client=%s from=<%s> to=<%s> "
-			 "result=refused reason=srs-%s",
-		    s->peer.text, s->sender, rcpt,
-		    strcmp(why, "bad hash") == 0 ? "bad-hash" : why);
-		snprintf(
-		    text, sizeof(text), "5.7.1 Invalid SRS address (%s)", why);
-		bad_command(s, 550, text);
-		return;
-	}
-	addr_format(&o, orig, sizeof(orig));
-	if (users_domain_is_local(&s->domains, o.domain) == 1)
-		rcpt_local(s, &o, orig);
-	else if (deliver_plan_remote(&s->plan, orig) == -1)
-		rcpt_refused(s, rcpt, "local-error", 451,
-		    "4.3.0 Temporary local problem, try again later");
-	else
-		rcpt_accepted(s, rcpt, "srs");
-}
-
-/* The address of RCPT TO:<...> into a and rcpt; -1 when refused. */
-static int
-rcpt_parse(
-    struct session *s, char *arg, struct addr *a, char *rcpt, size_t size)
-{
-	const char *rest, *why;
-	char *path = after_keyword(arg, "TO:");
-
-	if (path == NULL || addr_parse_path(path, a, &rest, &why) == -1 ||
-	    a->null) {
-		bad_command(s, 501, "5.1.3 Bad recipient address syntax");
-		return -1;
-	}
-	if (*rest != '\0') {
-		bad_command(s, 555, "5.5.4 Unsupported RCPT parameter");
-		return -1;
-	}
-	addr_format(a, rcpt, size);
-	if (s->nrcpt >= (size_t)conf.max_recipients) {
-		rcpt_refused(s, rcpt, "too-many-recipients", 452,
-		    "4.5.3 Too many recipients");
-		return -1;
-	}
-	/* %-hacks, bang paths, source routes, quoted @: never relayed */
-	if (addr_is_relay_trick(a)) {
-		rcpt_refused(
-		    s, rcpt, "relay-trick", 554, "5.7.1 Relaying denied");
-		return -1;
-	}
-	return 0;
-}
-
-/* A recipient in a domain: ours to deliver, or to relay when allowed. */
-static void
-rcpt_domain(struct session *s, struct addr *a, char *rcpt, size_t size)
-{
-	int local = users_domain_is_local(&s->domains, a->domain);
-
-	if (local == 1) {
-		/* the account's address, for Delivered-To and the log */
-		addr_lower(a->local, a->local, sizeof(a->local));
-		addr_format(a, rcpt, size);
-		rcpt_local(s, a, rcpt);
-	} else if (local == -1)
-		rcpt_refused(s, rcpt, "domains-error", 451,
-		    "4.3.0 Temporary local problem, try again later");
-	else if (!relay_ok(s) && !conf_domain_relayed(&conf, a->domain))
-		rcpt_refused(
-		    s, rcpt, "relay-denied", 554, "5.7.1 Relaying denied");
-	else if (deliver_plan_remote(&s->plan, rcpt) == -1)
-		rcpt_refused(s, rcpt, "local-error", 451,
-		    "4.3.0 Temporary local problem, try again later");
-	else /* ours to pass on: a client of ours, or a relay_domains one */
-		rcpt_accepted(s, rcpt, relay_ok(s) ? "relay" : "relay-domain");
-}
-
+/* RCPT: lib/rcpt decides, smtp-in answers. */
 static void
 cmd_rcpt(struct session *s, char *arg)
 {
-	char rcpt[ADDR_MAX + 4];
-	struct addr a;
+	const struct rcpt_session r = { &conf, &s->ctx, &s->checks,
+		s->peer.text, s->sender, rcpt_relay_ok, rcpt_srs, s };
+	struct verdict v;
 
-	if (rcpt_parse(s, arg, &a, rcpt, sizeof(rcpt)) == -1 ||
-	    rcpt_blocked(s, &a, rcpt))
-		return;
-	if (a.domain[0] == '\0') {
-		/* RFC 5321 4.5.1: "Postmaster" alone must be accepted */
-		if (strcasecmp(a.local, "postmaster") == 0)
-			rcpt_local(s, &a, "postmaster");
-		else
-			rcpt_refused(s, rcpt, "unqualified", 501,
-			    "5.1.3 Recipient address must have a domain");
-	} else if (srs_is_srs0(a.local) &&
-	    strcasecmp(a.domain, conf.srs_domain) == 0 &&
-	    session_srs(s) != NULL)
-		rcpt_srs(s, &a, rcpt);
+	if (rcpt_decide(&r, &s->txn, arg, &v))
+		bad_command(s, v.code, v.text);
 	else
-		rcpt_domain(s, &a, rcpt, sizeof(rcpt));
+		reply(v.code, "%s", v.text);
+	if (v.code == 250)
+		s->state = S_RCPT;
 }
 
 /* ---- DATA ---- */
@@ -641,9 +449,9 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 {
 	char date[64], proto[200];
 	time_t now = time(NULL);
-	const char *rcpt = s->nrcpt != 1 ? ""
-	    : s->nlocal == 1		 ? s->locals[0]
-					 : s->plan.t[0].where;
+	const char *rcpt = s->txn.nrcpt != 1 ? ""
+	    : s->txn.nlocal == 1	     ? s->txn.locals[0]
+					     : s->txn.plan.t[0].where;
 
 	/* RFC 3848: ESMTP, ESMTPA, ESMTPS, ESMTPSA; the TLS details after */
 	snprintf(proto, sizeof(proto), "%s%s%s%s%s%s",
@@ -684,8 +492,8 @@ sender_checked(struct session *s)
 static struct msgcheck
 session_msgcheck(struct session *s)
 {
-	return (
-	    struct msgcheck) { &conf, &s->peer, s->helo, s->sender, &s->plan };
+	return (struct msgcheck) { &conf, &s->peer, s->helo, s->sender,
+		&s->txn.plan };
 }
 
 /* A check refused the message: it is dropped, the client told why. */
@@ -748,7 +556,8 @@ sign_outgoing(struct session *s, struct deliver_msg *m)
 	char why[DKIMSIGN_WHY_MAX];
 	int r;
 
-	if (deliver_plan_maildirs(&s->plan) == s->plan.n || !relay_ok(s))
+	if (deliver_plan_maildirs(&s->txn.plan) == s->txn.plan.n ||
+	    !relay_ok(s))
 		return 0;
 	r = deliver_sign(m, conf.dir, conf.dkim_selector, why, sizeof(why));
 	if (r == -1)
@@ -762,7 +571,7 @@ sign_outgoing(struct session *s, struct deliver_msg *m)
 static void
 away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
 {
-	if (s->plan.nlocal > 0)
+	if (s->txn.plan.nlocal > 0)
 		vacation_scan(m, in);
 	else
 		memset(in, 0, sizeof(*in));
@@ -801,7 +610,7 @@ own_mail_refused(struct session *s, struct deliver_msg *m, const char **result)
 static const char *
 data_taken(struct session *s, struct deliver_msg *m, int *replies)
 {
-	int queued = deliver_plan_maildirs(&s->plan) < s->plan.n;
+	int queued = deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n;
 	struct vacation_in away;
 
 	away_scan(s, m, &away);
@@ -814,8 +623,8 @@ data_taken(struct session *s, struct deliver_msg *m, int *replies)
 	reply(
 	    250, "2.0.0 Ok: %s as %s", queued ? "queued" : "delivered", m->id);
 	/* after the 250: the client does not wait for them */
-	*replies = s->plan.nlocal > 0 &&
-	    vacation_reply(&s->ctx, &s->plan, s->sender, &away,
+	*replies = s->txn.plan.nlocal > 0 &&
+	    vacation_reply(&s->ctx, &s->txn.plan, s->sender, &away,
 		&(struct vacation_site) {
 		    conf.dir, conf.dkim_selector, conf.vacation_days }) > 0;
 	return queued ? "queued" : "delivered";
@@ -833,7 +642,7 @@ data_done(struct session *s, struct intake *d, struct deliver_msg *m)
 	log_info("smtp message client=%s helo=%s auth=%s from=<%s> rcpts=%zu "
 		 "size=%lld result=%s id=%s maildir=%s,S=%lld",
 	    s->peer.text, s->helo, s->auth_user[0] ? s->auth_user : "-",
-	    s->sender, s->nrcpt, d->octets, result, m->id, m->base,
+	    s->sender, s->txn.nrcpt, d->octets, result, m->id, m->base,
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0 || replies)
 		runner_kick(confdir, conf.spool);
@@ -848,9 +657,9 @@ data_begin(struct session *s, struct intake *d, struct deliver_msg *m)
 {
 	char received[2048];
 
-	if (deliver_plan_maildirs(&s->plan) < s->plan.n)
+	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
 		session_srs(s); /* forwards may leave with an SRS sender */
-	if (deliver_open(m, &s->ctx, &s->plan, s->sender, "") == -1 ||
+	if (deliver_open(m, &s->ctx, &s->txn.plan, s->sender, "") == -1 ||
 	    (received_header(s, m->id, received, sizeof(received)),
 		deliver_write(m, received, strlen(received))) == -1) {
 		log_error("cannot store a message: %s", deliver_why(m));
@@ -858,8 +667,8 @@ data_begin(struct session *s, struct intake *d, struct deliver_msg *m)
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		return -1;
 	}
-	intake_init(d, conf.hostname, conf.max_message_size, s->locals,
-	    s->nlocal, NULL);
+	intake_init(d, conf.hostname, conf.max_message_size, s->txn.locals,
+	    s->txn.nlocal, NULL);
 	if (sender_checked(s) &&
 	    (d->dkim = dkimverify_start(
 		 conf.dns_servers, DKIM_TIMEOUT_MS, m->id)) == NULL) {
@@ -923,7 +732,7 @@ cmd_data(struct session *s, char *arg)
 		bad_command(s, 501, "5.5.4 DATA takes no arguments");
 		return;
 	}
-	if (s->plan.n == 0) {
+	if (s->txn.plan.n == 0) {
 		reply(554, "5.5.1 No valid recipients");
 		return;
 	}
@@ -1125,7 +934,7 @@ start(struct session *s)
 	peer_get(&s->peer);
 	s->relay_client = -1;
 	s->state = S_GREETED;
-	deliver_plan_init(&s->plan);
+	rcpt_txn_init(&s->txn);
 	if (server_conf_load(&conf, confdir, "smtp-in") == -1) {
 		reply(421, "4.3.0 Temporary failure, try again later");
 		finish(s, "config-error", EXIT_TEMP);

@@ -58,3 +58,11 @@ cmd_finger_query(char *q)
 	q[strcspn(q, " \t")] = '\0';
 	return q;
 }
+
+char *
+cmd_after_keyword(char *arg, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return strncasecmp(arg, kw, n) == 0 ? arg + n : NULL;
+}

@@ -17,6 +17,10 @@
  */
 char *cmd_split(char *line, size_t len, char **arg);
 
+/* What follows keyword kw ("FROM:", "TO:") at the start of arg, in any
+ * case; NULL when arg does not start with it. */
+char *cmd_after_keyword(char *arg, const char *kw);
+
 enum cmd_param_result {
 	CMD_PARAM_OK = 0,
 	CMD_PARAM_BAD_SIZE = -1, /* SIZE= without a number */

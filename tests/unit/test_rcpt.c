@@ -1,0 +1,143 @@
+/*
+ * Unit tests for lib/rcpt: smtp-in's answer to RCPT TO, against users
+ * compiled by the real cdbmake-users code (tests/unit/testsite.h), for
+ * a client that may relay and one that may not. Blocklists and SRS
+ * addresses are covered by test_rcptcheck, test_dnsbl.py and
+ * test_srs.py.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "rcpt.h"
+#include "testsite.h"
+
+static struct conf conf;
+static struct rcptcheck checks;
+static struct rcpt_txn txn;
+static struct peer peer = { .text = "192.0.2.7", .known = 1 };
+static int ours; /* the client may relay */
+
+static int
+relay_ok(void *arg)
+{
+	(void)arg;
+	return ours;
+}
+
+static const struct srs *
+no_srs(void *arg)
+{
+	(void)arg;
+	return NULL;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	test_site("taro::\ninfo::taro\npostmaster::taro\n");
+	conf_defaults(&conf, testdir);
+	conf.max_recipients = 3;
+	strlcpy(
+	    conf.relay_domains, "backup.example", sizeof(conf.relay_domains));
+	rcptcheck_init(&checks, &conf, &peer);
+	rcpt_txn_init(&txn);
+	ours = 0;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	rcpt_txn_reset(&txn);
+	test_site_close();
+	return 0;
+}
+
+/* RCPT with arg: the code; *bad whether it counts as an error. */
+static int
+rcpt(const char *arg, int *bad)
+{
+	const struct rcpt_session r = { &conf, &site_ctx, &checks, peer.text,
+		"a@sender.example", relay_ok, no_srs, NULL };
+	char line[512];
+	struct verdict v;
+
+	strlcpy(line, arg, sizeof(line));
+	*bad = rcpt_decide(&r, &txn, line, &v);
+	return v.code;
+}
+
+static void
+test_local_recipients(void **state)
+{
+	int bad;
+
+	(void)state;
+	assert_int_equal(rcpt("TO:<Taro@Example.COM>", &bad), 250);
+	assert_int_equal(rcpt("to:<info@example.com>", &bad), 250);
+	/* as Delivered-To will have them: the local part lower case */
+	assert_int_equal(txn.nlocal, 2);
+	assert_string_equal(txn.locals[0], "taro@example.com");
+	assert_int_equal(txn.plan.nlocal, 2);
+	assert_int_equal(rcpt("TO:<nobody@example.com>", &bad), 550);
+	assert_int_equal(bad, 1); /* probing for users costs the client */
+	/* RFC 5321 4.5.1: Postmaster alone; nothing else without a domain */
+	assert_int_equal(rcpt("TO:<taro>", &bad), 501);
+	assert_int_equal(bad, 0);
+	assert_int_equal(rcpt("TO:<Postmaster>", &bad), 250);
+	assert_int_equal(txn.nrcpt, 3);
+	/* max_recipients */
+	assert_int_equal(rcpt("TO:<taro@example.com>", &bad), 452);
+}
+
+static void
+test_relaying(void **state)
+{
+	int bad;
+
+	(void)state;
+	assert_int_equal(rcpt("TO:<friend@remote.example>", &bad), 554);
+	assert_int_equal(bad, 0);
+	/* relay_domains: taken from anybody (we are its backup) */
+	assert_int_equal(rcpt("TO:<x@backup.example>", &bad), 250);
+	ours = 1;
+	assert_int_equal(rcpt("TO:<friend@remote.example>", &bad), 250);
+	/* tricks are never relayed, not even for our own */
+	assert_int_equal(
+	    rcpt("TO:<friend%other.example@remote.example>", &bad), 554);
+	assert_int_equal(txn.plan.n, 2);
+	assert_int_equal(txn.nlocal, 0);
+}
+
+static void
+test_bad_commands(void **state)
+{
+	int bad;
+
+	(void)state;
+	assert_int_equal(rcpt("FROM:<taro@example.com>", &bad), 501);
+	assert_int_equal(bad, 1);
+	assert_int_equal(rcpt("TO:<>", &bad), 501);
+	assert_int_equal(rcpt("TO:<taro@example.com> NOTIFY=NEVER", &bad), 555);
+	assert_int_equal(bad, 1);
+	assert_int_equal(txn.nrcpt, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_local_recipients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relaying, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bad_commands, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
