@@ -33,7 +33,7 @@
 #include "rfc5322.h"
 #include "popbsmtp.h"
 #include "queue.h"
-#include "rcpt.h"
+#include "envelope.h"
 #include "rcptcheck.h"
 #include "relay.h"
 #include "runner.h"
@@ -86,8 +86,7 @@ struct session {
 	int srs_state;	/* 0 not yet; 1 read (ctx.srs set); 2 none */
 	struct deliver_ctx ctx;
 	/* the transaction */
-	char sender[ADDR_MAX];
-	struct rcpt_txn txn; /* the recipients (lib/rcpt) */
+	struct envelope txn; /* sender and recipients (lib/envelope) */
 };
 
 static struct conf conf;
@@ -148,8 +147,7 @@ bad_command(struct session *s, int code, const char *text)
 static void
 reset_transaction(struct session *s)
 {
-	rcpt_txn_reset(&s->txn);
-	s->sender[0] = '\0';
+	envelope_reset(&s->txn);
 	if (s->state & (S_MAIL | S_RCPT))
 		s->state = S_READY;
 }
@@ -321,28 +319,6 @@ cmd_auth(struct session *s, char *arg)
 
 /* ---- MAIL, RCPT ---- */
 
-/* MAIL parameters (lib/cmd); 0, or -1 when a reply was sent. */
-static int
-mail_params(struct session *s, char *p)
-{
-	long long size;
-
-	switch (cmd_mail_params(p, &size)) {
-	case CMD_PARAM_BAD_SIZE:
-		bad_command(s, 501, "5.5.4 Bad SIZE value");
-		return -1;
-	case CMD_PARAM_UNKNOWN:
-		bad_command(s, 555, "5.5.4 Unsupported MAIL parameter");
-		return -1;
-	}
-	if (size > conf.max_message_size) {
-		reply(552,
-		    "5.3.4 Message size exceeds fixed maximum message size");
-		return -1;
-	}
-	return 0;
-}
-
 /* The SRS secrets, read the first time a forward or an SRS address
  * needs them; NULL without (mail still flows, forwards keep their
  * sender). */
@@ -362,57 +338,7 @@ session_srs(struct session *s)
 	return s->ctx.srs;
 }
 
-/* An authenticated user sends only as addresses that are theirs
- * (lib/identity): 1 yes, 0 no, -1 the lookup failed. */
-static int
-sender_is_own(struct session *s, const struct addr *a)
-{
-	if (s->auth_user[0] == '\0' || !conf.sender_check)
-		return 1;
-	return identity_sender_ok(&s->identity, a);
-}
-
-static void
-cmd_mail(struct session *s, char *arg)
-{
-	int own;
-	const char *rest, *why;
-	char *path = cmd_after_keyword(arg, "FROM:");
-	struct addr a;
-
-	if (s->submission && s->auth_user[0] == '\0') {
-		reply(530, "5.7.0 Authentication required");
-		return;
-	}
-	if (path == NULL || addr_parse_path(path, &a, &rest, &why) == -1 ||
-	    (!a.null && a.domain[0] == '\0')) {
-		bad_command(s, 501, "5.1.7 Bad sender address syntax");
-		return;
-	}
-	if (mail_params(s, (char *)rest) == -1)
-		return;
-	addr_format(&a, s->sender, sizeof(s->sender));
-	if ((own = sender_is_own(s, &a)) != 1) {
-		log_info("smtp mail client=%s auth=%s from=<%s> result=refused "
-			 "reason=%s",
-		    s->peer.text, s->auth_user, s->sender,
-		    own == 0 ? "not-own-sender" : "users-error");
-		s->sender[0] = '\0';
-		if (own == 0)
-			reply(553,
-			    "5.7.1 Sender address not yours: you are "
-			    "logged in as %s",
-			    s->auth_user);
-		else
-			reply(451,
-			    "4.3.0 Temporary local problem, try again later");
-		return;
-	}
-	s->state = S_MAIL;
-	reply(250, "2.1.0 Ok");
-}
-
-/* The client is ours; the SRS secrets (for lib/rcpt). */
+/* The client is ours; the SRS secrets (for lib/envelope). */
 static int
 rcpt_relay_ok(void *arg)
 {
@@ -425,18 +351,51 @@ rcpt_srs(void *arg)
 	return session_srs(arg);
 }
 
-/* RCPT: lib/rcpt decides, smtp-in answers. */
+/* What lib/envelope needs of the session. */
+static struct envelope_session
+session_envelope(struct session *s)
+{
+	return (struct envelope_session) { .conf = &conf,
+		.ctx = &s->ctx,
+		.checks = &s->checks,
+		.client = s->peer.text,
+		.sender = s->txn.sender,
+		.submission = s->submission,
+		.auth_user = s->auth_user,
+		.identity = &s->identity,
+		.relay_ok = rcpt_relay_ok,
+		.srs = rcpt_srs,
+		.arg = s };
+}
+
+/* MAIL and RCPT: lib/envelope decides, smtp-in answers. */
+static void
+envelope_reply(struct session *s, int bad, const struct verdict *v)
+{
+	if (bad)
+		bad_command(s, v->code, v->text);
+	else
+		reply(v->code, "%s", v->text);
+}
+
+static void
+cmd_mail(struct session *s, char *arg)
+{
+	const struct envelope_session e = session_envelope(s);
+	struct verdict v;
+
+	envelope_reply(s, envelope_mail(&e, &s->txn, arg, &v), &v);
+	if (v.code == 250)
+		s->state = S_MAIL;
+}
+
 static void
 cmd_rcpt(struct session *s, char *arg)
 {
-	const struct rcpt_session r = { &conf, &s->ctx, &s->checks,
-		s->peer.text, s->sender, rcpt_relay_ok, rcpt_srs, s };
+	const struct envelope_session e = session_envelope(s);
 	struct verdict v;
 
-	if (rcpt_decide(&r, &s->txn, arg, &v))
-		bad_command(s, v.code, v.text);
-	else
-		reply(v.code, "%s", v.text);
+	envelope_reply(s, envelope_rcpt(&e, &s->txn, arg, &v), &v);
 	if (v.code == 250)
 		s->state = S_RCPT;
 }
@@ -492,7 +451,7 @@ sender_checked(struct session *s)
 static struct msgcheck
 session_msgcheck(struct session *s)
 {
-	return (struct msgcheck) { &conf, &s->peer, s->helo, s->sender,
+	return (struct msgcheck) { &conf, &s->peer, s->helo, s->txn.sender,
 		&s->txn.plan };
 }
 
@@ -614,7 +573,7 @@ data_taken(struct session *s, struct deliver_msg *m, int *replies)
 	struct vacation_in away;
 
 	away_scan(s, m, &away);
-	if (deliver_commit(m, s->sender) == -1) {
+	if (deliver_commit(m, s->txn.sender) == -1) {
 		log_error("message %s: %s", m->id, deliver_why(m));
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		return "error";
@@ -624,7 +583,7 @@ data_taken(struct session *s, struct deliver_msg *m, int *replies)
 	    250, "2.0.0 Ok: %s as %s", queued ? "queued" : "delivered", m->id);
 	/* after the 250: the client does not wait for them */
 	*replies = s->txn.plan.nlocal > 0 &&
-	    vacation_reply(&s->ctx, &s->txn.plan, s->sender, &away,
+	    vacation_reply(&s->ctx, &s->txn.plan, s->txn.sender, &away,
 		&(struct vacation_site) {
 		    conf.dir, conf.dkim_selector, conf.vacation_days }) > 0;
 	return queued ? "queued" : "delivered";
@@ -642,7 +601,7 @@ data_done(struct session *s, struct intake *d, struct deliver_msg *m)
 	log_info("smtp message client=%s helo=%s auth=%s from=<%s> rcpts=%zu "
 		 "size=%lld result=%s id=%s maildir=%s,S=%lld",
 	    s->peer.text, s->helo, s->auth_user[0] ? s->auth_user : "-",
-	    s->sender, s->txn.nrcpt, d->octets, result, m->id, m->base,
+	    s->txn.sender, s->txn.nrcpt, d->octets, result, m->id, m->base,
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0 || replies)
 		runner_kick(confdir, conf.spool);
@@ -659,7 +618,7 @@ data_begin(struct session *s, struct intake *d, struct deliver_msg *m)
 
 	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
 		session_srs(s); /* forwards may leave with an SRS sender */
-	if (deliver_open(m, &s->ctx, &s->txn.plan, s->sender, "") == -1 ||
+	if (deliver_open(m, &s->ctx, &s->txn.plan, s->txn.sender, "") == -1 ||
 	    (received_header(s, m->id, received, sizeof(received)),
 		deliver_write(m, received, strlen(received))) == -1) {
 		log_error("cannot store a message: %s", deliver_why(m));
@@ -745,7 +704,7 @@ cmd_data(struct session *s, char *arg)
 		dkimverify_abort(d.dkim);
 		reply(451, "4.3.0 Temporary local problem, try again later");
 		log_info("smtp message client=%s from=<%s> result=error",
-		    s->peer.text, s->sender);
+		    s->peer.text, s->txn.sender);
 		reset_transaction(s);
 		return;
 	}
@@ -934,7 +893,7 @@ start(struct session *s)
 	peer_get(&s->peer);
 	s->relay_client = -1;
 	s->state = S_GREETED;
-	rcpt_txn_init(&s->txn);
+	envelope_init(&s->txn);
 	if (server_conf_load(&conf, confdir, "smtp-in") == -1) {
 		reply(421, "4.3.0 Temporary failure, try again later");
 		finish(s, "config-error", EXIT_TEMP);

@@ -1,5 +1,6 @@
 /*
- * Unit tests for lib/rcpt: smtp-in's answer to RCPT TO, against users
+ * Unit tests for lib/envelope: smtp-in's answers to MAIL FROM and RCPT
+ * TO, against users
  * compiled by the real cdbmake-users code (tests/unit/testsite.h), for
  * a client that may relay and one that may not. Blocklists and SRS
  * addresses are covered by test_rcptcheck, test_dnsbl.py and
@@ -11,14 +12,18 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "rcpt.h"
+#include "envelope.h"
 #include "testsite.h"
 
 static struct conf conf;
 static struct rcptcheck checks;
-static struct rcpt_txn txn;
+static struct envelope txn;
 static struct peer peer = { .text = "192.0.2.7", .known = 1 };
+static struct identity identity;
+static struct account taro;
 static int ours; /* the client may relay */
+static const char *auth_user;
+static int submission;
 
 static int
 relay_ok(void *arg)
@@ -44,8 +49,12 @@ setup(void **state)
 	strlcpy(
 	    conf.relay_domains, "backup.example", sizeof(conf.relay_domains));
 	rcptcheck_init(&checks, &conf, &peer);
-	rcpt_txn_init(&txn);
+	envelope_init(&txn);
 	ours = 0;
+	auth_user = "";
+	submission = 0;
+	assert_int_equal(users_find_login(&site_users, "taro", &taro), 1);
+	identity_init(&identity, &site_ctx, testdir, &taro);
 	return 0;
 }
 
@@ -53,23 +62,83 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	rcpt_txn_reset(&txn);
+	envelope_reset(&txn);
+	identity_close(&identity);
 	test_site_close();
 	return 0;
+}
+
+static struct envelope_session
+session(void)
+{
+	return (struct envelope_session) { .conf = &conf,
+		.ctx = &site_ctx,
+		.checks = &checks,
+		.client = peer.text,
+		.sender = "a@sender.example",
+		.submission = submission,
+		.auth_user = auth_user,
+		.identity = &identity,
+		.relay_ok = relay_ok,
+		.srs = no_srs };
 }
 
 /* RCPT with arg: the code; *bad whether it counts as an error. */
 static int
 rcpt(const char *arg, int *bad)
 {
-	const struct rcpt_session r = { &conf, &site_ctx, &checks, peer.text,
-		"a@sender.example", relay_ok, no_srs, NULL };
+	const struct envelope_session r = session();
 	char line[512];
 	struct verdict v;
 
 	strlcpy(line, arg, sizeof(line));
-	*bad = rcpt_decide(&r, &txn, line, &v);
+	*bad = envelope_rcpt(&r, &txn, line, &v);
 	return v.code;
+}
+
+/* MAIL with arg, likewise. */
+static int
+mail(const char *arg, int *bad)
+{
+	const struct envelope_session r = session();
+	char line[512];
+	struct verdict v;
+
+	strlcpy(line, arg, sizeof(line));
+	*bad = envelope_mail(&r, &txn, line, &v);
+	return v.code;
+}
+
+static void
+test_mail_from(void **state)
+{
+	int bad;
+
+	(void)state;
+	assert_int_equal(mail("FROM:<a@sender.example> SIZE=1000", &bad), 250);
+	assert_string_equal(txn.sender, "a@sender.example");
+	assert_int_equal(mail("FROM:<>", &bad), 250);
+	assert_string_equal(txn.sender, "");
+	assert_int_equal(mail("FROM:<nodomain>", &bad), 501);
+	assert_int_equal(bad, 1);
+	assert_int_equal(mail("FROM:<a@sender.example> SIZE=x", &bad), 501);
+	assert_int_equal(mail("FROM:<a@sender.example> FOO=1", &bad), 555);
+	assert_int_equal(bad, 1);
+	/* too big is no mistake of the client's */
+	assert_int_equal(
+	    mail("FROM:<a@sender.example> SIZE=999999999999", &bad), 552);
+	assert_int_equal(bad, 0);
+	/* the submission port wants AUTH first */
+	submission = 1;
+	assert_int_equal(mail("FROM:<taro@example.com>", &bad), 530);
+	/* then only the user's own addresses (lib/identity) */
+	auth_user = "taro";
+	assert_int_equal(mail("FROM:<info@example.com>", &bad), 250);
+	assert_int_equal(mail("FROM:<boss@bank.example>", &bad), 553);
+	assert_int_equal(bad, 0);
+	assert_string_equal(txn.sender, "");
+	conf.sender_check = 0;
+	assert_int_equal(mail("FROM:<boss@bank.example>", &bad), 250);
 }
 
 static void
@@ -137,6 +206,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_relaying, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bad_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_mail_from, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

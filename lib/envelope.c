@@ -1,4 +1,4 @@
-/* rcpt: the answer to one RCPT TO; see rcpt.h. */
+/* envelope: the answers to MAIL FROM and RCPT TO; see envelope.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,23 +7,24 @@
 
 #include "cmd.h"
 #include "log.h"
-#include "rcpt.h"
+#include "envelope.h"
 #include "users.h"
 
 #define LOCAL_TROUBLE "4.3.0 Temporary local problem, try again later"
 
 void
-rcpt_txn_init(struct rcpt_txn *t)
+envelope_init(struct envelope *t)
 {
 	memset(t, 0, sizeof(*t));
 	deliver_plan_init(&t->plan);
 }
 
 void
-rcpt_txn_reset(struct rcpt_txn *t)
+envelope_reset(struct envelope *t)
 {
 	size_t i;
 
+	t->sender[0] = '\0';
 	for (i = 0; i < t->nlocal; i++)
 		free(t->locals[i]);
 	free(t->locals);
@@ -33,7 +34,7 @@ rcpt_txn_reset(struct rcpt_txn *t)
 }
 
 static int
-remember_local(struct rcpt_txn *t, const char *rcpt)
+remember_local(struct envelope *t, const char *rcpt)
 {
 	char **l = reallocarray(t->locals, t->nlocal + 1, sizeof(*l));
 
@@ -47,7 +48,7 @@ remember_local(struct rcpt_txn *t, const char *rcpt)
 }
 
 static int
-accepted(const struct rcpt_session *r, struct rcpt_txn *t, const char *rcpt,
+accepted(const struct envelope_session *r, struct envelope *t, const char *rcpt,
     const char *how, struct verdict *v)
 {
 	t->nrcpt++;
@@ -61,7 +62,7 @@ accepted(const struct rcpt_session *r, struct rcpt_txn *t, const char *rcpt,
 /* A refusal: logged with reason; bad says whether it is the client's
  * error (the return value). */
 static int
-refused(const struct rcpt_session *r, const char *rcpt, const char *reason,
+refused(const struct envelope_session *r, const char *rcpt, const char *reason,
     struct verdict *v, int bad)
 {
 	log_info("smtp rcpt client=%s from=<%s> to=<%s> result=refused "
@@ -72,7 +73,7 @@ refused(const struct rcpt_session *r, const char *rcpt, const char *reason,
 }
 
 static int
-local_trouble(const struct rcpt_session *r, const char *rcpt,
+local_trouble(const struct envelope_session *r, const char *rcpt,
     const char *reason, struct verdict *v)
 {
 	verdict_set(v, 451, reason, LOCAL_TROUBLE);
@@ -81,7 +82,7 @@ local_trouble(const struct rcpt_session *r, const char *rcpt,
 
 /* A recipient of one of our domains (or Postmaster). */
 static int
-take_local(const struct rcpt_session *r, struct rcpt_txn *t,
+take_local(const struct envelope_session *r, struct envelope *t,
     const struct addr *a, const char *rcpt, struct verdict *v)
 {
 	size_t n0 = t->plan.n, l0 = t->plan.nlocal;
@@ -109,8 +110,8 @@ take_local(const struct rcpt_session *r, struct rcpt_txn *t,
  * recent, whoever the client is; anything else is refused.
  */
 static int
-take_srs(const struct rcpt_session *r, struct rcpt_txn *t, const struct addr *a,
-    const char *rcpt, struct verdict *v)
+take_srs(const struct envelope_session *r, struct envelope *t,
+    const struct addr *a, const char *rcpt, struct verdict *v)
 {
 	char orig[ADDR_MAX];
 	const char *why;
@@ -142,8 +143,8 @@ take_srs(const struct rcpt_session *r, struct rcpt_txn *t, const struct addr *a,
 
 /* A recipient in a domain: ours to deliver, or to relay when allowed. */
 static int
-take_domain(const struct rcpt_session *r, struct rcpt_txn *t, struct addr *a,
-    char *rcpt, size_t size, struct verdict *v)
+take_domain(const struct envelope_session *r, struct envelope *t,
+    struct addr *a, char *rcpt, size_t size, struct verdict *v)
 {
 	int local = users_domain_is_local(r->ctx->domains, a->domain), ours;
 
@@ -168,7 +169,7 @@ take_domain(const struct rcpt_session *r, struct rcpt_txn *t, struct addr *a,
 
 /* The path of RCPT TO:<...> into a and rcpt: 0, or 1 refused (v). */
 static int
-parse(const struct rcpt_session *r, const struct rcpt_txn *t, char *arg,
+parse(const struct envelope_session *r, const struct envelope *t, char *arg,
     struct addr *a, char *rcpt, size_t size, struct verdict *v, int *bad)
 {
 	const char *rest, *why;
@@ -198,7 +199,7 @@ parse(const struct rcpt_session *r, const struct rcpt_txn *t, char *arg,
 }
 
 int
-rcpt_decide(const struct rcpt_session *r, struct rcpt_txn *t, char *arg,
+envelope_rcpt(const struct envelope_session *r, struct envelope *t, char *arg,
     struct verdict *v)
 {
 	char rcpt[ADDR_MAX + 4];
@@ -223,4 +224,71 @@ rcpt_decide(const struct rcpt_session *r, struct rcpt_txn *t, char *arg,
 	    r->srs(r->arg) != NULL)
 		return take_srs(r, t, &a, rcpt, v);
 	return take_domain(r, t, &a, rcpt, sizeof(rcpt), v);
+}
+
+/* MAIL's parameters (lib/cmd): 0, or 1 refused (v). */
+static int
+mail_params(const struct envelope_session *r, char *p, struct verdict *v)
+{
+	long long size;
+
+	switch (cmd_mail_params(p, &size)) {
+	case CMD_PARAM_BAD_SIZE:
+		return verdict_set(v, 501, "syntax", "5.5.4 Bad SIZE value");
+	case CMD_PARAM_UNKNOWN:
+		return verdict_set(
+		    v, 555, "syntax", "5.5.4 Unsupported MAIL parameter");
+	}
+	if (size > r->conf->max_message_size)
+		return verdict_set(v, 552, "size",
+		    "5.3.4 Message size exceeds fixed maximum message size");
+	return 0;
+}
+
+/* After AUTH, the user's own addresses only (lib/identity). */
+static int
+sender_is_own(const struct envelope_session *r, const struct addr *a)
+{
+	if (r->auth_user[0] == '\0' || !r->conf->sender_check)
+		return 1;
+	return identity_sender_ok(r->identity, a);
+}
+
+int
+envelope_mail(const struct envelope_session *r, struct envelope *t, char *arg,
+    struct verdict *v)
+{
+	const char *rest, *why;
+	char *path = cmd_after_keyword(arg, "FROM:");
+	struct addr a;
+	int own;
+
+	if (r->submission && r->auth_user[0] == '\0') {
+		verdict_set(
+		    v, 530, "auth-required", "5.7.0 Authentication required");
+		return 0;
+	}
+	if (path == NULL || addr_parse_path(path, &a, &rest, &why) == -1 ||
+	    (!a.null && a.domain[0] == '\0'))
+		return verdict_set(
+		    v, 501, "syntax", "5.1.7 Bad sender address syntax");
+	if (mail_params(r, (char *)rest, v))
+		return v->code != 552; /* a size is no mistake */
+	addr_format(&a, t->sender, sizeof(t->sender));
+	if ((own = sender_is_own(r, &a)) == 1) {
+		verdict_set(v, 250, "accepted", "2.1.0 Ok");
+		return 0;
+	}
+	log_info("smtp mail client=%s auth=%s from=<%s> result=refused "
+		 "reason=%s",
+	    r->client, r->auth_user, t->sender,
+	    own == 0 ? "not-own-sender" : "users-error");
+	t->sender[0] = '\0';
+	if (own == 0)
+		verdict_set(v, 553, "not-own-sender",
+		    "5.7.1 Sender address not yours: you are logged in as %s",
+		    r->auth_user);
+	else
+		verdict_set(v, 451, "users-error", LOCAL_TROUBLE);
+	return 0;
 }
