@@ -482,66 +482,97 @@ has_8bit(int fd)
 	return 0;
 }
 
+/* An entry's delivery under way: its groups and their processes. */
+struct attempt {
+	const struct conf *conf;
+	const struct queue_entry *e;
+	struct dest_result *res;
+	struct dns_mxset *mx; /* per recipient: its domain's MX */
+	size_t *idx;	      /* the group being started */
+	char *claimed;	      /* recipients in a group already */
+	pid_t *group_of;      /* the process delivering each */
+	size_t running;
+};
+
+/* Starts the group of recipient i, in a process of its own while other
+ * groups are left or running. */
+static void
+start_group(struct attempt *t, struct dest_group *g, size_t i)
+{
+	const struct queue_entry *e = t->e;
+	size_t j;
+	pid_t pid;
+
+	g->n = claim_group(e, i, t->claimed, t->idx);
+	if (t->running == 0 && memchr(t->claimed, 0, e->n) == NULL) {
+		/* the only group left: no process of its own */
+		destination_deliver(t->conf, g, &t->mx[i], t->res);
+		return;
+	}
+	if (t->running >= (size_t)t->conf->remote_concurrency)
+		reap_group(e, t->group_of, t->res, &t->running);
+	switch ((pid = fork())) {
+	case 0:
+		destination_deliver(t->conf, g, &t->mx[i], t->res);
+		_exit(0);
+	case -1: /* no process for it: here, one after the other */
+		destination_deliver(t->conf, g, &t->mx[i], t->res);
+		break;
+	default:
+		for (j = 0; j < g->n; j++)
+			t->group_of[t->idx[j]] = pid;
+		t->running++;
+	}
+}
+
+/* Every recipient not held, group by group; then waits for them all. */
+static void
+run_groups(struct attempt *t, int mess, off_t size)
+{
+	const struct queue_entry *e = t->e;
+	struct dest_group g = { e, t->idx, 0, mess, size, has_8bit(mess) };
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (!t->claimed[i])
+			start_group(t, &g, i);
+	while (t->running > 0)
+		reap_group(e, t->group_of, t->res, &t->running);
+	for (i = 0; i < e->n; i++) /* a group's process that died early */
+		if (t->res[i].o == DEST_PENDING)
+			dest_set(&t->res[i], DEST_DEFERRED,
+			    dest_domain(e->rcpt[i].addr),
+			    "the delivery process ended early");
+}
+
 void
 destination_attempt(const struct conf *conf, const struct queue_entry *e,
     int mess, off_t size, const char *released, struct dest_result *res)
 {
-	struct dns_mxset *mx = calloc(e->n, sizeof(*mx));
-	size_t *idx = calloc(e->n, sizeof(*idx)), i, j, running = 0;
-	char *claimed = calloc(e->n, 1);
-	pid_t *group_of = calloc(e->n, sizeof(*group_of)), pid;
-	struct dest_group g = { e, idx, 0, mess, size, has_8bit(mess) };
+	struct attempt t = { conf, e, res, calloc(e->n, sizeof(*t.mx)),
+		calloc(e->n, sizeof(*t.idx)), calloc(e->n, 1),
+		calloc(e->n, sizeof(*t.group_of)), 0 };
+	size_t i;
 
-	if (mx == NULL || idx == NULL || claimed == NULL || group_of == NULL) {
+	if (t.mx == NULL || t.idx == NULL || t.claimed == NULL ||
+	    t.group_of == NULL) {
 		for (i = 0; i < e->n; i++)
 			dest_set(&res[i], DEST_DEFERRED, "-",
 			    "local trouble (memory or DNS set-up)");
-		goto out;
+	} else {
+		hold(conf, released, e, res, t.claimed);
+		/* held mail asks DNS nothing: a dial-up site's domains wait */
+		if (memchr(t.claimed, 0, e->n) == NULL ||
+		    lookup_mx(conf, e, res, t.mx) == 0)
+			run_groups(&t, mess, size);
+		else
+			for (i = 0; i < e->n; i++)
+				if (!t.claimed[i])
+					dest_set(&res[i], DEST_DEFERRED, "-",
+					    "local trouble (DNS set-up)");
 	}
-	hold(conf, released, e, res, claimed);
-	/* held mail asks DNS nothing: a dial-up site's domains wait */
-	if (memchr(claimed, 0, e->n) != NULL &&
-	    lookup_mx(conf, e, res, mx) == -1) {
-		for (i = 0; i < e->n; i++)
-			if (!claimed[i])
-				dest_set(&res[i], DEST_DEFERRED, "-",
-				    "local trouble (DNS set-up)");
-		goto out;
-	}
-	for (i = 0; i < e->n; i++) {
-		if (claimed[i])
-			continue;
-		g.n = claim_group(e, i, claimed, idx);
-		if (running == 0 && memchr(claimed, 0, e->n) == NULL) {
-			/* the only group left: no process of its own */
-			destination_deliver(conf, &g, &mx[i], res);
-			continue;
-		}
-		if (running >= (size_t)conf->remote_concurrency)
-			reap_group(e, group_of, res, &running);
-		switch ((pid = fork())) {
-		case 0:
-			destination_deliver(conf, &g, &mx[i], res);
-			_exit(0);
-		case -1: /* no process for it: here, one after the other */
-			destination_deliver(conf, &g, &mx[i], res);
-			break;
-		default:
-			for (j = 0; j < g.n; j++)
-				group_of[idx[j]] = pid;
-			running++;
-		}
-	}
-	while (running > 0)
-		reap_group(e, group_of, res, &running);
-	for (i = 0; i < e->n; i++) /* a group's process that died early */
-		if (res[i].o == DEST_PENDING)
-			dest_set(&res[i], DEST_DEFERRED,
-			    dest_domain(e->rcpt[i].addr),
-			    "the delivery process ended early");
-out:
-	free(mx);
-	free(idx);
-	free(claimed);
-	free(group_of);
+	free(t.mx);
+	free(t.idx);
+	free(t.claimed);
+	free(t.group_of);
 }
