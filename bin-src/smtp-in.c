@@ -42,6 +42,7 @@
 #include "spf.h"
 #include "srs.h"
 #include "tlsio.h"
+#include "trace.h"
 #include "users.h"
 #include "vacation.h"
 
@@ -402,29 +403,18 @@ cmd_rcpt(struct session *s, char *arg)
 
 /* ---- DATA ---- */
 
-/* The trace header (RFC 5321 4.4, RFC 3848 protocol names). */
+/* The trace header (lib/trace). */
 static void
 received_header(struct session *s, const char *id, char *buf, size_t size)
 {
-	char date[64], proto[200];
-	time_t now = time(NULL);
-	const char *rcpt = s->txn.nrcpt != 1 ? ""
-	    : s->txn.nlocal == 1	     ? s->txn.locals[0]
-					     : s->txn.plan.t[0].where;
+	const struct trace_received r = { s->helo, s->peer.text, conf.hostname,
+		id, s->esmtp, s->tls, tlsio_info(&io), s->auth_user,
+		s->txn.nrcpt != 1	 ? ""
+		    : s->txn.nlocal == 1 ? s->txn.locals[0]
+					 : s->txn.plan.t[0].where,
+		time(NULL) };
 
-	/* RFC 3848: ESMTP, ESMTPA, ESMTPS, ESMTPSA; the TLS details after */
-	snprintf(proto, sizeof(proto), "%s%s%s%s%s%s",
-	    s->esmtp ? "ESMTP" : "SMTP", s->tls ? "S" : "",
-	    s->auth_user[0] ? "A" : "", s->tls ? " (" : "", tlsio_info(&io),
-	    s->tls ? ")" : "");
-	rfc5322_date(now, date, sizeof(date));
-	snprintf(buf, size,
-	    "Received: from %s ([%s])\n\tby %s (yubin) with %s id %s%s%s%s"
-	    "%s%s%s;\n\t%s\n",
-	    s->helo, s->peer.text, conf.hostname, proto, id,
-	    s->auth_user[0] ? "\n\t(authenticated as " : "", s->auth_user,
-	    s->auth_user[0] ? ")" : "", rcpt[0] ? "\n\tfor <" : "", rcpt,
-	    rcpt[0] ? ">" : "", date);
+	trace_received(&r, buf, size);
 }
 
 /*

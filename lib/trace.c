@@ -1,7 +1,9 @@
 /* trace: a mail loop's signs in the header; see trace.h. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "rfc5322.h"
 #include "trace.h"
 
 void
@@ -60,4 +62,23 @@ trace_feed(struct trace *t, const char *p, size_t len)
 		header_line(t, t->line, t->linelen);
 		t->linelen = 0;
 	}
+}
+
+void
+trace_received(const struct trace_received *r, char *buf, size_t size)
+{
+	char date[64], proto[200];
+	int auth = r->auth_user[0] != '\0', rcpt = r->rcpt[0] != '\0';
+
+	/* RFC 3848: ESMTP, ESMTPA, ESMTPS, ESMTPSA; the TLS details after */
+	snprintf(proto, sizeof(proto), "%s%s%s%s%s%s",
+	    r->esmtp ? "ESMTP" : "SMTP", r->tls ? "S" : "", auth ? "A" : "",
+	    r->tls ? " (" : "", r->tls ? r->tls_info : "", r->tls ? ")" : "");
+	rfc5322_date(r->when, date, sizeof(date));
+	snprintf(buf, size,
+	    "Received: from %s ([%s])\n\tby %s (yubin) with %s id %s%s%s%s"
+	    "%s%s%s;\n\t%s\n",
+	    r->helo, r->client, r->host, proto, r->id,
+	    auth ? "\n\t(authenticated as " : "", r->auth_user, auth ? ")" : "",
+	    rcpt ? "\n\tfor <" : "", r->rcpt, rcpt ? ">" : "", date);
 }

@@ -11,6 +11,7 @@
 #define YUBIN_TRACE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "addr.h"
 
@@ -28,6 +29,25 @@ struct trace {
 };
 
 void trace_init(struct trace *t, char *const *locals, size_t nlocal);
+
+/*
+ * The Received: field smtp-in puts on top (RFC 5321 4.4), with the
+ * protocol named as RFC 3848 does (SMTP, ESMTP, ESMTPS, ESMTPA,
+ * ESMTPSA; the TLS details after it), the authenticated user and, for a
+ * single recipient, "for <...>". LF line ends, into buf.
+ */
+struct trace_received {
+	const char *helo, *client; /* as the client said, its address */
+	const char *host;	   /* ours */
+	const char *id;		   /* the message's */
+	int esmtp, tls;
+	const char *tls_info;  /* "" without TLS */
+	const char *auth_user; /* "" without AUTH */
+	const char *rcpt;      /* "" unless exactly one */
+	time_t when;
+};
+
+void trace_received(const struct trace_received *r, char *buf, size_t size);
 void trace_feed(struct trace *t, const char *p, size_t len);
 
 #endif

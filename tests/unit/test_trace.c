@@ -83,10 +83,39 @@ test_a_long_line_is_judged_by_its_start(void **state)
 	assert_string_equal(t.loop, "hanako@example.com");
 }
 
+static void
+test_the_received_field(void **state)
+{
+	struct trace_received r = { "pc.example.com", "192.0.2.7",
+		"mail.example.com", "ABC123", 1, 1,
+		"TLSv1.3 TLS_AES_256_GCM_SHA384", "taro",
+		"friend@remote.example", 1795996800 };
+	char buf[1024];
+
+	(void)state;
+	trace_received(&r, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "Received: from pc.example.com ([192.0.2.7])\n"
+	    "\tby mail.example.com (yubin) with ESMTPSA (TLSv1.3 "
+	    "TLS_AES_256_GCM_SHA384) id ABC123\n"
+	    "\t(authenticated as taro)\n"
+	    "\tfor <friend@remote.example>;\n"
+	    "\tMon, 30 Nov 2026 00:00:00 +0000\n");
+	/* HELO, no TLS, no AUTH, several recipients */
+	r = (struct trace_received) { "x", "192.0.2.8", "mail.example.com",
+		"DEF", 0, 0, "", "", "", 1795996800 };
+	trace_received(&r, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "Received: from x ([192.0.2.8])\n"
+	    "\tby mail.example.com (yubin) with SMTP id DEF;\n"
+	    "\tMon, 30 Nov 2026 00:00:00 +0000\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_the_received_field),
 		cmocka_unit_test(test_header_only_any_cut),
 		cmocka_unit_test(test_a_long_line_is_judged_by_its_start),
 	};
