@@ -200,13 +200,14 @@ test_the_smarthost_and_its_password_file(void **state)
 	strlcpy(conf.smarthost_password_file, path,
 	    sizeof(conf.smarthost_password_file));
 	test_write("pw", "secret\n");
+	/* the server is up: a refused password must not reach it */
+	pid = server(fd, script);
 	/* a password others may read: refused, and only deferred */
 	assert_int_equal(chmod(path, 0644), 0);
 	deliver("example.net", 1, &mx);
 	assert_int_equal(res[0].o, DEST_DEFERRED);
 	assert_non_null(strstr(res[0].text, "is readable by others: refused"));
 	assert_int_equal(chmod(path, 0600), 0);
-	pid = server(fd, script);
 	deliver("example.net", 1, &mx);
 	assert_true(server_ok(pid));
 	assert_int_equal(res[0].o, DEST_DONE);
