@@ -19,94 +19,52 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "dnsmasq.h"
 #include "dnsbl.h"
 #include "spf.h"
 
-static pid_t dnsmasq;
 static char servers[64];
-
-static int
-free_udp_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		return -1;
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
 
 static int
 start_dnsmasq(void **state)
 {
-	char port[32];
-	int p = free_udp_port();
-	struct dns d;
-	struct dns_addrs a;
-	int i;
+	static const char *const records[] = { "--local=/example.net/",
+		"--local=/example.org/", "--local=/example.com/",
+		"--local=/invalid/", "--mx-host=example.net,mx2.example.net,20",
+		"--mx-host=example.net,mx1.example.net,10",
+		"--mx-host=example.net,mx1b.example.net,10",
+		"--host-record=mx1.example.net,127.0.0.2",
+		"--host-record=both.example.net,127.0.0.3,::1",
+		"--host-record=nomx.example.org,127.0.0.4",
+		"--dns-rr=nullmx.example.com,15,000000",
+		/* a DNS list: 192.0.2.99 and 2001:db8::1 (reversed) */
+		"--local=/bl.invalid/",
+		"--host-record=99.2.0.192.bl.invalid,127.0.0.2",
+		"--txt-record=99.2.0.192.bl.invalid,part one ,part two",
+		"--host-record=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		"0.8.b.d.0.1.0.0.2.bl.invalid,127.0.0.3",
+		/* SPF: two TXT records, only one of them SPF */
+		"--txt-record=spf.example.net,v=spf1 ip4:192.0.2.2 "
+		"include:inc.example.net -all",
+		"--txt-record=spf.example.net,google-site-verification=x",
+		"--txt-record=inc.example.net,v=spf1 ip6:2001:db8::/32 "
+		"~all",
+		/* DMARC: one record in two strings, beside another */
+		"--txt-record=_dmarc.example.net,v=DMARC1; ,p=reject",
+		"--txt-record=_dmarc.example.net,something else",
+		"--txt-record=_dmarc.example.org,v=DMARC1; p=none",
+		"--txt-record=_dmarc.example.org,v=DMARC1; p=reject", NULL };
 
 	(void)state;
-	snprintf(port, sizeof(port), "--port=%d", p);
-	snprintf(servers, sizeof(servers), "127.0.0.1:%d", p);
-	if ((dnsmasq = fork()) == 0) {
-		execlp("dnsmasq", "dnsmasq", "--keep-in-foreground",
-		    "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-		    "--bind-interfaces", "--listen-address=127.0.0.1",
-		    "--pid-file=", port, "--local-ttl=60",
-		    "--local=/example.net/", "--local=/example.org/",
-		    "--local=/example.com/", "--local=/invalid/",
-		    "--mx-host=example.net,mx2.example.net,20",
-		    "--mx-host=example.net,mx1.example.net,10",
-		    "--mx-host=example.net,mx1b.example.net,10",
-		    "--host-record=mx1.example.net,127.0.0.2",
-		    "--host-record=both.example.net,127.0.0.3,::1",
-		    "--host-record=nomx.example.org,127.0.0.4",
-		    "--dns-rr=nullmx.example.com,15,000000",
-		    /* a DNS list: 192.0.2.99 and 2001:db8::1 (reversed) */
-		    "--local=/bl.invalid/",
-		    "--host-record=99.2.0.192.bl.invalid,127.0.0.2",
-		    "--txt-record=99.2.0.192.bl.invalid,part one ,part two",
-		    "--host-record=1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
-		    "0.8.b.d.0.1.0.0.2.bl.invalid,127.0.0.3",
-		    /* SPF: two TXT records, only one of them SPF */
-		    "--txt-record=spf.example.net,v=spf1 ip4:192.0.2.2 "
-		    "include:inc.example.net -all",
-		    "--txt-record=spf.example.net,google-site-verification=x",
-		    "--txt-record=inc.example.net,v=spf1 ip6:2001:db8::/32 "
-		    "~all",
-		    /* DMARC: one record in two strings, beside another */
-		    "--txt-record=_dmarc.example.net,v=DMARC1; ,p=reject",
-		    "--txt-record=_dmarc.example.net,something else",
-		    "--txt-record=_dmarc.example.org,v=DMARC1; p=none",
-		    "--txt-record=_dmarc.example.org,v=DMARC1; p=reject",
-		    (char *)NULL);
-		_exit(127);
-	}
-	/* ready when it answers */
-	for (i = 0; i < 100; i++) {
-		if (dns_open(&d, servers, 500) == -1)
-			return -1;
-		dns_addrs(&d, "mx1.example.net", 1, &a);
-		dns_wait(&d);
-		dns_close(&d);
-		if (a.status == DNS_OK)
-			return 0;
-		usleep(50000);
-	}
-	return -1;
+	return test_dnsmasq_start(
+	    records, "mx1.example.net", servers, sizeof(servers));
 }
 
 static int
 stop_dnsmasq(void **state)
 {
 	(void)state;
-	kill(dnsmasq, SIGTERM);
-	waitpid(dnsmasq, NULL, 0);
+	test_dnsmasq_stop();
 	return 0;
 }
 
