@@ -417,32 +417,12 @@ received_header(struct session *s, const char *id, char *buf, size_t size)
 	trace_received(&r, buf, size);
 }
 
-/*
- * What an authenticated user writes in From: must be theirs too, or a
- * signature of ours would vouch for a forgery. 1 own (or no From:), 0
- * not, -1 error.
- */
-static int
-from_is_own(struct session *s, struct deliver_msg *m)
-{
-	if (s->auth_user[0] == '\0' || !conf.sender_check)
-		return 1;
-	return identity_from_ok(&s->identity, m);
-}
-
-/* Mail from outside has its sender checked: SPF, DKIM, DMARC. */
-static int
-sender_checked(struct session *s)
-{
-	return conf.auth_results && !relay_ok(s) && s->peer.known;
-}
-
 /* The checks' context (lib/msgcheck). */
 static struct msgcheck
 session_msgcheck(struct session *s)
 {
 	return (struct msgcheck) { &conf, &s->peer, s->helo, s->txn.sender,
-		&s->txn.plan };
+		&s->txn.plan, relay_ok(s), s->auth_user, &s->identity };
 }
 
 /* A check refused the message: it is dropped, the client told why. */
@@ -456,66 +436,6 @@ message_refused(
 	return 1;
 }
 
-/*
- * Mail from outside: the verdicts of the sender checks in one
- * Authentication-Results: field naming us, and the From: domain's DMARC
- * policy applied (lib/msgcheck). 1 when the message was refused.
- */
-static int
-check_sender(struct session *s, struct intake *d, struct deliver_msg *m,
-    const char **result)
-{
-	struct msgcheck c = session_msgcheck(s);
-	struct dkimverify *dkim = d->dkim;
-	struct verdict v;
-
-	if (d->strip.removed > 0)
-		log_info("message %s: removed %zu Authentication-Results "
-			 "field(s) claiming to be ours",
-		    m->id, d->strip.removed);
-	if (!sender_checked(s))
-		return 0;
-	d->dkim = NULL; /* msgcheck_sender frees it */
-	if (!msgcheck_sender(&c, m, dkim, &v))
-		return 0;
-	return message_refused(m, &v, result);
-}
-
-/* Mail from strangers goes through the content filter, when one is set
- * (lib/msgcheck): 1 when the message was refused. */
-static int
-run_filter(struct session *s, struct deliver_msg *m, const char **result)
-{
-	struct msgcheck c = session_msgcheck(s);
-	struct verdict v;
-
-	if (conf.filter[0] == '\0' || relay_ok(s) ||
-	    !msgcheck_filter(&c, m, &v))
-		return 0;
-	return message_refused(m, &v, result);
-}
-
-/*
- * Mail from our own users that leaves for other hosts is DKIM-signed
- * before it is queued; -1 when it cannot be signed now (a bad key).
- */
-static int
-sign_outgoing(struct session *s, struct deliver_msg *m)
-{
-	char why[DKIMSIGN_WHY_MAX];
-	int r;
-
-	if (deliver_plan_maildirs(&s->txn.plan) == s->txn.plan.n ||
-	    !relay_ok(s))
-		return 0;
-	r = deliver_sign(m, conf.dir, conf.dkim_selector, why, sizeof(why));
-	if (r == -1)
-		log_error("message %s: cannot DKIM-sign: %s", m->id, why);
-	else
-		log_info("message %s: %s", m->id, why);
-	return r;
-}
-
 /* What an absence reply needs to know, for mail to local accounts. */
 static void
 away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
@@ -524,35 +444,6 @@ away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
 		vacation_scan(m, in);
 	else
 		memset(in, 0, sizeof(*in));
-}
-
-/* What the text itself shows wrong (lib/intake): 1 when refused. */
-static int
-data_refused(struct intake *in, struct deliver_msg *m, const char **result)
-{
-	struct verdict v;
-
-	return intake_refused(in, &v) && message_refused(m, &v, result);
-}
-
-/* Our own users' mail: From: theirs, and signed when it leaves. 1 when
- * refused (replied to). */
-static int
-own_mail_refused(struct session *s, struct deliver_msg *m, const char **result)
-{
-	int own = from_is_own(s, m);
-	struct verdict v;
-
-	if (own == 0)
-		verdict_set(&v, 553, "refused-from-not-own",
-		    "5.7.1 From: address not yours: you are logged in as %s",
-		    s->auth_user);
-	else if (own == -1 || sign_outgoing(s, m) == -1)
-		verdict_set(&v, 451, own == -1 ? "error" : "error-dkim",
-		    "4.3.0 Temporary local problem, try again later");
-	else
-		return 0;
-	return message_refused(m, &v, result);
 }
 
 /* The message is taken: 250, then the absence replies it asks for. */
@@ -582,11 +473,14 @@ data_taken(struct session *s, struct deliver_msg *m, int *replies)
 static void
 data_done(struct session *s, struct intake *d, struct deliver_msg *m)
 {
+	const struct msgcheck c = session_msgcheck(s);
 	const char *result = "delivered";
 	int replies = 0;
+	struct verdict v;
 
-	if (!data_refused(d, m, &result) && !check_sender(s, d, m, &result) &&
-	    !run_filter(s, m, &result) && !own_mail_refused(s, m, &result))
+	if (msgcheck_message(&c, d, m, &v))
+		message_refused(m, &v, &result);
+	else
 		result = data_taken(s, m, &replies);
 	log_info("smtp message client=%s helo=%s auth=%s from=<%s> rcpts=%zu "
 		 "size=%lld result=%s id=%s maildir=%s,S=%lld",
@@ -595,7 +489,6 @@ data_done(struct session *s, struct intake *d, struct deliver_msg *m)
 	    (long long)m->octets);
 	if (strcmp(result, "queued") == 0 || replies)
 		runner_kick(confdir, conf.spool);
-	dkimverify_abort(d->dkim); /* when the message was refused first */
 	reset_transaction(s);
 }
 
@@ -604,6 +497,7 @@ data_done(struct session *s, struct intake *d, struct deliver_msg *m)
 static int
 data_begin(struct session *s, struct intake *d, struct deliver_msg *m)
 {
+	const struct msgcheck c = session_msgcheck(s);
 	char received[2048];
 
 	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
@@ -618,7 +512,7 @@ data_begin(struct session *s, struct intake *d, struct deliver_msg *m)
 	}
 	intake_init(d, conf.hostname, conf.max_message_size, s->txn.locals,
 	    s->txn.nlocal, NULL);
-	if (sender_checked(s) &&
+	if (msgcheck_sender_checked(&c) &&
 	    (d->dkim = dkimverify_start(
 		 conf.dns_servers, DKIM_TIMEOUT_MS, m->id)) == NULL) {
 		log_error("message %s: cannot check DKIM: %s", m->id,

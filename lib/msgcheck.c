@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dkimsign.h"
 #include "filter.h"
 #include "inbound.h"
 #include "log.h"
@@ -123,4 +124,68 @@ msgcheck_filter(
 	    deliver_add_head(m, head) == -1)
 		return local_trouble(m, v);
 	return 0;
+}
+
+int
+msgcheck_sender_checked(const struct msgcheck *c)
+{
+	return c->conf->auth_results && !c->ours && c->peer->known;
+}
+
+/*
+ * Our own users' mail: a From: that is theirs (or a signature of ours
+ * would vouch for a forgery), and signed when it leaves.
+ */
+static int
+own_mail_refused(
+    const struct msgcheck *c, struct deliver_msg *m, struct verdict *v)
+{
+	char why[DKIMSIGN_WHY_MAX];
+	int own = c->auth_user[0] == '\0' || !c->conf->sender_check
+	    ? 1
+	    : identity_from_ok(c->identity, m);
+	int r;
+
+	if (own == 0)
+		return verdict_set(v, 553, "refused-from-not-own",
+		    "5.7.1 From: address not yours: you are logged in as %s",
+		    c->auth_user);
+	if (own == -1)
+		return verdict_set(v, 451, "error",
+		    "4.3.0 Temporary local problem, try again later");
+	if (deliver_plan_maildirs(c->plan) == c->plan->n || !c->ours)
+		return 0;
+	r = deliver_sign(
+	    m, c->conf->dir, c->conf->dkim_selector, why, sizeof(why));
+	if (r != -1) {
+		log_info("message %s: %s", m->id, why);
+		return 0;
+	}
+	log_error("message %s: cannot DKIM-sign: %s", m->id, why);
+	return verdict_set(v, 451, "error-dkim",
+	    "4.3.0 Temporary local problem, try again later");
+}
+
+int
+msgcheck_message(const struct msgcheck *c, struct intake *in,
+    struct deliver_msg *m, struct verdict *v)
+{
+	struct dkimverify *dkim = in->dkim;
+
+	in->dkim = NULL; /* freed here, one way or another */
+	if (in->strip.removed > 0)
+		log_info("message %s: removed %zu Authentication-Results "
+			 "field(s) claiming to be ours",
+		    m->id, in->strip.removed);
+	if (intake_refused(in, v)) {
+		dkimverify_abort(dkim);
+		return 1;
+	}
+	if (!msgcheck_sender_checked(c))
+		dkimverify_abort(dkim); /* none was started */
+	else if (msgcheck_sender(c, m, dkim, v))
+		return 1;
+	if (!c->ours && msgcheck_filter(c, m, v))
+		return 1;
+	return own_mail_refused(c, m, v);
 }

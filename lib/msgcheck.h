@@ -1,6 +1,13 @@
 /*
- * msgcheck: smtp-in's checks on a message from a client that is not
- * ours, once its data is in, before it is taken:
+ * msgcheck: smtp-in's checks on a message once its data is in, before it
+ * is taken. msgcheck_message runs them in order and stops at the first
+ * refusal: what the text itself shows (lib/intake: a bare LF, the size,
+ * too many hops, a loop); for clients not ours the sender checks and
+ * the content filter; for users logged in with AUTH (sender_check) a
+ * From: that is theirs (lib/identity: 553); and our own users' mail for
+ * other hosts DKIM-signed (a key that cannot be used: 451). It takes
+ * the intake's DKIM verifier (freed).
+ * The two checks for clients that are not ours:
  * msgcheck_sender, the sender checks (lib/inbound: SPF, DKIM, DMARC): one
  * Authentication-Results: field added, and what the From: domain's DMARC
  * policy asks, as the settings say (dmarc_action): refused (550), 451
@@ -18,6 +25,8 @@
 #include "conf.h"
 #include "deliver.h"
 #include "dkimverify.h"
+#include "identity.h"
+#include "intake.h"
 #include "peer.h"
 #include "verdict.h"
 
@@ -27,11 +36,18 @@ struct msgcheck {
 	const char *helo;
 	const char *sender; /* "" for <> */
 	struct deliver_plan *plan;
+	int ours;		   /* the client may relay (relay, AUTH, POP) */
+	const char *auth_user;	   /* "" without AUTH */
+	struct identity *identity; /* whom auth_user may send as */
 };
 
 int msgcheck_sender(const struct msgcheck *c, struct deliver_msg *m,
     struct dkimverify *dkim, struct verdict *v);
 int msgcheck_filter(
     const struct msgcheck *c, struct deliver_msg *m, struct verdict *v);
+int msgcheck_message(const struct msgcheck *c, struct intake *in,
+    struct deliver_msg *m, struct verdict *v);
+/* Mail from outside has its sender checked (auth_results). */
+int msgcheck_sender_checked(const struct msgcheck *c);
 
 #endif

@@ -23,11 +23,9 @@ static struct peer peer = { .text = "192.0.2.7", .known = 1 };
 
 /* taro's message, written; filter set to argv. */
 static struct msgcheck
-message(const char *argv, int fail_open)
+message_text(const char *argv, int fail_open, const char *text)
 {
-	const char *text = "Subject: hi\n\nbody\n";
-
-	test_site("taro::\n");
+	test_site("taro::\nhanako::\n");
 	conf_defaults(&conf, testdir);
 	strlcpy(conf.filter, argv, sizeof(conf.filter));
 	conf.filter_timeout = 10;
@@ -39,8 +37,18 @@ message(const char *argv, int fail_open)
 	assert_int_equal(
 	    deliver_open(&m, &site_ctx, &plan, "a@example.net", ""), 0);
 	assert_int_equal(deliver_write(&m, text, strlen(text)), 0);
-	return (struct msgcheck) { &conf, &peer, "client.example",
-		"a@example.net", &plan };
+	return (struct msgcheck) { .conf = &conf,
+		.peer = &peer,
+		.helo = "client.example",
+		.sender = "a@example.net",
+		.plan = &plan,
+		.auth_user = "" };
+}
+
+static struct msgcheck
+message(const char *argv, int fail_open)
+{
+	return message_text(argv, fail_open, "Subject: hi\n\nbody\n");
 }
 
 /* The text of the one message in taro's folder (sub: "" or ".Junk/"). */
@@ -141,6 +149,69 @@ test_refused_and_not_scanned(void **state)
 	test_site_close();
 }
 
+/* The whole message's checks over text received as DATA (CRLF). */
+static int
+check_whole(struct msgcheck *c, const char *data, struct verdict *v)
+{
+	struct intake in;
+
+	/* the message so far is the header written by message(); the
+	 * intake only judges what it is fed */
+	intake_init(&in, "mail.example.com", 1 << 20, NULL, 0, NULL);
+	assert_int_equal(intake_chunk(&in, NULL, data, strlen(data)), 1);
+	return msgcheck_message(c, &in, &m, v);
+}
+
+static void
+test_the_checks_in_order(void **state)
+{
+	struct msgcheck c = message("/bin/true", 0);
+	struct verdict v;
+
+	(void)state;
+	conf.auth_results = 0; /* SPF/DKIM/DMARC: test_dmarc.py, dnsmasq */
+	/* the text's own fault comes first: the filter never runs */
+	test_write("f100", "#!/bin/sh\nexit 100\n");
+	snprintf(conf.filter, sizeof(conf.filter), "/bin/sh %s/f100", testdir);
+	assert_int_equal(check_whole(&c, "Subject: x\n\r\n.\r\n", &v), 1);
+	assert_string_equal(v.result, "refused-bare-lf");
+	/* then the filter, for a stranger */
+	assert_int_equal(check_whole(&c, "Subject: x\r\n\r\n.\r\n", &v), 1);
+	assert_string_equal(v.result, "refused-filter");
+	/* never for our own clients */
+	c.ours = 1;
+	assert_int_equal(check_whole(&c, "Subject: x\r\n\r\n.\r\n", &v), 0);
+	done(0);
+	test_site_close();
+}
+
+static void
+test_a_logged_in_users_from_must_be_theirs(void **state)
+{
+	struct msgcheck c = message_text(
+	    "/bin/true", 0, "From: Taro <taro@example.com>\n\nhi\n");
+	struct identity id = { 0 };
+	struct account hanako;
+	struct verdict v;
+
+	(void)state;
+	assert_int_equal(users_find_login(&site_users, "hanako", &hanako), 1);
+	identity_init(&id, &site_ctx, testdir, &hanako);
+	c.ours = 1;
+	c.auth_user = "hanako";
+	c.identity = &id;
+	assert_int_equal(check_whole(&c, "x\r\n.\r\n", &v), 1);
+	assert_int_equal(v.code, 553);
+	assert_string_equal(v.text,
+	    "5.7.1 From: address not yours: you are logged in as hanako");
+	/* sender_check off: taken */
+	conf.sender_check = 0;
+	assert_int_equal(check_whole(&c, "x\r\n.\r\n", &v), 0);
+	identity_close(&id);
+	done(0);
+	test_site_close();
+}
+
 int
 main(void)
 {
@@ -148,6 +219,8 @@ main(void)
 		cmocka_unit_test(test_accepted_with_the_fields_it_prints),
 		cmocka_unit_test(test_junk_goes_to_the_junk_folder),
 		cmocka_unit_test(test_refused_and_not_scanned),
+		cmocka_unit_test(test_the_checks_in_order),
+		cmocka_unit_test(test_a_logged_in_users_from_must_be_theirs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
