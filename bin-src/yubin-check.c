@@ -8,20 +8,16 @@
  * Exit status: 0 all OK, 1 warnings, 2 failures, 100 bad usage.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
-#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,37 +27,30 @@
 #include <openssl/x509v3.h>
 
 #include "addr.h"
-#include "buf.h"
-#include "cidr.h"
 #include "conf.h"
 #include "dkimkey.h"
 #include "dkimsign.h"
-#include "dns.h"
+#include "netcheck.h"
 #include "sitecheck.h"
-#include "smtpc.h"
 #include "tables.h"
-#include "tlsio.h"
 
 #define USAGE                                                                  \
 	"usage: yubin-check [-C dir] [-a public-address] [-o host[:port]]\n"   \
 	"                   [-l listen-address] [-p smtp=25,...] [--records]\n"
 #define EXIT_PERM 100
-#define DNS_TIMEOUT_MS 5000
-#define NET_TIMEOUT 5	     /* seconds for a banner */
-#define WALK_MAX 200000	     /* spool entries looked at */
-#define CERT_WARN_DAYS 14    /* a certificate this close to its end */
-#define PROBE_MX "gmail.com" /* whose MX answers on port 25, by default */
+#define WALK_MAX 200000	  /* spool entries looked at */
+#define CERT_WARN_DAYS 14 /* a certificate this close to its end */
 
 static struct conf conf;
 static const char *confdir = CONFDIR;
 static char public[64]; /* -a, else public_address */
-static char probe[300]; /* -o */
-static char listen_at[64] = "127.0.0.1";
-static int port_smtp = 25, port_submission = 587, port_smtps = 465,
-	   port_pop3 = 110, port_pop3s = 995, port_finger = 79;
-
 /* The verdicts, and the checks of the names in DNS (lib/sitecheck). */
 static struct sitecheck sc;
+static char probe[300]; /* -o */
+static char listen_at[64] = "127.0.0.1";
+/* The network checks (lib/netcheck): where, and the ports (-p). */
+static struct netcheck net = { &sc, listen_at, probe,
+	{ 25, 587, 465, 110, 995, 79 } };
 
 /* ---- the configuration and the tables ---- */
 
@@ -295,183 +284,7 @@ check_hostname(void)
 		    conf.hostname);
 }
 
-/* ---- the network ---- */
-
-/* host's first address (a literal, or through dns_servers). */
-static int
-resolve(const char *host, struct sockaddr_storage *ss)
-{
-	struct dns_addrs a;
-	struct cidr c;
-	char bare[DNS_NAME_MAX + 1];
-
-	strlcpy(bare, host, sizeof(bare));
-	if (bare[0] == '[') {
-		memmove(bare, bare + 1, strlen(bare));
-		bare[strcspn(bare, "]")] = '\0';
-	}
-	if (cidr_from_text(bare, &c) == 0) {
-		cidr_to_sockaddr(&c, ss);
-		return 0;
-	}
-	if (sitecheck_addrs(&sc, bare, &a) == -1)
-		return -1;
-	*ss = a.addr[0];
-	return 0;
-}
-
-static void
-hang_up(struct buf *b, int fd, int tls)
-{
-	if (tls)
-		tlsio_end(b);
-	close(fd);
-}
-
-/*
- * Connects to host:port (from source, if given) and reads the first line
- * of the greeting within NET_TIMEOUT, through TLS when tls; what went
- * wrong in why. The connection's fd, or -1.
- */
-static int
-greeting(struct buf *b, const char *host, int port, const char *from, int tls,
-    char *line, size_t size, char *why, size_t whysize)
-{
-	struct sockaddr_storage ss, src;
-	size_t len;
-	int fd;
-
-	if (resolve(host, &ss) == -1)
-		return snprintf(why, whysize, "%s has no address", host), -1;
-	if (from != NULL && resolve(from, &src) == -1)
-		return snprintf(why, whysize, "%s: bad address", from), -1;
-	fd = smtpc_dial_from(&ss, port, from ? &src : NULL, NET_TIMEOUT);
-	if (fd == -1)
-		return snprintf(why, whysize, "%s", strerror(errno)), -1;
-	buf_init(b, fd, fd, NET_TIMEOUT);
-	if (tls && tlsio_client(b, conf.hostname, 0, why, whysize) == -1) {
-		close(fd);
-		return -1;
-	}
-	if (buf_getline(b, line, size, &len) != BUF_LINE) {
-		snprintf(why, whysize, "no greeting within %d s", NET_TIMEOUT);
-		hang_up(b, fd, tls);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-check_outbound(void)
-{
-	char host[DNS_NAME_MAX + 1], why[256], line[SMTPC_LINE_MAX];
-	struct dns_mxset mx;
-	struct dns d;
-	struct buf b;
-	/* the port remote-send dials (lib/route): 587 for a smarthost */
-	int port = conf.smarthost[0] ? 587 : conf.remote_port, fd;
-	const char *target = conf.smarthost[0] ? conf.smarthost : probe;
-
-	if (target[0] == '\0') { /* a big provider's MX, as a test */
-		if (dns_open(&d, conf.dns_servers, DNS_TIMEOUT_MS) == -1)
-			return;
-		dns_mx(&d, PROBE_MX, &mx);
-		dns_wait(&d);
-		dns_close(&d);
-		if (mx.status != DNS_OK || mx.n == 0) {
-			sitecheck_say(&sc, SITECHECK_WARN,
-			    "check dns_servers, or give -o host",
-			    "outbound port 25: no MX of %s to try", PROBE_MX);
-			return;
-		}
-		target = mx.mx[0].host;
-	}
-	if (smtpc_hostport(target, host, sizeof(host), &port) == -1)
-		return;
-	fd = greeting(
-	    &b, host, port, NULL, 0, line, sizeof(line), why, sizeof(why));
-	if (fd != -1)
-		hang_up(&b, fd, 0);
-	if (fd != -1 && strncmp(line, "220", 3) == 0)
-		sitecheck_say(&sc, SITECHECK_OK, NULL,
-		    "outbound: %s:%d answers 220", host, port);
-	else if (conf.smarthost[0])
-		sitecheck_say(&sc, SITECHECK_FAIL,
-		    "check smarthost in yubin.conf and your Internet line",
-		    "smarthost %s:%d: %s", host, port,
-		    fd != -1 ? "no 220 greeting" : why);
-	else
-		sitecheck_say(&sc, SITECHECK_FAIL,
-		    "your ISP probably blocks outgoing port 25 (OP25B): send "
-		    "through its relay, in yubin.conf: smarthost = "
-		    "smtp.your-isp.example:587, smarthost_user = ..., "
-		    "smarthost_password_file = ... (see yubin.conf(5))",
-		    "outbound port 25: %s:%d: %s", host, port,
-		    fd != -1 ? "no 220 greeting" : why);
-}
-
-struct listener {
-	const char *name;
-	int *port;
-	int tls;
-	const char *want; /* the greeting's start ("" for finger) */
-};
-
-static void
-check_listener(const struct listener *l)
-{
-	char why[256], line[SMTPC_LINE_MAX] = "";
-	struct buf b;
-	int fd, ok;
-
-	if (l->want[0] == '\0') { /* finger speaks only when asked */
-		struct sockaddr_storage ss;
-
-		fd = resolve(listen_at, &ss) == -1
-		    ? -1
-		    : smtpc_dial_from(&ss, *l->port, NULL, NET_TIMEOUT);
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-		ok = fd != -1;
-		if (fd != -1)
-			close(fd);
-	} else {
-		fd = greeting(&b, listen_at, *l->port, NULL, l->tls, line,
-		    sizeof(line), why, sizeof(why));
-		ok = fd != -1 && strncmp(line, l->want, strlen(l->want)) == 0;
-		if (fd != -1)
-			hang_up(&b, fd, l->tls);
-	}
-	if (ok)
-		sitecheck_say(&sc, SITECHECK_OK, NULL, "%s on %s:%d answers",
-		    l->name, listen_at, *l->port);
-	else if (fd == -1 && strcmp(why, strerror(ECONNREFUSED)) == 0 &&
-	    l->port != &port_smtp)
-		sitecheck_say(&sc, SITECHECK_OK, NULL,
-		    "%s on %s:%d: not served", l->name, listen_at, *l->port);
-	else
-		sitecheck_say(&sc, SITECHECK_FAIL,
-		    "add its line to inetd.conf (see INSTALL), reload inetd, "
-		    "and read the log",
-		    "%s on %s:%d: %s", l->name, listen_at, *l->port,
-		    fd == -1 ? why : "wrong greeting");
-}
-
-static void
-check_listeners(void)
-{
-	const struct listener all[] = {
-		{ "smtp", &port_smtp, 0, "220" },
-		{ "submission", &port_submission, 0, "220" },
-		{ "smtps", &port_smtps, 1, "220" },
-		{ "pop3", &port_pop3, 0, "+OK" },
-		{ "pop3s", &port_pop3s, 1, "+OK" },
-		{ "finger", &port_finger, 0, "" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		check_listener(&all[i]);
-}
+/* ---- the certificate ---- */
 
 static void
 check_cert(void)
@@ -517,83 +330,6 @@ check_cert(void)
 		    "%s: for %s, %d days left", conf.tls_cert, conf.hostname,
 		    days);
 	X509_free(cert);
-}
-
-/* RCPT forms open relays were known to take (RFC 2505, RFC 5321 3.6). */
-static const char *const relay_forms[] = { "<relaytest@example.net>",
-	"<\"relaytest@example.net\">", "<relaytest%%example.net@%s>",
-	"<\"relaytest@example.net\"@%s>", "<@%s:relaytest@example.net>",
-	"<example.net!relaytest@%s>", "<relaytest@example.net@%s>" };
-
-/* 1 when the server takes a relay form (RCPT 2xx). */
-static int
-relay_taken(struct buf *b, const char *domain, char *took, size_t size)
-{
-	char rcpt[600];
-	struct smtpc_reply r;
-	size_t i;
-
-	for (i = 0; i < sizeof(relay_forms) / sizeof(relay_forms[0]); i++) {
-		snprintf(rcpt, sizeof(rcpt), relay_forms[i], domain);
-		if (smtpc_command(b, &r, NET_TIMEOUT,
-			"MAIL FROM:<relaytest@example.net>\r\n", NULL) == -1 ||
-		    smtpc_command(b, &r, NET_TIMEOUT, "RCPT TO:%s\r\n", rcpt) ==
-			-1)
-			return -1;
-		if (r.code / 100 == 2) {
-			strlcpy(took, rcpt, size);
-			return 1;
-		}
-		if (smtpc_command(b, &r, NET_TIMEOUT, "RSET\r\n", NULL) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* Our port 25 asked to relay, from our public address (not exempt). */
-static void
-check_open_relay(void)
-{
-	static char domains[1][DNS_NAME_MAX + 1];
-	char why[256], line[SMTPC_LINE_MAX], took[600];
-	struct smtpc_reply r;
-	struct buf b;
-	int fd, t;
-
-	if (public[0] == '\0' || sitecheck_domains(confdir, domains, 1) == 0)
-		return;
-	fd = greeting(&b, listen_at, port_smtp, public, 0, line, sizeof(line),
-	    why, sizeof(why));
-	if (fd == -1) {
-		sitecheck_say(&sc, SITECHECK_WARN,
-		    "test from outside: swaks --server YOUR-HOST --to "
-		    "someone@example.net (it must be refused)",
-		    "open relay: cannot test from %s: %s", public, why);
-		return;
-	}
-	while (line[3] == '-' &&
-	    buf_getline(&b, line, sizeof(line), &(size_t) { 0 }) == BUF_LINE)
-		;
-	t = smtpc_command(
-		&b, &r, NET_TIMEOUT, "HELO %s\r\n", "relaytest.example") == -1
-	    ? -1
-	    : relay_taken(&b, domains[0], took, sizeof(took));
-	if (t == 1)
-		sitecheck_say(&sc, SITECHECK_FAIL,
-		    "remove the wide range from the relay file, run "
-		    "cdbmake-users, and test again: an open relay is "
-		    "blocklisted within hours",
-		    "OPEN RELAY: from %s, RCPT TO:%s was accepted", public,
-		    took);
-	else if (t == 0)
-		sitecheck_say(&sc, SITECHECK_OK, NULL,
-		    "not an open relay: %zu forms refused from %s",
-		    sizeof(relay_forms) / sizeof(relay_forms[0]), public);
-	else
-		sitecheck_say(&sc, SITECHECK_WARN, NULL,
-		    "open relay test: the connection failed");
-	smtpc_command(&b, &r, NET_TIMEOUT, "QUIT\r\n", NULL);
-	hang_up(&b, fd, 0);
 }
 
 /* ---- --records ---- */
@@ -648,10 +384,11 @@ set_ports(char *list)
 	static const struct {
 		const char *name;
 		int *port;
-	} names[] = { { "smtp", &port_smtp },
-		{ "submission", &port_submission }, { "smtps", &port_smtps },
-		{ "pop3", &port_pop3 }, { "pop3s", &port_pop3s },
-		{ "finger", &port_finger } };
+	} names[] = { { "smtp", &net.ports.smtp },
+		{ "submission", &net.ports.submission },
+		{ "smtps", &net.ports.smtps }, { "pop3", &net.ports.pop3 },
+		{ "pop3s", &net.ports.pop3s },
+		{ "finger", &net.ports.finger } };
 	char *item, *eq;
 	size_t i;
 	long v;
@@ -736,9 +473,9 @@ main(int argc, char **argv)
 	check_owners();
 	check_log();
 	sitecheck_dns(&sc);
-	check_outbound();
-	check_listeners();
+	netcheck_outbound(&net);
+	netcheck_listeners(&net);
 	check_cert();
-	check_open_relay();
+	netcheck_open_relay(&net);
 	return (int)sc.worst;
 }
