@@ -75,18 +75,34 @@ $(BUILD)/bin/queue-inject $(BUILD)/bin/cdbmake-users $(BUILD)/bin/remote-send \
 	$(BUILD)/bin/yubin-check: STATIC =
 
 SIGNERS = $(BUILD)/bin/smtp-in $(BUILD)/bin/queue-inject \
-	$(BUILD)/bench/dkimsign $(BUILD)/tests/test_dkimsign
+	$(BUILD)/bench/dkimsign $(BUILD)/tests/test_dkimsign \
+	$(BUILD)/tests/test_cpuprobe
 $(SIGNERS): KEY_WRAP = -Wl,--wrap=PEM_read_bio_PrivateKey
 $(BUILD)/bin/smtp-in: KEY_WRAP += -Wl,--wrap=d2i_PUBKEY_bio
 
+# The static programs skip libcrypto's CPU probe at start and make it
+# when crypto is first used (lib/cpuprobe.c).
+CPU_WRAP_STATIC = -Wl,--wrap=OPENSSL_cpuid_setup $(BUILD)/lib/cpuprobe.o
+CPU_WRAP = $(if $(STATIC),$(CPU_WRAP_STATIC))
+
 $(BUILD)/bin/%: bin-src/%.c $(LIBYUBIN) $(LIB_HDR) $(PATHS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(KEY_WRAP) $(LIBYUBIN) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(KEY_WRAP) $(CPU_WRAP) \
+		$(LIBYUBIN) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBYUBIN) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(KEY_WRAP) $(LIBYUBIN) $(PKG_LIBS) \
 		-lcmocka
+
+# lib/cpuprobe's test links libcrypto, libssl and libtls statically, as
+# the servers have them, in every build (the wrap needs them static).
+TLS_STATIC = -Wl,-Bstatic -ltls -lssl -lcrypto -Wl,-Bdynamic -ldl -pthread
+$(BUILD)/tests/test_cpuprobe: tests/unit/test_cpuprobe.c $(LIBYUBIN) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LDFLAGS) $(KEY_WRAP) \
+		$(CPU_WRAP_STATIC) $(LIBYUBIN) \
+		$(filter-out -ltls -lssl -lcrypto,$(PKG_LIBS)) $(TLS_STATIC) -lcmocka
 
 units: $(UNITS)
 

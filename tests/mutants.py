@@ -263,6 +263,12 @@ MUTANTS = [
      "in.uid = getuid() ? 65534 : 0;",
      ["e2e:test_inject:test_form_mail_as_www_data_reaches_the_mailbox"],
      "Received: names another uid than the real one"),
+    ("cpuprobe-at-start", "lib/cpuprobe.c", "\tif (past_init)\n",
+     "\tif (1 || past_init)\n", ["unit:test_cpuprobe"],
+     "libcrypto's CPU probe made at every start of a server"),
+    ("cpuprobe-never", "lib/cpuprobe.c", "\tif (past_init)\n",
+     "\tif (0 && past_init)\n", ["unit:test_cpuprobe"],
+     "OpenSSL's CPU probe never made: its generic, slow code in use"),
     ("leak-in-runner", "bin-src/remote-send.c",
      "main(int argc, char **argv)\n{\n",
      "main(int argc, char **argv)\n{\n\tchar *volatile leak = "
