@@ -16,43 +16,34 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "auth.h"
 #include "buf.h"
 #include "cmd.h"
 #include "cmdloop.h"
 #include "conf.h"
 #include "db.h"
 #include "deliver.h"
+#include "envelope.h"
 #include "identity.h"
-#include "intake.h"
-#include "dkimsign.h"
-#include "dkimverify.h"
 #include "log.h"
 #include "msgcheck.h"
 #include "peer.h"
-#include "rfc5322.h"
 #include "popbsmtp.h"
-#include "queue.h"
-#include "envelope.h"
 #include "rcptcheck.h"
+#include "reception.h"
 #include "relay.h"
 #include "runner.h"
-#include "sasl.h"
 #include "server.h"
-#include "spf.h"
+#include "smtpauth.h"
 #include "srs.h"
 #include "tlsio.h"
 #include "trace.h"
 #include "users.h"
-#include "vacation.h"
 
 #define USAGE "usage: smtp-in [-ms] [-C dir]\n"
-#define SMTP_LINE_MAX 512    /* RFC 5321 4.5.3.1.4, CRLF included */
-#define SMTP_BAD_MAX 20	     /* protocol errors before we hang up */
-#define SMTP_SLOW_AFTER 10   /* errors before each reply to one is slowed */
-#define SMTP_ETRN_MAX 5	     /* ETRN commands per session */
-#define SMTP_DATA_MAX 3600   /* seconds for one message's DATA, at most */
-#define DKIM_TIMEOUT_MS 5000 /* for the key of each DKIM signature */
+#define SMTP_LINE_MAX 512  /* RFC 5321 4.5.3.1.4, CRLF included */
+#define SMTP_BAD_MAX 20	   /* protocol errors before we hang up */
+#define SMTP_SLOW_AFTER 10 /* errors before each reply to one is slowed */
+#define SMTP_ETRN_MAX 5	   /* ETRN commands per session */
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
 
@@ -176,22 +167,6 @@ relay_ok(struct session *s)
 
 /* ---- HELO, EHLO ---- */
 
-/* The HELO argument goes into Received: keep it to host-name bytes. */
-static void
-set_helo(struct session *s, const char *arg)
-{
-	size_t i;
-
-	strlcpy(s->helo, arg, sizeof(s->helo));
-	s->helo[strcspn(s->helo, " ")] = '\0';
-	for (i = 0; s->helo[i]; i++)
-		if (!strchr(
-			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			"0123456789.-_[]:",
-			s->helo[i]))
-			s->helo[i] = '?';
-}
-
 /* RFC 5321 4.1.1.1 and 4.5.3.1.2: a domain or address literal. */
 static int
 helo_ok(struct session *s, const char *arg)
@@ -213,7 +188,7 @@ cmd_helo(struct session *s, char *arg)
 	if (!helo_ok(s, arg))
 		return;
 	reset_transaction(s);
-	set_helo(s, arg);
+	trace_helo(s->helo, sizeof(s->helo), arg);
 	s->esmtp = 0;
 	s->state = S_READY;
 	reply(250, "%s", conf.hostname);
@@ -225,7 +200,7 @@ cmd_ehlo(struct session *s, char *arg)
 	if (!helo_ok(s, arg))
 		return;
 	reset_transaction(s);
-	set_helo(s, arg);
+	trace_helo(s->helo, sizeof(s->helo), arg);
 	s->esmtp = 1;
 	s->state = S_READY;
 	buf_printf(&io,
@@ -239,59 +214,16 @@ cmd_ehlo(struct session *s, char *arg)
 	buf_puts(&io, "250-ETRN\r\n250 ENHANCEDSTATUSCODES\r\n");
 }
 
-/* ---- AUTH (RFC 4954) ---- */
-
-static void
-auth_login_check(struct session *s, const char *user, char *pass)
-{
-	struct account a;
-	enum server_login r =
-	    server_login(&conf, "smtp", &s->peer, &s->users, user, pass, &a);
-
-	if (r == SERVER_LOGIN_OK) {
-		strlcpy(s->auth_user, a.key, sizeof(s->auth_user));
-		s->auth_account = a;
-		s->relay_client = -1;
-		log_info("smtp auth client=%s user=%s result=ok", s->peer.text,
-		    a.key);
-		reply(235, "2.7.0 Authentication successful");
-		return;
-	}
-	/* a locked-out client is refused before the password costs us a
-	 * yescrypt, and waits like any other failure */
-	auth_fail_delay(++s->auth_failures);
-	log_info("smtp auth client=%s user=\"%s\" result=%s", s->peer.text,
-	    user,
-	    r == SERVER_LOGIN_LOCKED	  ? "locked-out"
-		: r == SERVER_LOGIN_ERROR ? "error"
-					  : "bad-password");
-	if (r == SERVER_LOGIN_LOCKED)
-		reply(454,
-		    "4.7.0 Too many failed logins from your address, "
-		    "try again later");
-	else if (r == SERVER_LOGIN_ERROR)
-		reply(454, "4.7.0 Temporary authentication failure");
-	else
-		reply(535, "5.7.8 Authentication credentials invalid");
-	if (r != SERVER_LOGIN_ERROR &&
-	    s->auth_failures >= conf.max_login_failures) {
-		if (r == SERVER_LOGIN_BAD)
-			reply(421, "4.7.0 %s too many failed authentications",
-			    conf.hostname);
-		finish(s, "too-many-auth-failures", 0);
-	}
-}
+/* ---- AUTH (RFC 4954; lib/smtpauth) ---- */
 
 static void
 cmd_auth(struct session *s, char *arg)
 {
-	char *resp = arg + strcspn(arg, " ");
-	char user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];
-	struct sasl_server x = { &io, conf.timeout, "334 ", 1 };
-	enum sasl_result r;
+	const struct smtpauth x = { &io, &conf, &s->peer, &s->users,
+		&s->auth_failures };
+	struct account a;
+	enum smtpauth_end end;
 
-	if (*resp == ' ')
-		*resp++ = '\0';
 	if (s->auth_user[0] != '\0') {
 		bad_command(s, 503, "5.5.1 Already authenticated");
 		return;
@@ -302,20 +234,14 @@ cmd_auth(struct session *s, char *arg)
 		    "authentication mechanism");
 		return;
 	}
-	r = sasl_server_exchange(
-	    &x, arg, resp, user, sizeof(user), pass, sizeof(pass));
-	if (r == SASL_OK)
-		auth_login_check(s, user, pass);
-	else if (r == SASL_GONE)
+	if ((end = smtpauth_command(&x, arg, &a)) == SMTPAUTH_IN) {
+		strlcpy(s->auth_user, a.key, sizeof(s->auth_user));
+		s->auth_account = a;
+		s->relay_client = -1;
+	} else if (end == SMTPAUTH_GONE)
 		finish(s, "dropped", 0);
-	else if (r == SASL_UNKNOWN)
-		reply(504, "5.5.4 Unrecognized authentication type");
-	else if (r == SASL_MALFORMED)
-		reply(501, "5.5.2 Malformed %s response",
-		    strcasecmp(arg, "PLAIN") == 0 ? "PLAIN" : "LOGIN");
-	else
-		reply(501, "5.0.0 Authentication cancelled");
-	explicit_bzero(pass, sizeof(pass));
+	else if (end == SMTPAUTH_TOO_MANY)
+		finish(s, "too-many-auth-failures", 0);
 }
 
 /* ---- MAIL, RCPT ---- */
@@ -403,20 +329,6 @@ cmd_rcpt(struct session *s, char *arg)
 
 /* ---- DATA ---- */
 
-/* The trace header (lib/trace). */
-static void
-received_header(struct session *s, const char *id, char *buf, size_t size)
-{
-	const struct trace_received r = { s->helo, s->peer.text, conf.hostname,
-		id, s->esmtp, s->tls, tlsio_info(&io), s->auth_user,
-		s->txn.nrcpt != 1	 ? ""
-		    : s->txn.nlocal == 1 ? s->txn.locals[0]
-					 : s->txn.plan.t[0].where,
-		time(NULL) };
-
-	trace_received(&r, buf, size);
-}
-
 /* The checks' context (lib/msgcheck). */
 static struct msgcheck
 session_msgcheck(struct session *s)
@@ -425,151 +337,27 @@ session_msgcheck(struct session *s)
 		&s->txn.plan, relay_ok(s), s->auth_user, &s->identity };
 }
 
-/* A check refused the message: it is dropped, the client told why. */
-static int
-message_refused(
-    struct deliver_msg *m, const struct verdict *v, const char **result)
+/* The trace field's words (lib/trace); id and time come later. */
+static struct trace_received
+session_trace(struct session *s)
 {
-	deliver_abort(m);
-	reply(v->code, "%s", v->text);
-	*result = v->result;
-	return 1;
+	return (struct trace_received) { s->helo, s->peer.text, conf.hostname,
+		NULL, s->esmtp, s->tls, tlsio_info(&io), s->auth_user,
+		s->txn.nrcpt != 1	 ? ""
+		    : s->txn.nlocal == 1 ? s->txn.locals[0]
+					 : s->txn.plan.t[0].where,
+		0 };
 }
 
-/* What an absence reply needs to know, for mail to local accounts. */
-static void
-away_scan(struct session *s, struct deliver_msg *m, struct vacation_in *in)
-{
-	if (s->txn.plan.nlocal > 0)
-		vacation_scan(m, in);
-	else
-		memset(in, 0, sizeof(*in));
-}
-
-/* The message is taken: 250, then the absence replies it asks for. */
-static const char *
-data_taken(struct session *s, struct deliver_msg *m, int *replies)
-{
-	int queued = deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n;
-	struct vacation_in away;
-
-	away_scan(s, m, &away);
-	if (deliver_commit(m, s->txn.sender) == -1) {
-		log_error("message %s: %s", m->id, deliver_why(m));
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		return "error";
-	}
-	s->messages++;
-	reply(
-	    250, "2.0.0 Ok: %s as %s", queued ? "queued" : "delivered", m->id);
-	/* after the 250: the client does not wait for them */
-	*replies = s->txn.plan.nlocal > 0 &&
-	    vacation_reply(&s->ctx, &s->txn.plan, s->txn.sender, &away,
-		&(struct vacation_site) {
-		    conf.dir, conf.dkim_selector, conf.vacation_days }) > 0;
-	return queued ? "queued" : "delivered";
-}
-
-static void
-data_done(struct session *s, struct intake *d, struct deliver_msg *m)
-{
-	const struct msgcheck c = session_msgcheck(s);
-	const char *result = "delivered";
-	int replies = 0;
-	struct verdict v;
-
-	if (msgcheck_message(&c, d, m, &v))
-		message_refused(m, &v, &result);
-	else
-		result = data_taken(s, m, &replies);
-	log_info("smtp message client=%s helo=%s auth=%s from=<%s> rcpts=%zu "
-		 "size=%lld result=%s id=%s maildir=%s,S=%lld",
-	    s->peer.text, s->helo, s->auth_user[0] ? s->auth_user : "-",
-	    s->txn.sender, s->txn.nrcpt, d->octets, result, m->id, m->base,
-	    (long long)m->octets);
-	if (strcmp(result, "queued") == 0 || replies)
-		runner_kick(confdir, conf.spool);
-	reset_transaction(s);
-}
-
-/* Opens the message and the checks that read it as it comes; -1 when
- * it cannot be taken now (replied to). */
-static int
-data_begin(struct session *s, struct intake *d, struct deliver_msg *m)
-{
-	const struct msgcheck c = session_msgcheck(s);
-	char received[2048];
-
-	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
-		session_srs(s); /* forwards may leave with an SRS sender */
-	if (deliver_open(m, &s->ctx, &s->txn.plan, s->txn.sender, "") == -1 ||
-	    (received_header(s, m->id, received, sizeof(received)),
-		deliver_write(m, received, strlen(received))) == -1) {
-		log_error("cannot store a message: %s", deliver_why(m));
-		deliver_abort(m);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		return -1;
-	}
-	intake_init(d, conf.hostname, conf.max_message_size, s->txn.locals,
-	    s->txn.nlocal, NULL);
-	if (msgcheck_sender_checked(&c) &&
-	    (d->dkim = dkimverify_start(
-		 conf.dns_servers, DKIM_TIMEOUT_MS, m->id)) == NULL) {
-		log_error("message %s: cannot check DKIM: %s", m->id,
-		    strerror(errno));
-		deliver_abort(m);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Reads the data up to its end, writing it as it comes; after a write
- * error (a full disk, say) it reads on to the end so the session stays
- * in step. 0, or -1 when the message could not be written.
- */
-static int
-data_read(struct session *s, struct intake *d, struct deliver_msg *m)
-{
-	char chunk[INTAKE_CHUNK_MAX];
-	int r, w, failed = 0;
-	size_t len;
-
-	/* each read waits at most `timeout`, the whole message this long */
-	buf_set_deadline(&io, SMTP_DATA_MAX);
-	for (;;) {
-		r = buf_getchunk(&io, chunk, sizeof(chunk), &len);
-		if (r == BUF_EOF || r == BUF_ERR) {
-			int timeout = r == BUF_ERR && errno == ETIMEDOUT;
-
-			deliver_abort(m); /* nothing was acknowledged */
-			if (timeout)
-				reply(421, "4.4.2 %s timeout, closing",
-				    conf.hostname);
-			finish(s,
-			    r == BUF_EOF  ? "dropped-in-data"
-				: timeout ? "timeout-in-data"
-					  : "io-error-in-data",
-			    0);
-		}
-		if ((w = intake_chunk(d, failed ? NULL : m, chunk, len)) == 1)
-			break;
-		if (w == -1) {
-			log_error("message %s: %s", m->id, deliver_why(m));
-			deliver_abort(m);
-			failed = 1;
-		}
-	}
-	buf_set_deadline(&io, 0);
-	return failed ? -1 : 0;
-}
-
+/* The message itself (lib/reception), then the transaction is over. */
 static void
 cmd_data(struct session *s, char *arg)
 {
-	struct intake d = { .dkim = NULL };
-	struct deliver_msg m;
+	const struct msgcheck c = session_msgcheck(s);
+	const struct reception r = { &io, &conf, &s->ctx, &s->txn, &c,
+		session_trace(s) };
+	struct reception_result out;
+	enum reception_end end;
 
 	if (*arg != '\0') {
 		bad_command(s, 501, "5.5.4 DATA takes no arguments");
@@ -579,20 +367,20 @@ cmd_data(struct session *s, char *arg)
 		reply(554, "5.5.1 No valid recipients");
 		return;
 	}
-	if (data_begin(s, &d, &m) == -1) {
-		reset_transaction(s);
-		return;
-	}
-	reply(354, "End data with <CR><LF>.<CR><LF>");
-	if (data_read(s, &d, &m) == -1) {
-		dkimverify_abort(d.dkim);
-		reply(451, "4.3.0 Temporary local problem, try again later");
-		log_info("smtp message client=%s from=<%s> result=error",
-		    s->peer.text, s->txn.sender);
-		reset_transaction(s);
-		return;
-	}
-	data_done(s, &d, &m);
+	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
+		session_srs(s); /* forwards may leave with an SRS sender */
+	if ((end = reception_run(&r, &out)) == RECEPTION_TIMEOUT)
+		reply(421, "4.4.2 %s timeout, closing", conf.hostname);
+	if (end != RECEPTION_ANSWERED)
+		finish(s,
+		    end == RECEPTION_EOF	   ? "dropped-in-data"
+			: end == RECEPTION_TIMEOUT ? "timeout-in-data"
+						   : "io-error-in-data",
+		    0);
+	s->messages += out.taken;
+	if (out.queued || out.replies)
+		runner_kick(confdir, conf.spool);
+	reset_transaction(s);
 }
 
 /* ---- the rest ---- */

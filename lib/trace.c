@@ -65,6 +65,21 @@ trace_feed(struct trace *t, const char *p, size_t len)
 }
 
 void
+trace_helo(char *buf, size_t size, const char *arg)
+{
+	size_t i;
+
+	strlcpy(buf, arg, size);
+	buf[strcspn(buf, " ")] = '\0';
+	for (i = 0; buf[i] != '\0'; i++)
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789.-_[]:",
+			buf[i]))
+			buf[i] = '?';
+}
+
+void
 trace_received(const struct trace_received *r, char *buf, size_t size)
 {
 	char date[64], proto[200];

@@ -48,6 +48,9 @@ struct trace_received {
 };
 
 void trace_received(const struct trace_received *r, char *buf, size_t size);
+/* The HELO argument as the Received: field carries it: its first word,
+ * any byte that cannot be in a host name or address literal as '?'. */
+void trace_helo(char *buf, size_t size, const char *arg);
 void trace_feed(struct trace *t, const char *p, size_t len);
 
 #endif

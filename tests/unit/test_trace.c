@@ -111,11 +111,28 @@ test_the_received_field(void **state)
 	    "\tMon, 30 Nov 2026 00:00:00 +0000\n");
 }
 
+static void
+test_the_helo_as_received_carries_it(void **state)
+{
+	char helo[16];
+
+	(void)state;
+	trace_helo(helo, sizeof(helo), "client.example extra words");
+	assert_string_equal(helo, "client.example");
+	trace_helo(helo, sizeof(helo), "[192.0.2.1]");
+	assert_string_equal(helo, "[192.0.2.1]");
+	trace_helo(helo, sizeof(helo), "a(b)\r\n\tX:");
+	assert_string_equal(helo, "a?b????X:");
+	trace_helo(helo, sizeof(helo), "a-very-long-host.example");
+	assert_string_equal(helo, "a-very-long-hos");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_received_field),
+		cmocka_unit_test(test_the_helo_as_received_carries_it),
 		cmocka_unit_test(test_header_only_any_cut),
 		cmocka_unit_test(test_a_long_line_is_judged_by_its_start),
 	};
