@@ -37,7 +37,8 @@ struct entry {
 	size_t vlen;
 	size_t klen;
 	unsigned line;
-	size_t ref0, nref; /* users: local-account targets in refs[] */
+	size_t ref0, nref;  /* users: local-account targets in refs[] */
+	int chain_reported; /* users: a too long chain, said once */
 };
 
 struct ref {
@@ -620,9 +621,10 @@ tab_walk(struct tables *t, struct entry *e, size_t ctx, int depth)
 		return -1;
 	}
 	if (depth > USERS_ALIAS_DEPTH) {
-		tab_error(t, t->users.path, e->line,
-		    "alias chain through %s is longer than %d hops", e->key,
-		    USERS_ALIAS_DEPTH);
+		if (!e->chain_reported++)
+			tab_error(t, t->users.path, e->line,
+			    "alias chain through %s is longer than %d hops",
+			    e->key, USERS_ALIAS_DEPTH);
 		return -1;
 	}
 	t->state[s] = WALK_ACTIVE;
@@ -645,6 +647,16 @@ tab_walk(struct tables *t, struct entry *e, size_t ctx, int depth)
 			bad = 1;
 		else if (hv + 1 > h)
 			h = hv + 1;
+	}
+	/* delivery follows at most USERS_ALIAS_DEPTH hops from the
+	 * account mail is for; entries walked first from below are met
+	 * here at a small depth, so their height is what counts */
+	if (!bad && h > USERS_ALIAS_DEPTH) {
+		if (!e->chain_reported++)
+			tab_error(t, t->users.path, e->line,
+			    "alias chain from %s is %d hops long, more than %d",
+			    e->key, h, USERS_ALIAS_DEPTH);
+		bad = 1;
 	}
 	t->state[s] = WALK_DONE;
 	t->height[s] = (signed char)(bad ? -1 : h);

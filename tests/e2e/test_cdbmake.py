@@ -2,8 +2,10 @@
 Databases are read back with tinycdb's own `cdb` tool, hashes checked with
 Python's crypt (libxcrypt), not with yubin's code."""
 import crypt  # noqa: deprecated in 3.11, still Debian's libxcrypt binding
+import mailbox
 import os
 import pty
+import smtplib
 import subprocess
 import threading
 import time
@@ -101,6 +103,29 @@ class CdbmakeUsers(SiteTest):
                          r"b -> a -> b)")
         self.assertFalse(os.path.exists(os.path.join(site.conf,
                                                      "users.cdb")))
+
+    def test_alias_chains_as_long_as_delivery_follows(self):
+        """Ten alias hops are taken and followed by smtp-in; eleven are
+        refused with the line, even when the file lists the chain from
+        its end (each account then first met only one hop deep)."""
+        def chain(hops):
+            lines = [f"a{i}::a{i + 1}\n" for i in range(hops)]
+            lines.append(f"a{hops}::\n")
+            return ("postmaster::webmaster\nabuse::webmaster\n"
+                    "webmaster::\n" + "".join(reversed(lines)))
+        site = self.make_site(users=chain(11))
+        r = site.cdbmake(check=False)
+        self.assertEqual(r.returncode, 100)
+        self.assertIn(f"{site.conf}/users:15: alias chain from a0 is 11 "
+                      "hops long, more than 10", r.stderr)
+        site.write("users", chain(10))
+        site.cdbmake()
+        port = site.start({"smtp": ["smtp-in"]})["smtp"]
+        with smtplib.SMTP("127.0.0.1", port, timeout=20) as c:
+            c.sendmail("x@example.net", ["a0@example.com"],
+                       "Subject: down the chain\r\n\r\nhi\r\n")
+        md = mailbox.Maildir(site.maildir("a10"), create=False)
+        self.assertEqual([m["Subject"] for m in md], ["down the chain"])
 
     def test_missing_postmaster_warns_but_compiles(self):
         site = self.make_site(users="webmaster::\n")

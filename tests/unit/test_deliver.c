@@ -132,12 +132,46 @@ test_failed_write_is_never_committed(void **state)
 	test_site_close();
 }
 
+/* The longest alias chain cdbmake-users takes (test_tables) is one
+ * delivery follows to its end, whichever way the file has it. */
+static void
+test_the_longest_chain_compiled_is_followed(void **state)
+{
+	char users[2048] = "postmaster::a10\nabuse::a10\n", line[64];
+	struct deliver_plan plan;
+	int bottom_up, i, k;
+
+	(void)state;
+	for (bottom_up = 0; bottom_up < 2; bottom_up++) {
+		users[strlen("postmaster::a10\nabuse::a10\n")] = '\0';
+		for (k = 0; k <= USERS_ALIAS_DEPTH; k++) {
+			i = bottom_up ? USERS_ALIAS_DEPTH - k : k;
+			if (i == USERS_ALIAS_DEPTH)
+				snprintf(line, sizeof(line), "a%d::\n", i);
+			else
+				snprintf(
+				    line, sizeof(line), "a%d::a%d\n", i, i + 1);
+			strlcat(users, line, sizeof(users));
+		}
+		test_site(users); /* compiled without an error */
+		deliver_plan_init(&plan);
+		assert_int_equal(deliver_plan_rcpt(&plan, &site_ctx, "a0",
+				     "example.com", "a0@example.com"),
+		    0);
+		assert_int_equal(plan.n, 1);
+		assert_non_null(strstr(plan.t[0].where, "/a10/"));
+		deliver_plan_free(&plan);
+		test_site_close();
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_write_many_mailboxes_and_the_queue),
 		cmocka_unit_test(test_failed_write_is_never_committed),
+		cmocka_unit_test(test_the_longest_chain_compiled_is_followed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
