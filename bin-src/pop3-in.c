@@ -21,7 +21,7 @@
 #include "log.h"
 #include "maildrop.h"
 #include "peer.h"
-#include "popbsmtp.h"
+#include "pop3login.h"
 #include "sasl.h"
 #include "server.h"
 #include "smtpdata.h"
@@ -125,81 +125,21 @@ message_arg(struct session *s, const char *arg)
 	return (long)(n - 1);
 }
 
-/* ---- login ---- */
-
-/* The account's Maildir, locked and listed (lib/maildrop): 0, 1 in
- * use by another session, -1 (errno). */
-static int
-lock_and_list(struct session *s)
-{
-	char dir[PATH_MAX];
-
-	if (users_maildir(conf.spool, &s->acct, dir, sizeof(dir)) == -1)
-		return -1;
-	return maildrop_open(&s->drop, dir);
-}
-
-static void
-record_pop_login(struct session *s)
-{
-	if (conf.relay_after_pop_minutes == 0 || !s->peer.known)
-		return;
-	if (popbsmtp_record(conf.spool, &s->peer.addr, s->acct.key) == -1)
-		log_warn("cannot write the POP-before-SMTP record for %s in "
-			 "%s/popbsmtp: %s",
-		    s->peer.text, conf.spool, strerror(errno));
-}
+/* ---- login (lib/pop3login) ---- */
 
 static void
 login(struct session *s, const char *user, char *pass)
 {
-	enum server_login r;
-	size_t count;
-	off_t octets;
-	int e;
+	const struct pop3login x = { &io, &conf, &s->peer, &s->users,
+		&s->failures };
+	struct pop3login_why why;
+	enum pop3login_end end =
+	    pop3login(&x, user, pass, &s->acct, &s->drop, &why);
 
-	r = server_login(
-	    &conf, "pop3", &s->peer, &s->users, user, pass, &s->acct);
-	if (r == SERVER_LOGIN_ERROR) {
-		fail("[SYS/TEMP] temporary failure, try again later");
-		finish(s, "db-error", EXIT_TEMP);
-	}
-	if (r != SERVER_LOGIN_OK) {
-		/* a locked-out client is refused before the password costs
-		 * us a yescrypt, and waits like any other failure */
-		s->acct.key[0] = '\0';
-		auth_fail_delay(++s->failures);
-		log_info("pop3 client=%s login=\"%s\" result=%s", s->peer.text,
-		    user,
-		    r == SERVER_LOGIN_LOCKED ? "locked-out" : "bad-password");
-		if (r == SERVER_LOGIN_LOCKED)
-			fail("[SYS/TEMP] too many failed logins from your "
-			     "address, try again later");
-		else
-			fail("[AUTH] invalid user name or password");
-		if (s->failures >= conf.max_login_failures)
-			finish(s, "too-many-failures", 0);
-		return;
-	}
-	if (!users_has_own_maildir(&s->acct)) {
-		fail("[SYS/PERM] %s has no mailbox here: its mail is forwarded",
-		    s->acct.key);
-		finish(s, "no-mailbox", 0);
-	}
-	if ((e = lock_and_list(s)) != 0) {
-		if (e == 1) {
-			fail("[IN-USE] mailbox is in use by another session");
-			finish(s, "in-use", 0);
-		}
-		log_error("maildir %s: %s", s->drop.dir, strerror(errno));
-		fail("[SYS/TEMP] cannot open the mailbox, try again later");
-		finish(s, "maildir-error", EXIT_TEMP);
-	}
-	record_pop_login(s);
-	s->state = POP3_TRANSACTION;
-	octets = maildrop_octets(&s->drop, &count);
-	ok("%s has %zu messages (%lld octets)", s->acct.key, count,
-	    (long long)octets);
+	if (end == POP3LOGIN_IN)
+		s->state = POP3_TRANSACTION;
+	else if (end == POP3LOGIN_END)
+		finish(s, why.result, why.temporary ? EXIT_TEMP : 0);
 }
 
 static int

@@ -36,10 +36,9 @@
 	"       remote-send [-C dir] -l | --show id | --remove id | --flush\n"
 #define EXIT_PERM 100
 #define EXIT_TEMP 111
-#define SESSION_DEADLINE 3600 /* seconds for one whole connection */
-#define ERROR_KEPT_MAX 300    /* octets of a reply kept in the envelope */
-#define RUN_NEW_WORK_MAX 600  /* seconds a run takes up new entries */
-#define ROUNDS_MAX 100	      /* rounds of one run */
+#define ERROR_KEPT_MAX 300   /* octets of a reply kept in the envelope */
+#define RUN_NEW_WORK_MAX 600 /* seconds a run takes up new entries */
+#define ROUNDS_MAX 100	     /* rounds of one run */
 
 static struct conf conf;
 static char confdir[PATH_MAX] = CONFDIR;
@@ -425,27 +424,17 @@ show(const char *id)
 static int
 flush_all(void)
 {
-	struct queue_entry e;
 	char **ids;
 	size_t n, i;
-	int lock, r = 0;
+	int r = 0;
 
 	if (queue_list(conf.spool, &ids, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((lock = queue_lock(conf.spool, ids[i])) != -1) {
-			if (queue_read(conf.spool, ids[i], &e) == 1) {
-				e.next = 0;
-				if (queue_rewrite(conf.spool, &e) == -1) {
-					fprintf(stderr,
-					    "remote-send: cannot update "
-					    "%s: %s\n",
-					    ids[i], strerror(errno));
-					r = -1;
-				}
-				queue_entry_free(&e);
-			}
-			close(lock);
+		if (queue_make_due(conf.spool, ids[i]) == -1) {
+			fprintf(stderr, "remote-send: cannot update %s: %s\n",
+			    ids[i], strerror(errno));
+			r = -1;
 		}
 		free(ids[i]);
 	}
@@ -453,57 +442,25 @@ flush_all(void)
 	return r;
 }
 
-/* 1 if info/ID exists (an envelope, maybe without its message). */
-static int
-entry_exists(const char *id)
-{
-	int fd = queue_open(conf.spool, "info", id);
-
-	if (fd == -1)
-		return 0;
-	close(fd);
-	return 1;
-}
-
-/* --remove: waits for a delivery of the entry to end, then removes it. */
+/* --remove: waits up to 10 s for a delivery of the entry to end. */
 static int
 remove_entry(const char *id)
 {
-	int lock, tries;
+	int e;
 
-	for (tries = 0; (lock = queue_lock(conf.spool, id)) == -1 &&
-	     errno == EBUSY && tries < 50;
-	     tries++)
-		usleep(200000);
-	if (lock == -1 && errno == EBUSY) {
+	if (queue_remove_idle(conf.spool, id, 50) == 0) {
+		log_info("remote id=%s removed by the administrator", id);
+		return 0;
+	}
+	if ((e = errno) == EBUSY)
 		fprintf(stderr,
 		    "remote-send: %s is being delivered; try again\n", id);
-		return EXIT_TEMP;
-	}
-	if (lock == -1 && errno == EINVAL) {
+	else if (e == ENOENT)
 		fprintf(stderr, "remote-send: no entry %s\n", id);
-		return EXIT_PERM;
-	}
-	if (lock == -1 && errno != ENOENT) {
+	else
 		fprintf(stderr, "remote-send: cannot remove %s: %s\n", id,
-		    strerror(errno));
-		return EXIT_TEMP;
-	}
-	if (lock == -1 && !entry_exists(id)) {
-		fprintf(stderr, "remote-send: no entry %s\n", id);
-		return EXIT_PERM;
-	}
-	if (queue_remove(conf.spool, id) == -1) {
-		fprintf(stderr, "remote-send: cannot remove %s: %s\n", id,
-		    strerror(errno));
-		if (lock != -1)
-			close(lock);
-		return EXIT_TEMP;
-	}
-	if (lock != -1)
-		close(lock);
-	log_info("remote id=%s removed by the administrator", id);
-	return 0;
+		    strerror(e));
+	return e == ENOENT ? EXIT_PERM : EXIT_TEMP;
 }
 
 /* --etrn: ask a host to start its queue for a domain (RFC 1985). */
@@ -511,45 +468,18 @@ static int
 etrn(const char *hostport, const char *domain)
 {
 	char host[DNS_NAME_MAX + 1];
-	struct dns_addrs a;
 	struct smtpc_reply r;
-	struct buf b;
-	struct dns d;
-	size_t k;
-	int port = 25, fd, c = -1;
+	int port = 25, c;
 
 	if (smtpc_hostport(hostport, host, sizeof(host), &port) == -1) {
 		fprintf(stderr, "remote-send: bad host[:port] %s\n", hostport);
 		return EXIT_PERM;
 	}
-	if (!dns_addrs_literal(host, &a)) {
-		if (dns_open(&d, conf.dns_servers, DEST_DNS_TIMEOUT_MS) == -1)
-			return EXIT_TEMP;
-		dns_addrs(&d, host, conf.ipv4_only, &a);
-		dns_wait(&d);
-		dns_close(&d);
-	}
-	for (k = 0; k < a.n && c < 0; k++) {
-		if ((fd = smtpc_dial(&a.addr[k], port)) == -1)
-			continue;
-		buf_init(&b, fd, fd, SMTPC_T_GREETING);
-		buf_set_deadline(&b, SESSION_DEADLINE);
-		if (smtpc_read(&b, &r, SMTPC_T_GREETING) / 100 == 2 &&
-		    smtpc_command(
-			&b, &r, SMTPC_T_OTHER, "EHLO %s\r\n", conf.hostname) /
-			    100 ==
-			2) {
-			c = smtpc_command(
-			    &b, &r, SMTPC_T_OTHER, "ETRN %s\r\n", domain);
-			printf("%s\n", r.text);
-			smtpc_command(&b, &r, SMTPC_T_OTHER, "QUIT\r\n", NULL);
-		}
-		close(fd);
-	}
-	if (c < 0) {
+	if ((c = destination_etrn(&conf, host, port, domain, &r)) < 0) {
 		fprintf(stderr, "remote-send: cannot reach %s\n", hostport);
 		return EXIT_TEMP;
 	}
+	printf("%s\n", r.text);
 	return c / 100 == 2 ? 0 : c / 100 == 5 ? EXIT_PERM : EXIT_TEMP;
 }
 

@@ -576,3 +576,47 @@ destination_attempt(const struct conf *conf, const struct queue_entry *e,
 	free(t.claimed);
 	free(t.group_of);
 }
+
+/* ETRN on one connection: the ETRN reply's code, or -1 before it. */
+static int
+etrn_on(
+    const struct conf *conf, int fd, const char *domain, struct smtpc_reply *r)
+{
+	struct smtpc_reply bye;
+	struct buf b;
+	int c = -1;
+
+	buf_init(&b, fd, fd, SMTPC_T_GREETING);
+	buf_set_deadline(&b, SESSION_DEADLINE);
+	if (smtpc_read(&b, r, SMTPC_T_GREETING) / 100 == 2 &&
+	    smtpc_command(&b, r, SMTPC_T_OTHER, "EHLO %s\r\n", conf->hostname) /
+		    100 ==
+		2) {
+		c = smtpc_command(&b, r, SMTPC_T_OTHER, "ETRN %s\r\n", domain);
+		smtpc_command(&b, &bye, SMTPC_T_OTHER, "QUIT\r\n", NULL);
+	}
+	close(fd);
+	return c;
+}
+
+int
+destination_etrn(const struct conf *conf, const char *host, int port,
+    const char *domain, struct smtpc_reply *r)
+{
+	struct dns_addrs a;
+	struct dns d;
+	size_t k;
+	int fd, c = -1;
+
+	if (!dns_addrs_literal(host, &a)) {
+		if (dns_open(&d, conf->dns_servers, DEST_DNS_TIMEOUT_MS) == -1)
+			return -1;
+		dns_addrs(&d, host, conf->ipv4_only, &a);
+		dns_wait(&d);
+		dns_close(&d);
+	}
+	for (k = 0; k < a.n && c < 0; k++)
+		if ((fd = smtpc_dial(&a.addr[k], port)) != -1)
+			c = etrn_on(conf, fd, domain, r);
+	return c;
+}

@@ -72,4 +72,13 @@ void destination_deliver(const struct conf *conf, const struct dest_group *g,
 void destination_attempt(const struct conf *conf, const struct queue_entry *e,
     int mess, off_t size, const char *released, struct dest_result *res);
 
+/*
+ * ETRN (RFC 1985) as a client: asks host (a name, looked up with the
+ * configured resolver, or an address literal) on port to start its
+ * queue for domain, after EHLO. The ETRN reply's code with its text in
+ * *r, or -1 when no address of host answered (or DNS failed).
+ */
+int destination_etrn(const struct conf *conf, const char *host, int port,
+    const char *domain, struct smtpc_reply *r);
+
 #endif

@@ -594,3 +594,57 @@ queue_remove(const char *spool, const char *id)
 		return -1;
 	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
 }
+
+int
+queue_make_due(const char *spool, const char *id)
+{
+	struct queue_entry e;
+	int lock, r, saved;
+
+	if ((lock = queue_lock(spool, id)) == -1)
+		return errno == EBUSY || errno == ENOENT ? 0 : -1;
+	if ((r = queue_read(spool, id, &e)) == 1) {
+		e.next = 0;
+		r = queue_rewrite(spool, &e) == -1 ? -1 : 1;
+		queue_entry_free(&e);
+	}
+	saved = errno;
+	close(lock);
+	errno = saved;
+	return r;
+}
+
+/* 1 if info/ID exists (an envelope, maybe without its message). */
+static int
+queue_has_info(const char *spool, const char *id)
+{
+	int fd = queue_open(spool, "info", id);
+
+	if (fd == -1)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int
+queue_remove_idle(const char *spool, const char *id, int tries)
+{
+	int lock, r, saved;
+
+	while ((lock = queue_lock(spool, id)) == -1 && errno == EBUSY &&
+	    tries-- > 0)
+		usleep(200000);
+	if (lock == -1 && errno == EINVAL)
+		errno = ENOENT; /* not an id */
+	if (lock == -1 && errno != ENOENT)
+		return -1;
+	/* an envelope whose message is gone is removed too */
+	if (lock == -1 && !queue_has_info(spool, id))
+		return errno = ENOENT, -1;
+	r = queue_remove(spool, id);
+	saved = errno;
+	if (lock != -1)
+		close(lock);
+	errno = saved;
+	return r;
+}

@@ -98,6 +98,17 @@ int queue_list(const char *spool, char ***ids, size_t *n);
 /* Removes an entry: info/ID first (it ends the entry), then mess/ID. */
 int queue_remove(const char *spool, const char *id);
 /*
+ * The administrator's changes (remote-send --flush, --remove), under the
+ * entry's lock. queue_make_due: entry id is due now; 1, 0 when a
+ * delivery has it (it is left to that) or it is gone, -1 (errno).
+ * queue_remove_idle: removes entry id once no delivery holds it, waiting
+ * up to tries * 0.2 s; 0, or -1 with errno EBUSY (still being
+ * delivered), ENOENT (no such entry, or an id that cannot be one), or
+ * another.
+ */
+int queue_make_due(const char *spool, const char *id);
+int queue_remove_idle(const char *spool, const char *id, int tries);
+/*
  * Removes mess/ID files that have no info/ID and are older than
  * max_age seconds: left by a crash between the two renames of
  * queue_commit, never acknowledged. Returns how many, or -1.

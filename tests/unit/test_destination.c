@@ -288,6 +288,35 @@ test_a_held_domain_waits_until_released(void **state)
 	munmap(r, sizeof(*r));
 }
 
+static const struct step etrn_script[] = {
+	{ "", "220 mx ESMTP\r\n" },
+	{ "EHLO ", "250 mx\r\n" },
+	{ "ETRN backup.example", "250 2.0.0 Queuing for backup.example\r\n" },
+	{ "QUIT", "221 bye\r\n" },
+	{ NULL, NULL },
+};
+
+/* remote-send --etrn: a name through DNS, then nothing on a dead port. */
+static void
+test_etrn_asks_the_host(void **state)
+{
+	int port, fd = listener(&port);
+	pid_t pid = server(fd, etrn_script);
+	struct smtpc_reply r;
+
+	(void)state;
+	assert_int_equal(
+	    destination_etrn(&conf, "mx2.test", port, "backup.example", &r),
+	    250);
+	assert_true(server_ok(pid));
+	assert_string_equal(r.text, "250 2.0.0 Queuing for backup.example");
+	fd = listener(&port);
+	close(fd); /* nothing listens there now */
+	assert_int_equal(
+	    destination_etrn(&conf, "[127.0.0.1]", port, "backup.example", &r),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -305,6 +334,8 @@ main(void)
 		    test_the_smarthost_and_its_password_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_held_domain_waits_until_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_etrn_asks_the_host, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, start_dnsmasq, stop_dnsmasq);

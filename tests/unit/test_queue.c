@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <utime.h>
 
@@ -152,6 +153,45 @@ test_orphans_removed_when_old(void **state)
 	test_rmdir();
 }
 
+/* remote-send --flush and --remove: a delivery's lock is respected. */
+static void
+test_administrators_changes(void **state)
+{
+	const char *id = "1700000000.000003.42";
+	struct queue_entry e;
+	int lock;
+
+	(void)state;
+	test_mkdir();
+	make_entry(id, "a@example.com");
+	assert_int_equal(queue_read(testdir, id, &e), 1);
+	e.next = 1900000000;
+	assert_int_equal(queue_rewrite(testdir, &e), 0);
+	queue_entry_free(&e);
+	/* being delivered: left alone, then not removed within the wait */
+	assert_true((lock = queue_lock(testdir, id)) >= 0);
+	assert_int_equal(queue_make_due(testdir, id), 0);
+	assert_int_equal(queue_remove_idle(testdir, id, 1), -1);
+	assert_int_equal(errno, EBUSY);
+	close(lock);
+	assert_int_equal(queue_read(testdir, id, &e), 1);
+	assert_int_equal(e.next, 1900000000);
+	queue_entry_free(&e);
+	/* free: due now, then removed; then there is no such entry */
+	assert_int_equal(queue_make_due(testdir, id), 1);
+	assert_int_equal(queue_read(testdir, id, &e), 1);
+	assert_int_equal(e.next, 0);
+	queue_entry_free(&e);
+	assert_int_equal(queue_remove_idle(testdir, id, 1), 0);
+	assert_int_equal(queue_read(testdir, id, &e), 0);
+	assert_int_equal(queue_remove_idle(testdir, id, 1), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(queue_remove_idle(testdir, "../x", 1), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(queue_make_due(testdir, id), 0);
+	test_rmdir();
+}
+
 int
 main(void)
 {
@@ -160,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_list_and_remove),
 		cmocka_unit_test(test_malformed_envelopes),
 		cmocka_unit_test(test_orphans_removed_when_old),
+		cmocka_unit_test(test_administrators_changes),
 	};
 
 	return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
