@@ -14,9 +14,10 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "alias.h"
 #include "copyfile.h"
-#include "dkimsign.h"
 #include "deliver.h"
+#include "dkimsign.h"
 #include "fsync.h"
 #include "log.h"
 #include "maildir.h"
@@ -81,7 +82,7 @@ plan_add(
 	return 0;
 }
 
-/* One recipient's walk through its account's targets. */
+/* One recipient's walk through its account's targets (lib/alias). */
 struct walk {
 	struct deliver_plan *p;
 	const struct deliver_ctx *c;
@@ -89,85 +90,93 @@ struct walk {
 	int local; /* a Maildir of ours is among the targets */
 };
 
-static int plan_account(
-    struct walk *w, const struct account *a, const char *ctx, int depth);
-
-/*
- * A target of account from naming another local account, looked up in
- * the domain users_target_domain gives (ctx: the domain the walk is in),
- * then as a plain name, as cdbmake-users checked it.
- */
 static int
-plan_alias(struct walk *w, const struct account *from, const char *target,
-    const char *ctx, int depth)
+plan_find(void *arg, const char *name, const char *domain,
+    struct account *space, struct alias_account *out)
 {
-	char name[USERS_NAME_MAX + 1];
-	const char *at = strchr(target, '@');
-	const char *dom =
-	    users_target_domain(at ? at + 1 : "", from->domain, ctx);
-	size_t n = at ? (size_t)(at - target) : strlen(target);
-	struct account next;
-	int r;
+	struct walk *w = arg;
+	int r = users_find(w->c->users, name, domain, space);
 
-	if (n > USERS_NAME_MAX)
-		return errno = EINVAL, -1;
-	memcpy(name, target, n);
-	name[n] = '\0';
-	if ((r = users_find(w->c->users, name, dom, &next)) != 1)
-		return r == 0 ? (errno = ENOENT, -1) : -1; /* cdb is stale */
-	return plan_account(w, &next, dom, depth + 1);
+	if (r == 1)
+		alias_from_account(out, space);
+	return r;
 }
 
 static int
-plan_own(struct walk *w, const struct account *a)
+plan_local_domain(void *arg, const char *domain)
 {
+	struct walk *w = arg;
+
+	return users_domain_is_local(w->c->domains, domain);
+}
+
+static int
+plan_own(void *arg, const struct alias_account *a)
+{
+	struct walk *w = arg;
 	char dir[PATH_MAX];
 
 	if (a->name[0] == '\0' ||
-	    users_maildir(w->c->spool, a, dir, sizeof(dir)) == -1)
-		return errno = EINVAL, -1;
+	    users_maildir(w->c->spool, a->account, dir, sizeof(dir)) == -1)
+		return errno = EINVAL, ALIAS_STOP;
 	w->local = 1;
-	return plan_add(w->p, 0, dir, NULL);
+	return plan_add(w->p, 0, dir, NULL) == -1 ? ALIAS_STOP : 0;
 }
 
-/* Walks one account's targets (see yubin-users(5)), found in ctx. */
 static int
-plan_account(
-    struct walk *w, const struct account *a, const char *ctx, int depth)
+plan_maildir(void *arg, const char *path)
 {
-	char item[USERS_TARGETS_MAX], dom[ADDR_DOMAIN_MAX + 1];
-	const char *t = a->targets, *at;
-	size_t n;
-	int r;
+	struct walk *w = arg;
 
-	if (depth > USERS_ALIAS_DEPTH)
-		return errno = ELOOP, -1;
-	if (*t == '\0')
-		return plan_own(w, a);
-	for (; *t != '\0'; t += n + (t[n] == ',')) {
-		n = strcspn(t, ",");
-		if (n == 0 || n >= sizeof(item))
-			return errno = EINVAL, -1;
-		memcpy(item, t, n);
-		item[n] = '\0';
-		at = strchr(item, '@');
-		if (strcmp(item, ".") == 0)
-			r = plan_own(w, a);
-		else if (item[0] == '/') {
-			w->local = 1;
-			r = plan_add(w->p, 0, item, NULL);
-		} else if (at != NULL &&
-		    (addr_domain_normalize(at + 1, dom, sizeof(dom)) == -1 ||
-			(r = users_domain_is_local(w->c->domains, dom)) == 0))
-			r = plan_add(w->p, 1, item, w->rcpt); /* a forward */
-		else if (at != NULL && r == -1)
-			return -1;
-		else
-			r = plan_alias(w, a, item, ctx, depth);
-		if (r == -1)
-			return -1;
-	}
-	return 0;
+	w->local = 1;
+	return plan_add(w->p, 0, path, NULL) == -1 ? ALIAS_STOP : 0;
+}
+
+static int
+plan_forward(void *arg, const char *address)
+{
+	struct walk *w = arg;
+
+	return plan_add(w->p, 1, address, w->rcpt) == -1 ? ALIAS_STOP : 0;
+}
+
+/* cdbmake-users checked every target and chain: users.cdb is stale */
+static int
+plan_missing(void *arg, const struct alias_account *from, const char *target,
+    const char *domain)
+{
+	(void)arg;
+	(void)from;
+	(void)target;
+	(void)domain;
+	return errno = ENOENT, ALIAS_STOP;
+}
+
+static int
+plan_too_long(void *arg, const struct alias_account *a, int deep)
+{
+	(void)arg;
+	(void)a;
+	(void)deep;
+	return errno = ELOOP, ALIAS_STOP;
+}
+
+/* The account's destinations into the plan: 0, or -1 (errno). */
+static int
+plan_account(struct walk *w, const struct account *a, const char *domain)
+{
+	const struct alias_visit v = { .find = plan_find,
+		.local_domain = plan_local_domain,
+		.own = plan_own,
+		.maildir = plan_maildir,
+		.forward = plan_forward,
+		.missing = plan_missing,
+		.too_long = plan_too_long,
+		.arg = w };
+	struct alias_account top;
+
+	alias_from_account(&top, a);
+	return alias_walk(&v, &top, domain, 0) < 0 ? -1 : 0;
 }
 
 int
@@ -189,7 +198,7 @@ deliver_plan_rcpt(struct deliver_plan *p, const struct deliver_ctx *c,
 		r = users_find_catchall(c->users, domain, &a);
 	if (r != 1)
 		return r == 0 ? DELIVER_UNKNOWN : -1;
-	if (plan_account(&w, &a, domain, 0) == -1)
+	if (plan_account(&w, &a, domain) == -1)
 		return -1;
 	if (!w.local)
 		return 0;

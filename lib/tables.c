@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "alias.h"
 #include "auth.h"
 #include "cidr.h"
 #include "db.h"
@@ -23,7 +24,6 @@
 #include "textfile.h"
 #include "users.h"
 
-#define NONE ((size_t)-1)
 /* shorter relay prefixes would make an open relay (0.0.0.0/0, ::/0) */
 #define RELAY_V4_MIN 8
 #define RELAY_V6_MIN 16
@@ -37,14 +37,8 @@ struct entry {
 	size_t vlen;
 	size_t klen;
 	unsigned line;
-	size_t ref0, nref;  /* users: local-account targets in refs[] */
+	int aliases;	    /* users: a local account among the targets */
 	int chain_reported; /* users: a too long chain, said once */
-};
-
-struct ref {
-	char name[USERS_NAME_MAX + 1];
-	char domain[ADDR_DOMAIN_MAX + 1]; /* "" when not given */
-	int reported;
 };
 
 struct table {
@@ -58,8 +52,8 @@ struct tables {
 	FILE *errf;
 	int errors;
 	struct table domains, relay, users, senders;
-	struct ref *refs;
-	size_t nrefs, refcap;
+	char **missing; /* "LINE TARGET" reported: each said once */
+	size_t nmissing;
 	unsigned char *state; /* users x contexts: alias walk */
 	signed char *height;
 	size_t nctx;
@@ -111,7 +105,6 @@ tab_add(struct table *tb, const char *key, size_t vsize, unsigned line)
 	e->value = e->key + klen + 1;
 	e->line = line;
 	e->label = e->key;
-	e->ref0 = NONE;
 	tb->n++;
 	return e;
 }
@@ -370,31 +363,6 @@ tab_path_ok(const char *p)
 	return 1;
 }
 
-static int
-tab_add_ref(
-    struct tables *t, struct entry *e, const char *name, const char *domain)
-{
-	struct ref *r;
-
-	if (t->nrefs == t->refcap) {
-		size_t cap = t->refcap ? t->refcap * 2 : 64;
-		struct ref *nr = reallocarray(t->refs, cap, sizeof(*nr));
-
-		if (nr == NULL)
-			return -1;
-		t->refs = nr;
-		t->refcap = cap;
-	}
-	if (e->ref0 == NONE)
-		e->ref0 = t->nrefs;
-	e->nref++;
-	r = &t->refs[t->nrefs++];
-	strlcpy(r->name, name, sizeof(r->name));
-	strlcpy(r->domain, domain, sizeof(r->domain));
-	r->reported = 0;
-	return 0;
-}
-
 /*
  * Checks one target and appends its normalized form to out.
  * Returns 0, 1 (bad, reported) or -1 (out of memory).
@@ -439,8 +407,7 @@ tab_target(
 			    item);
 			return 1;
 		}
-		if (tab_add_ref(t, e, a.local, a.domain) == -1)
-			return -1;
+		e->aliases = 1;
 		addr_format(&a, norm, sizeof(norm));
 	} else
 		addr_format(&a, norm, sizeof(norm));
@@ -566,22 +533,38 @@ tab_ctx_domain(struct tables *t, size_t ctx)
 	return ctx == t->nctx - 1 ? "" : t->domains.e[ctx].key;
 }
 
-/* The account a local target names, as users_find will at run time. */
-static struct entry *
-tab_resolve(struct tables *t, const struct entry *e, size_t ctx,
-    const struct ref *r, size_t *nctx)
+/* An entry as a step of the walk (lib/alias). */
+static void
+tab_account(const struct entry *e, struct alias_account *out)
 {
+	*out = (struct alias_account) { e->key, e->name, e->domain,
+		e->value + strlen(e->value) + 1, e, NULL };
+}
+
+/* The account a local target names, as users_find will at run time. */
+static int
+tab_alias_find(void *arg, const char *name, const char *domain,
+    struct account *space, struct alias_account *out)
+{
+	struct tables *t = arg;
 	char key[ADDR_MAX];
-	const char *dom =
-	    users_target_domain(r->domain, e->domain, tab_ctx_domain(t, ctx));
 	struct entry *v = NULL;
 
-	*nctx = tab_ctx(t, dom);
-	if (dom[0] != '\0') {
-		snprintf(key, sizeof(key), "%s@%s", r->name, dom);
+	(void)space;
+	if (domain[0] != '\0') {
+		snprintf(key, sizeof(key), "%s@%s", name, domain);
 		v = tab_find(&t->users, key);
 	}
-	return v ? v : tab_find(&t->users, r->name);
+	if (v == NULL && (v = tab_find(&t->users, name)) == NULL)
+		return 0;
+	tab_account(v, out);
+	return 1;
+}
+
+static int
+tab_alias_local_domain(void *arg, const char *domain)
+{
+	return tab_domain_local(arg, domain);
 }
 
 enum { WALK_NEW, WALK_ACTIVE, WALK_DONE };
@@ -602,70 +585,123 @@ tab_report_loop(struct tables *t, const struct entry *v, int depth)
 	tab_error(t, t->users.path, v->line, "alias loop: %s", path);
 }
 
-/* Returns the alias chain height below (e, ctx), or -1 (reported). */
-static int
-tab_walk(struct tables *t, struct entry *e, size_t ctx, int depth)
+/* The walk's memory: an entry in a context once, a loop when met again
+ * on the way down. */
+static enum alias_enter
+tab_alias_enter(void *arg, const struct alias_account *a, const char *ctx,
+    int depth, int *height)
 {
-	size_t ui = (size_t)(e - t->users.e), s, i, vctx;
-	int h = 0, hv, bad = 0;
-	struct entry *v;
+	struct tables *t = arg;
+	const struct entry *e = a->entry;
+	size_t ui = (size_t)(e - t->users.e),
+	       s = ui * t->nctx + tab_ctx(t, ctx);
 
-	if (e->domain[0] != '\0')
-		ctx = tab_ctx(t, e->domain);
-	s = ui * t->nctx + ctx;
-	if (t->state[s] == WALK_DONE)
-		return t->height[s];
+	if (t->state[s] == WALK_DONE) {
+		*height = t->height[s];
+		return *height < 0 ? ALIAS_ENTER_WRONG : ALIAS_ENTER_KNOWN;
+	}
 	t->stack[depth] = ui;
 	if (t->state[s] == WALK_ACTIVE) {
 		tab_report_loop(t, e, depth - 1);
-		return -1;
-	}
-	if (depth > USERS_ALIAS_DEPTH) {
-		if (!e->chain_reported++)
-			tab_error(t, t->users.path, e->line,
-			    "alias chain through %s is longer than %d hops",
-			    e->key, USERS_ALIAS_DEPTH);
-		return -1;
+		return ALIAS_ENTER_WRONG;
 	}
 	t->state[s] = WALK_ACTIVE;
-	for (i = 0; i < e->nref; i++) {
-		struct ref *r = &t->refs[e->ref0 + i];
+	return ALIAS_ENTER_WALK;
+}
 
-		if ((v = tab_resolve(t, e, ctx, r, &vctx)) == NULL) {
-			if (!r->reported)
-				tab_error(t, t->users.path, e->line,
-				    "target %s%s%s names no account%s%s",
-				    r->name, r->domain[0] ? "@" : "", r->domain,
-				    ctx == t->nctx - 1 ? "" : " in domain ",
-				    tab_ctx_domain(t, ctx));
-			r->reported = 1;
-			bad = 1;
-			continue;
-		}
-		hv = v->nref == 0 ? 0 : tab_walk(t, v, vctx, depth + 1);
-		if (hv < 0)
-			bad = 1;
-		else if (hv + 1 > h)
-			h = hv + 1;
-	}
-	/* delivery follows at most USERS_ALIAS_DEPTH hops from the
-	 * account mail is for; entries walked first from below are met
-	 * here at a small depth, so their height is what counts */
-	if (!bad && h > USERS_ALIAS_DEPTH) {
-		if (!e->chain_reported++)
-			tab_error(t, t->users.path, e->line,
-			    "alias chain from %s is %d hops long, more than %d",
-			    e->key, h, USERS_ALIAS_DEPTH);
-		bad = 1;
-	}
+static void
+tab_alias_leave(
+    void *arg, const struct alias_account *a, const char *ctx, int height)
+{
+	struct tables *t = arg;
+	const struct entry *e = a->entry;
+	size_t s = (size_t)(e - t->users.e) * t->nctx + tab_ctx(t, ctx);
+
 	t->state[s] = WALK_DONE;
-	t->height[s] = (signed char)(bad ? -1 : h);
-	return t->height[s];
+	t->height[s] = (signed char)(height < 0 ? -1 : height);
 }
 
 static int
+tab_alias_end(void *arg, const struct alias_account *a)
+{
+	(void)arg;
+	(void)a;
+	return 0;
+}
+
+static int
+tab_alias_path(void *arg, const char *path)
+{
+	(void)arg;
+	(void)path;
+	return 0;
+}
+
+/* Each target that names no account is said once, whatever the walk
+ * it was met in. */
+static int
+tab_alias_missing(void *arg, const struct alias_account *from,
+    const char *target, const char *domain)
+{
+	struct tables *t = arg;
+	const struct entry *e = from->entry;
+	char text[USERS_TARGETS_MAX + 16], *said, **m;
+	size_t i;
+
+	snprintf(text, sizeof(text), "%u %s", e->line, target);
+	if ((said = strdup(text)) == NULL)
+		return ALIAS_STOP;
+	for (i = 0; i < t->nmissing; i++)
+		if (strcmp(t->missing[i], said) == 0) {
+			free(said);
+			return ALIAS_WRONG;
+		}
+	if ((m = reallocarray(t->missing, t->nmissing + 1, sizeof(*m))) ==
+	    NULL) {
+		free(said);
+		return ALIAS_STOP;
+	}
+	t->missing = m;
+	t->missing[t->nmissing++] = said;
+	tab_error(t, t->users.path, e->line, "target %s names no account%s%s",
+	    target,
+	    strchr(target, '@') || domain[0] == '\0' ? "" : " in domain ",
+	    strchr(target, '@') ? "" : domain);
+	return ALIAS_WRONG;
+}
+
+/* Said at the line of the account whose mail would not get through:
+ * where the walk began, or the one whose own chain is too long. */
+static int
+tab_alias_too_long(void *arg, const struct alias_account *a, int deep)
+{
+	struct tables *t = arg;
+	struct entry *e =
+	    deep ? &t->users.e[t->stack[0]] : (struct entry *)a->entry;
+
+	if (!e->chain_reported++)
+		tab_error(t, t->users.path, e->line,
+		    "alias chain through %s is longer than %d hops", e->key,
+		    USERS_ALIAS_DEPTH);
+	return ALIAS_WRONG;
+}
+
+/* Walks every account with a local one among its targets, in each
+ * context it can be met in: every error of the file is said. */
+static int
 tab_check_aliases(struct tables *t)
 {
+	const struct alias_visit v = { .find = tab_alias_find,
+		.local_domain = tab_alias_local_domain,
+		.enter = tab_alias_enter,
+		.leave = tab_alias_leave,
+		.own = tab_alias_end,
+		.maildir = tab_alias_path,
+		.forward = tab_alias_path,
+		.missing = tab_alias_missing,
+		.too_long = tab_alias_too_long,
+		.arg = t };
+	struct alias_account a;
 	size_t i, c;
 
 	t->nctx = t->domains.n + 1;
@@ -674,15 +710,13 @@ tab_check_aliases(struct tables *t)
 	if (t->state == NULL || t->height == NULL)
 		return -1;
 	for (i = 0; i < t->users.n; i++) {
-		struct entry *e = &t->users.e[i];
-
-		if (e->nref == 0)
+		if (!t->users.e[i].aliases)
 			continue;
-		if (e->domain[0] != '\0')
-			tab_walk(t, e, 0, 0);
-		else
-			for (c = 0; c < t->nctx; c++)
-				tab_walk(t, e, c, 0);
+		tab_account(&t->users.e[i], &a);
+		for (c = 0; c < (a.domain[0] != '\0' ? 1 : t->nctx); c++)
+			if (alias_walk(&v, &a, tab_ctx_domain(t, c), 0) ==
+			    ALIAS_STOP)
+				return -1;
 	}
 	return 0;
 }
@@ -886,7 +920,9 @@ tab_free(struct tables *t)
 	tab_free_table(&t->domains);
 	tab_free_table(&t->relay);
 	tab_free_table(&t->users);
-	free(t->refs);
+	while (t->nmissing > 0)
+		free(t->missing[--t->nmissing]);
+	free(t->missing);
 	free(t->state);
 	free(t->height);
 }

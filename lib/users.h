@@ -64,8 +64,8 @@ int users_may_send_as(
  * own when written name@domain, else the domain of the account that
  * names it (a name@domain line), else the domain the walk is in (the
  * recipient's, for an all-domains line); "" for none. The account is
- * then name@that-domain, or the plain name (users_find). Delivery and
- * cdbmake-users's check both resolve targets by this one rule.
+ * then name@that-domain, or the plain name (users_find). lib/alias, the
+ * walk delivery and cdbmake-users both follow, resolves targets by it.
  */
 const char *users_target_domain(const char *target_domain,
     const char *account_domain, const char *walk_domain);

@@ -116,8 +116,8 @@ class CdbmakeUsers(SiteTest):
         site = self.make_site(users=chain(11))
         r = site.cdbmake(check=False)
         self.assertEqual(r.returncode, 100)
-        self.assertIn(f"{site.conf}/users:15: alias chain from a0 is 11 "
-                      "hops long, more than 10", r.stderr)
+        self.assertIn(f"{site.conf}/users:15: alias chain through a0 is "
+                      "longer than 10 hops", r.stderr)
         site.write("users", chain(10))
         site.cdbmake()
         port = site.start({"smtp": ["smtp-in"]})["smtp"]
