@@ -130,7 +130,7 @@ message_arg(struct session *s, const char *arg)
 static void
 login(struct session *s, const char *user, char *pass)
 {
-	const struct pop3login x = { &io, &conf, &s->peer, &s->users,
+	const struct server_login_ctx x = { &io, &conf, &s->peer, &s->users,
 		&s->failures };
 	struct pop3login_why why;
 	enum pop3login_end end =

@@ -219,7 +219,7 @@ cmd_ehlo(struct session *s, char *arg)
 static void
 cmd_auth(struct session *s, char *arg)
 {
-	const struct smtpauth x = { &io, &conf, &s->peer, &s->users,
+	const struct server_login_ctx x = { &io, &conf, &s->peer, &s->users,
 		&s->auth_failures };
 	struct account a;
 	enum smtpauth_end end;

@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include "auth.h"
 #include "log.h"
 #include "popbsmtp.h"
 #include "pop3login.h"
@@ -18,12 +17,13 @@ ends(struct pop3login_why *why, const char *result, int temporary)
 }
 
 static enum pop3login_end
-refused(const struct pop3login *x, const char *user, enum server_login r,
+refused(const struct server_login_ctx *x, const char *user, enum server_login r,
     struct pop3login_why *why)
 {
 	/* a locked-out client is refused before the password costs us a
 	 * yescrypt, and waits like any other failure */
-	auth_fail_delay(++*x->failures);
+	int last = server_login_refused(x);
+
 	log_info("pop3 client=%s login=\"%s\" result=%s", x->peer->text, user,
 	    r == SERVER_LOGIN_LOCKED ? "locked-out" : "bad-password");
 	if (r == SERVER_LOGIN_LOCKED)
@@ -33,14 +33,14 @@ refused(const struct pop3login *x, const char *user, enum server_login r,
 	else
 		buf_puts(
 		    x->io, "-ERR [AUTH] invalid user name or password\r\n");
-	if (*x->failures >= x->conf->max_login_failures)
+	if (last)
 		return ends(why, "too-many-failures", 0);
 	return POP3LOGIN_NOT;
 }
 
 /* The account's own Maildir, locked and listed. */
 static enum pop3login_end
-mailbox(const struct pop3login *x, const struct account *acct,
+mailbox(const struct server_login_ctx *x, const struct account *acct,
     struct maildrop *drop, struct pop3login_why *why)
 {
 	char dir[PATH_MAX];
@@ -68,7 +68,7 @@ mailbox(const struct pop3login *x, const struct account *acct,
 }
 
 static void
-record_pop_login(const struct pop3login *x, const struct account *acct)
+record_pop_login(const struct server_login_ctx *x, const struct account *acct)
 {
 	if (x->conf->relay_after_pop_minutes == 0 || !x->peer->known)
 		return;
@@ -79,7 +79,7 @@ record_pop_login(const struct pop3login *x, const struct account *acct)
 }
 
 enum pop3login_end
-pop3login(const struct pop3login *x, const char *user, char *pass,
+pop3login(const struct server_login_ctx *x, const char *user, char *pass,
     struct account *acct, struct maildrop *drop, struct pop3login_why *why)
 {
 	enum server_login r =

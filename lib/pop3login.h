@@ -11,20 +11,9 @@
 #ifndef YUBIN_POP3LOGIN_H
 #define YUBIN_POP3LOGIN_H
 
-#include "buf.h"
-#include "conf.h"
-#include "db.h"
 #include "maildrop.h"
-#include "peer.h"
+#include "server.h"
 #include "users.h"
-
-struct pop3login {
-	struct buf *io;
-	const struct conf *conf;
-	const struct peer *peer;
-	struct db *users;
-	int *failures; /* this session's failed logins, counted here */
-};
 
 enum pop3login_end {
 	POP3LOGIN_IN,  /* +OK said: *acct logged in, *drop open and locked */
@@ -37,7 +26,7 @@ struct pop3login_why {
 	int temporary;	    /* exit 111: something here failed */
 };
 
-enum pop3login_end pop3login(const struct pop3login *x, const char *user,
+enum pop3login_end pop3login(const struct server_login_ctx *x, const char *user,
     char *pass, struct account *acct, struct maildrop *drop,
     struct pop3login_why *why);
 

@@ -126,3 +126,10 @@ server_close(struct buf *io, int told_to_go)
 	if (told_to_go)
 		buf_linger(io, 1 << 20, 2000);
 }
+
+int
+server_login_refused(const struct server_login_ctx *x)
+{
+	auth_fail_delay(++*x->failures);
+	return *x->failures >= x->conf->max_login_failures;
+}

@@ -53,6 +53,18 @@ enum server_login {
 enum server_login server_login(const struct conf *c, const char *proto,
     const struct peer *p, struct db *users, const char *user, char *pass,
     struct account *acct);
+
+/* What a login needs of its session (lib/smtpauth, lib/pop3login). */
+struct server_login_ctx {
+	struct buf *io;
+	const struct conf *conf;
+	const struct peer *peer;
+	struct db *users;
+	int *failures; /* the session's failed logins */
+};
+/* A refused login: the client waits (auth_fail_delay) and it counts; 1
+ * when it was the last the session allows (max_login_failures). */
+int server_login_refused(const struct server_login_ctx *x);
 int server_conf_load(struct conf *c, const char *dir, const char *prog);
 void server_close(struct buf *io, int told_to_go);
 

@@ -19,11 +19,12 @@ login_result(enum server_login r)
 
 /* A login refused: after the wait, why, and whether that was the last. */
 static enum smtpauth_end
-login_refused(const struct smtpauth *x, enum server_login r)
+login_refused(const struct server_login_ctx *x, enum server_login r)
 {
 	/* a locked-out client is refused before the password costs us a
 	 * yescrypt, and waits like any other failure */
-	auth_fail_delay(++*x->failures);
+	int last = server_login_refused(x);
+
 	if (r == SERVER_LOGIN_LOCKED)
 		buf_puts(x->io,
 		    "454 4.7.0 Too many failed logins from your "
@@ -34,8 +35,7 @@ login_refused(const struct smtpauth *x, enum server_login r)
 	else
 		buf_puts(
 		    x->io, "535 5.7.8 Authentication credentials invalid\r\n");
-	if (r == SERVER_LOGIN_ERROR ||
-	    *x->failures < x->conf->max_login_failures)
+	if (r == SERVER_LOGIN_ERROR || !last)
 		return SMTPAUTH_NOT;
 	if (r == SERVER_LOGIN_BAD)
 		buf_printf(x->io,
@@ -45,7 +45,7 @@ login_refused(const struct smtpauth *x, enum server_login r)
 }
 
 static enum smtpauth_end
-login_check(const struct smtpauth *x, const char *user, char *pass,
+login_check(const struct server_login_ctx *x, const char *user, char *pass,
     struct account *acct)
 {
 	enum server_login r =
@@ -63,7 +63,8 @@ login_check(const struct smtpauth *x, const char *user, char *pass,
 }
 
 enum smtpauth_end
-smtpauth_command(const struct smtpauth *x, char *arg, struct account *acct)
+smtpauth_command(
+    const struct server_login_ctx *x, char *arg, struct account *acct)
 {
 	char *resp = arg + strcspn(arg, " ");
 	char user[ADDR_MAX], pass[AUTH_PASSWORD_MAX];

@@ -10,19 +10,8 @@
 #ifndef YUBIN_SMTPAUTH_H
 #define YUBIN_SMTPAUTH_H
 
-#include "buf.h"
-#include "conf.h"
-#include "db.h"
-#include "peer.h"
+#include "server.h"
 #include "users.h"
-
-struct smtpauth {
-	struct buf *io;
-	const struct conf *conf;
-	const struct peer *peer;
-	struct db *users;
-	int *failures; /* this session's failed logins, counted here */
-};
 
 enum smtpauth_end {
 	SMTPAUTH_IN,	   /* logged in as *acct (235 said) */
@@ -33,6 +22,6 @@ enum smtpauth_end {
 
 /* arg: "MECHANISM [initial-response]", changed in place. */
 enum smtpauth_end smtpauth_command(
-    const struct smtpauth *x, char *arg, struct account *acct);
+    const struct server_login_ctx *x, char *arg, struct account *acct);
 
 #endif

@@ -18,14 +18,14 @@
 #include "auth.h"
 #include "pop3login.h"
 #include "popbsmtp.h"
+#include "testconn.h"
 #include "testsite.h"
 
 static struct conf conf;
 static struct peer peer = { .text = "192.0.2.1", .known = 1 };
-static struct buf io;
 static struct maildrop drop;
 static struct account account;
-static int client, failures, opened;
+static int failures, opened;
 
 static void
 mkdirs(const char *sub)
@@ -50,7 +50,6 @@ static int
 setup(void **state)
 {
 	char hash[256], users[1024], path[1024];
-	int sv[2];
 
 	(void)state;
 	assert_int_equal(auth_hash("right", hash, sizeof(hash)), 0);
@@ -72,9 +71,7 @@ setup(void **state)
 	put(path, "Subject: one\n\nhi\n");
 	snprintf(path, sizeof(path), "%s/mail/taro/new/2.b.host", site_spool);
 	put(path, "Subject: two\n\nhello\n");
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	buf_init(&io, sv[0], sv[0], 5);
-	client = sv[1];
+	test_conn_open();
 	failures = 0;
 	opened = 0;
 	return 0;
@@ -86,8 +83,7 @@ teardown(void **state)
 	(void)state;
 	if (opened)
 		maildrop_close(&drop);
-	close(io.rfd);
-	close(client);
+	test_conn_close();
 	test_site_close();
 	return 0;
 }
@@ -95,7 +91,7 @@ teardown(void **state)
 static enum pop3login_end
 login(const char *user, const char *password, struct pop3login_why *why)
 {
-	const struct pop3login x = { &io, &conf, &peer, &site_users,
+	const struct server_login_ctx x = { &conn_io, &conf, &peer, &site_users,
 		&failures };
 	char pass[64];
 
@@ -107,18 +103,6 @@ login(const char *user, const char *password, struct pop3login_why *why)
 	return end;
 }
 
-static const char *
-told(void)
-{
-	static char text[4096];
-	ssize_t n;
-
-	buf_flush(&io);
-	n = recv(client, text, sizeof(text) - 1, MSG_DONTWAIT);
-	text[n > 0 ? n : 0] = '\0';
-	return text;
-}
-
 static void
 test_right_password_opens_the_mailbox(void **state)
 {
@@ -128,7 +112,8 @@ test_right_password_opens_the_mailbox(void **state)
 	conf.relay_after_pop_minutes = 10;
 	assert_int_equal(login("taro", "right", &why), POP3LOGIN_IN);
 	/* 17 + 20 octets, each LF sent as CRLF */
-	assert_string_equal(told(), "+OK taro has 2 messages (43 octets)\r\n");
+	assert_string_equal(
+	    test_conn_told(), "+OK taro has 2 messages (43 octets)\r\n");
 	assert_int_equal(drop.list.n, 2);
 	assert_int_equal(popbsmtp_recent(conf.spool, &peer.addr, 10), 1);
 }
@@ -141,7 +126,7 @@ test_wrong_password_then_the_end(void **state)
 	(void)state;
 	assert_int_equal(login("taro", "wrong", &why), POP3LOGIN_NOT);
 	assert_string_equal(
-	    told(), "-ERR [AUTH] invalid user name or password\r\n");
+	    test_conn_told(), "-ERR [AUTH] invalid user name or password\r\n");
 	assert_string_equal(account.key, "");
 	assert_int_equal(login("nobody", "right", &why), POP3LOGIN_END);
 	assert_string_equal(why.result, "too-many-failures");
@@ -157,7 +142,7 @@ test_forwarded_account_has_no_mailbox(void **state)
 	(void)state;
 	assert_int_equal(login("jiro", "right", &why), POP3LOGIN_END);
 	assert_string_equal(why.result, "no-mailbox");
-	assert_string_equal(told(),
+	assert_string_equal(test_conn_told(),
 	    "-ERR [SYS/PERM] jiro has no mailbox "
 	    "here: its mail is forwarded\r\n");
 }
@@ -174,8 +159,8 @@ test_mailbox_in_use(void **state)
 	assert_int_equal(maildrop_open(&other, dir), 0);
 	assert_int_equal(login("taro", "right", &why), POP3LOGIN_END);
 	assert_string_equal(why.result, "in-use");
-	assert_string_equal(
-	    told(), "-ERR [IN-USE] mailbox is in use by another session\r\n");
+	assert_string_equal(test_conn_told(),
+	    "-ERR [IN-USE] mailbox is in use by another session\r\n");
 	maildrop_close(&other);
 }
 

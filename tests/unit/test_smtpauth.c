@@ -18,18 +18,17 @@
 
 #include "auth.h"
 #include "smtpauth.h"
+#include "testconn.h"
 #include "testsite.h"
 
 static struct conf conf;
 static struct peer peer = { .text = "192.0.2.1", .known = 1 };
-static struct buf io;
-static int client, failures;
+static int failures;
 
 static int
 setup(void **state)
 {
 	char hash[256], users[1024];
-	int sv[2];
 
 	(void)state;
 	assert_int_equal(auth_hash("right", hash, sizeof(hash)), 0);
@@ -41,9 +40,7 @@ setup(void **state)
 	conf.timeout = 5;
 	conf.max_login_failures = 2;
 	assert_int_equal(cidr_from_text(peer.text, &peer.addr), 0);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	buf_init(&io, sv[0], sv[0], 5);
-	client = sv[1];
+	test_conn_open();
 	failures = 0;
 	return 0;
 }
@@ -52,8 +49,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	close(io.rfd);
-	close(client);
+	test_conn_close();
 	test_site_close();
 	return 0;
 }
@@ -62,27 +58,15 @@ teardown(void **state)
 static enum smtpauth_end
 auth(const char *arg, const char *answers, struct account *a)
 {
-	const struct smtpauth x = { &io, &conf, &peer, &site_users, &failures };
+	const struct server_login_ctx x = { &conn_io, &conf, &peer, &site_users,
+		&failures };
 	char line[512];
 
 	if (*answers != '\0') /* nothing written after a shutdown */
-		assert_int_equal(write(client, answers, strlen(answers)),
+		assert_int_equal(write(conn_client, answers, strlen(answers)),
 		    (ssize_t)strlen(answers));
 	strlcpy(line, arg, sizeof(line));
 	return smtpauth_command(&x, line, a);
-}
-
-/* What the client was told since the last call. */
-static const char *
-told(void)
-{
-	static char text[4096];
-	ssize_t n;
-
-	buf_flush(&io);
-	n = recv(client, text, sizeof(text) - 1, MSG_DONTWAIT);
-	text[n > 0 ? n : 0] = '\0';
-	return text;
 }
 
 static void
@@ -94,10 +78,11 @@ test_plain_and_login(void **state)
 	/* "\0taro\0right" */
 	assert_int_equal(auth("PLAIN AHRhcm8AcmlnaHQ=", "", &a), SMTPAUTH_IN);
 	assert_string_equal(a.key, "taro");
-	assert_string_equal(told(), "235 2.7.0 Authentication successful\r\n");
+	assert_string_equal(
+	    test_conn_told(), "235 2.7.0 Authentication successful\r\n");
 	assert_int_equal(
 	    auth("LOGIN", "dGFybw==\r\ncmlnaHQ=\r\n", &a), SMTPAUTH_IN);
-	assert_string_equal(told(),
+	assert_string_equal(test_conn_told(),
 	    "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
 	    "235 2.7.0 Authentication successful\r\n");
 	assert_int_equal(failures, 0);
@@ -111,20 +96,21 @@ test_refusals_then_the_end(void **state)
 	(void)state;
 	assert_int_equal(auth("CRAM-MD5", "", &a), SMTPAUTH_NOT);
 	assert_string_equal(
-	    told(), "504 5.5.4 Unrecognized authentication type\r\n");
+	    test_conn_told(), "504 5.5.4 Unrecognized authentication type\r\n");
 	assert_int_equal(auth("PLAIN !!!", "", &a), SMTPAUTH_NOT);
-	assert_string_equal(told(), "501 5.5.2 Malformed PLAIN response\r\n");
+	assert_string_equal(
+	    test_conn_told(), "501 5.5.2 Malformed PLAIN response\r\n");
 	assert_int_equal(auth("LOGIN", "*\r\n", &a), SMTPAUTH_NOT);
-	assert_string_equal(told(),
+	assert_string_equal(test_conn_told(),
 	    "334 VXNlcm5hbWU6\r\n501 5.0.0 Authentication cancelled\r\n");
 	assert_int_equal(failures, 0);
 	/* "\0taro\0wrong": the first failure, then the last */
 	assert_int_equal(auth("PLAIN AHRhcm8Ad3Jvbmc=", "", &a), SMTPAUTH_NOT);
-	assert_string_equal(
-	    told(), "535 5.7.8 Authentication credentials invalid\r\n");
+	assert_string_equal(test_conn_told(),
+	    "535 5.7.8 Authentication credentials invalid\r\n");
 	assert_int_equal(
 	    auth("PLAIN AHRhcm8Ad3Jvbmc=", "", &a), SMTPAUTH_TOO_MANY);
-	assert_string_equal(told(),
+	assert_string_equal(test_conn_told(),
 	    "535 5.7.8 Authentication credentials invalid\r\n"
 	    "421 4.7.0 mail.example.com too many failed authentications\r\n");
 	assert_int_equal(failures, 2);
@@ -141,9 +127,9 @@ test_locked_out_address(void **state)
 	conf.lockout_time = 600;
 	conf.max_login_failures = 10;
 	assert_int_equal(auth("PLAIN AHRhcm8Ad3Jvbmc=", "", &a), SMTPAUTH_NOT);
-	told();
+	test_conn_told();
 	assert_int_equal(auth("PLAIN AHRhcm8AcmlnaHQ=", "", &a), SMTPAUTH_NOT);
-	assert_string_equal(told(),
+	assert_string_equal(test_conn_told(),
 	    "454 4.7.0 Too many failed logins from your address, try "
 	    "again later\r\n");
 }
@@ -154,7 +140,7 @@ test_client_gone(void **state)
 	struct account a;
 
 	(void)state;
-	shutdown(client, SHUT_WR);
+	shutdown(conn_client, SHUT_WR);
 	assert_int_equal(auth("LOGIN", "", &a), SMTPAUTH_GONE);
 }
 
