@@ -80,6 +80,17 @@ local_trouble(const struct envelope_session *r, const char *rcpt,
 	return refused(r, rcpt, reason, v, 0);
 }
 
+/* The message has DELIVER_TARGETS_MAX destinations: this recipient in
+ * another transaction (RFC 5321 4.5.3.1.10). */
+static int
+plan_full(const struct envelope_session *r, const char *rcpt, struct verdict *v)
+{
+	verdict_set(v, 452, "too-many-destinations",
+	    "4.5.3 Too many recipients in this message, send the rest in "
+	    "another");
+	return refused(r, rcpt, "too-many-destinations", v, 0);
+}
+
 /* A recipient of one of our domains (or Postmaster). */
 static int
 take_local(const struct envelope_session *r, struct envelope *t,
@@ -97,8 +108,13 @@ take_local(const struct envelope_session *r, struct envelope *t,
 		verdict_set(v, 550, "unknown-user", "5.1.1 No such user here");
 		return refused(r, rcpt, "unknown-user", v, 1);
 	}
+	if (d == -1 && errno == E2BIG) {
+		deliver_plan_truncate(&t->plan, n0, l0); /* none of it */
+		return plan_full(r, rcpt, v);
+	}
 	if (d == -1 || remember_local(t, rcpt) == -1) {
 		log_error("recipient %s: %s", rcpt, strerror(errno));
+		deliver_plan_truncate(&t->plan, n0, l0);
 		return local_trouble(r, rcpt, "local-error", v);
 	}
 	return accepted(r, t, rcpt, "local", v);
@@ -137,7 +153,9 @@ take_srs(const struct envelope_session *r, struct envelope *t,
 	if (users_domain_is_local(r->ctx->domains, o.domain) == 1)
 		return take_local(r, t, &o, orig, v);
 	if (deliver_plan_remote(&t->plan, orig) == -1)
-		return local_trouble(r, rcpt, "local-error", v);
+		return errno == E2BIG
+		    ? plan_full(r, rcpt, v)
+		    : local_trouble(r, rcpt, "local-error", v);
 	return accepted(r, t, rcpt, "srs", v);
 }
 
@@ -162,7 +180,9 @@ take_domain(const struct envelope_session *r, struct envelope *t,
 		return refused(r, rcpt, "relay-denied", v, 0);
 	}
 	if (deliver_plan_remote(&t->plan, rcpt) == -1)
-		return local_trouble(r, rcpt, "local-error", v);
+		return errno == E2BIG
+		    ? plan_full(r, rcpt, v)
+		    : local_trouble(r, rcpt, "local-error", v);
 	/* ours to pass on: a client of ours, or a relay_domains one */
 	return accepted(r, t, rcpt, ours ? "relay" : "relay-domain", v);
 }

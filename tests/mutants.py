@@ -78,6 +78,11 @@ MUTANTS = [
      ["unit:test_alias", "unit:test_deliver",
       "e2e:test_cdbmake:test_alias_chains_as_long_as_delivery_follows"],
      "the walk stops one hop short of USERS_ALIAS_DEPTH"),
+    ("plan-full-partial", "lib/envelope.c",
+     "deliver_plan_truncate(&t->plan, n0, l0); /* none of it */",
+     "/* none of it */", ["unit:test_envelope"],
+     "a recipient refused for too many destinations still gets some of "
+     "the message (and again when the client resends it)"),
     ("relay-open", "lib/relay.c",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 0;",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 1;",

@@ -768,3 +768,32 @@ class Durability(SiteTest):
             self.assertTrue(synced and renamed and dir_synced and
                             synced[0] < renamed[0] < dir_synced[-1],
                             (kind, before))
+
+
+class ManyDestinations(SiteTest):
+    def test_recipient_past_a_thousand_destinations_waits(self):
+        """Three lists of 400 accounts to one message: the third would
+        take it past 1,000 destinations, so it gets 452 (send it in
+        another message) and not one of its accounts has the message;
+        the other 800 have it, and the third list in a second message."""
+        lists = [[f"{c}{i}" for i in range(400)] for c in "abc"]
+        users = "".join(f"{u}::\n" for members in lists for u in members)
+        users += "".join(f"list{c}::{','.join(m)}\n"
+                         for c, m in zip("abc", lists))
+        site = self.make_site(users=users + "postmaster::a0\nabuse::a0\n")
+        site.cdbmake()
+        port = site.start({"smtp": ["smtp-in"]})["smtp"]
+        msg = "Subject: to three lists\r\n\r\nhi\r\n"
+        rcpts = ["lista@example.com", "listb@example.com",
+                 "listc@example.com"]
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as c:
+            refused = c.sendmail("x@example.net", rcpts, msg)
+            self.assertEqual(list(refused), ["listc@example.com"])
+            self.assertEqual(refused["listc@example.com"][0], 452)
+            self.assertEqual(len(messages(site, "a399")), 1)
+            self.assertEqual(len(messages(site, "b0")), 1)
+            self.assertEqual(messages(site, "c0"), [])
+            self.assertEqual(messages(site, "c399"), [])
+            self.assertEqual(c.sendmail("x@example.net", rcpts[2:], msg), {})
+        self.assertEqual(len(messages(site, "c0")), 1)
+        self.assertEqual(len(messages(site, "a0")), 1)

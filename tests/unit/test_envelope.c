@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "envelope.h"
@@ -197,6 +198,57 @@ test_bad_commands(void **state)
 	assert_int_equal(txn.nrcpt, 0);
 }
 
+/* Three lists of 400 accounts: 1,200 destinations, one message takes
+ * DELIVER_TARGETS_MAX (1,000). */
+static int
+setup_lists(void **state)
+{
+	static char users[40000];
+	char *p = users;
+	int l, i;
+
+	(void)state;
+	for (l = 0; l < 3; l++)
+		for (i = 0; i < 400; i++)
+			p += sprintf(p, "%c%d::\n", 'a' + l, i);
+	for (l = 0; l < 3; l++) {
+		p += sprintf(p, "list%c::", 'a' + l);
+		for (i = 0; i < 400; i++)
+			p += sprintf(p, "%s%c%d", i ? "," : "", 'a' + l, i);
+		p += sprintf(p, "\n");
+	}
+	strcpy(p, "postmaster::a0\nabuse::a0\n");
+	test_site(users);
+	conf_defaults(&conf, testdir);
+	rcptcheck_init(&checks, &conf, &peer);
+	envelope_init(&txn);
+	identity_init(&identity, &site_ctx, testdir, NULL);
+	ours = 0;
+	auth_user = "";
+	submission = 0;
+	return 0;
+}
+
+/* The recipient that would pass the limit waits for another message,
+ * none of its destinations in this one; the others are taken. */
+static void
+test_too_many_destinations(void **state)
+{
+	int bad;
+
+	(void)state;
+	assert_int_equal(mail("FROM:<a@sender.example>", &bad), 250);
+	assert_int_equal(rcpt("TO:<lista@example.com>", &bad), 250);
+	assert_int_equal(rcpt("TO:<listb@example.com>", &bad), 250);
+	assert_int_equal(txn.plan.n, 800);
+	assert_int_equal(rcpt("TO:<listc@example.com>", &bad), 452);
+	assert_int_equal(bad, 0);
+	assert_int_equal(txn.plan.n, 800);
+	assert_int_equal(txn.nrcpt, 2);
+	assert_int_equal(rcpt("TO:<c0@example.com>", &bad), 250);
+	assert_int_equal(txn.plan.n, 801);
+}
+
 int
 main(void)
 {
@@ -204,6 +256,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_local_recipients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relaying, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_too_many_destinations, setup_lists, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bad_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(
