@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "cidr.h"
 #include "db.h"
+#include "deliver.h"
 #include "relay.h"
 #include "tables.h"
 #include "textfile.h"
@@ -38,7 +39,7 @@ struct entry {
 	size_t klen;
 	unsigned line;
 	int aliases;	    /* users: a local account among the targets */
-	int chain_reported; /* users: a too long chain, said once */
+	int alias_reported; /* users: its chain too long or too wide, said */
 };
 
 struct table {
@@ -56,8 +57,12 @@ struct tables {
 	size_t nmissing;
 	unsigned char *state; /* users x contexts: alias walk */
 	signed char *height;
+	unsigned short *reach; /* destinations below, up to one more than a
+				  message takes (one met two ways twice) */
 	size_t nctx;
 	size_t stack[USERS_ALIAS_DEPTH + 2];
+	unsigned reach_at[USERS_ALIAS_DEPTH + 2]; /* on the way down */
+	int depth;				  /* of the account walked */
 };
 
 static void tab_error(struct tables *t, const char *path, unsigned line,
@@ -569,6 +574,17 @@ tab_alias_local_domain(void *arg, const char *domain)
 
 enum { WALK_NEW, WALK_ACTIVE, WALK_DONE };
 
+/* Destinations below the account walked at depth, counted up to one
+ * more than a message takes. */
+static void
+tab_reach_add(struct tables *t, int depth, unsigned n)
+{
+	unsigned *r = &t->reach_at[depth];
+
+	*r =
+	    *r + n > DELIVER_TARGETS_MAX + 1 ? DELIVER_TARGETS_MAX + 1 : *r + n;
+}
+
 static void
 tab_report_loop(struct tables *t, const struct entry *v, int depth)
 {
@@ -598,6 +614,8 @@ tab_alias_enter(void *arg, const struct alias_account *a, const char *ctx,
 
 	if (t->state[s] == WALK_DONE) {
 		*height = t->height[s];
+		if (depth > 0)
+			tab_reach_add(t, depth - 1, t->reach[s]);
 		return *height < 0 ? ALIAS_ENTER_WRONG : ALIAS_ENTER_KNOWN;
 	}
 	t->stack[depth] = ui;
@@ -606,6 +624,8 @@ tab_alias_enter(void *arg, const struct alias_account *a, const char *ctx,
 		return ALIAS_ENTER_WRONG;
 	}
 	t->state[s] = WALK_ACTIVE;
+	t->depth = depth;
+	t->reach_at[depth] = 0;
 	return ALIAS_ENTER_WALK;
 }
 
@@ -619,21 +639,26 @@ tab_alias_leave(
 
 	t->state[s] = WALK_DONE;
 	t->height[s] = (signed char)(height < 0 ? -1 : height);
+	t->reach[s] = (unsigned short)t->reach_at[t->depth];
+	if (t->depth > 0)
+		tab_reach_add(t, t->depth - 1, t->reach[s]);
+	t->depth--;
 }
 
+/* A destination: its own Maildir, a Maildir by path, a forward. */
 static int
 tab_alias_end(void *arg, const struct alias_account *a)
 {
-	(void)arg;
 	(void)a;
+	tab_reach_add(arg, ((struct tables *)arg)->depth, 1);
 	return 0;
 }
 
 static int
 tab_alias_path(void *arg, const char *path)
 {
-	(void)arg;
 	(void)path;
+	tab_reach_add(arg, ((struct tables *)arg)->depth, 1);
 	return 0;
 }
 
@@ -679,11 +704,114 @@ tab_alias_too_long(void *arg, const struct alias_account *a, int deep)
 	struct entry *e =
 	    deep ? &t->users.e[t->stack[0]] : (struct entry *)a->entry;
 
-	if (!e->chain_reported++)
+	if (!e->alias_reported++)
 		tab_error(t, t->users.path, e->line,
 		    "alias chain through %s is longer than %d hops", e->key,
 		    USERS_ALIAS_DEPTH);
 	return ALIAS_WRONG;
+}
+
+/* The distinct destinations of one account, as delivery counts them. */
+struct tab_reach {
+	struct tables *t;
+	char *d[DELIVER_TARGETS_MAX + 1];
+	size_t n;
+	unsigned long steps; /* a bound on the time: lists of lists */
+};
+
+static int
+tab_reach_one(struct tab_reach *r, const char *where)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcasecmp(r->d[i], where) == 0)
+			return 0;
+	if (r->n > DELIVER_TARGETS_MAX)
+		return ALIAS_STOP; /* enough to know */
+	if ((r->d[r->n] = strdup(where)) == NULL)
+		return ALIAS_STOP;
+	r->n++;
+	return 0;
+}
+
+static int
+tab_reach_find(void *arg, const char *name, const char *domain,
+    struct account *space, struct alias_account *out)
+{
+	struct tab_reach *r = arg;
+
+	if (++r->steps > 1000000)
+		return errno = E2BIG, -1; /* left to delivery's 452 */
+	return tab_alias_find(r->t, name, domain, space, out);
+}
+
+static int
+tab_reach_local_domain(void *arg, const char *domain)
+{
+	return tab_domain_local(((struct tab_reach *)arg)->t, domain);
+}
+
+static int
+tab_reach_own(void *arg, const struct alias_account *a)
+{
+	return tab_reach_one(arg, a->key); /* one Maildir per account */
+}
+
+static int
+tab_reach_path(void *arg, const char *path)
+{
+	return tab_reach_one(arg, path);
+}
+
+static int
+tab_reach_known(
+    void *arg, const struct alias_account *a, const char *t, const char *d)
+{
+	(void)arg;
+	(void)a;
+	(void)t;
+	(void)d;
+	return ALIAS_WRONG; /* said by the first walk */
+}
+
+static int
+tab_reach_deep(void *arg, const struct alias_account *a, int deep)
+{
+	(void)arg;
+	(void)a;
+	(void)deep;
+	return ALIAS_WRONG;
+}
+
+/*
+ * An account whose destinations may be more than one message takes
+ * (DELIVER_TARGETS_MAX) is walked again, counting each once as delivery
+ * does: smtp-in would answer every message to it 452.
+ */
+static void
+tab_check_reach(struct tables *t, struct entry *e, const char *ctx)
+{
+	struct tab_reach r = { .t = t };
+	const struct alias_visit v = { .find = tab_reach_find,
+		.local_domain = tab_reach_local_domain,
+		.own = tab_reach_own,
+		.maildir = tab_reach_path,
+		.forward = tab_reach_path,
+		.missing = tab_reach_known,
+		.too_long = tab_reach_deep,
+		.arg = &r };
+	struct alias_account a;
+
+	tab_account(e, &a);
+	alias_walk(&v, &a, ctx, 0);
+	if (r.n > DELIVER_TARGETS_MAX && !e->alias_reported++)
+		tab_error(t, t->users.path, e->line,
+		    "%s reaches more than %d mailboxes and addresses, more "
+		    "than one message is delivered to: split it",
+		    e->key, DELIVER_TARGETS_MAX);
+	while (r.n > 0)
+		free(r.d[--r.n]);
 }
 
 /* Walks every account with a local one among its targets, in each
@@ -707,16 +835,23 @@ tab_check_aliases(struct tables *t)
 	t->nctx = t->domains.n + 1;
 	t->state = calloc(t->users.n * t->nctx + 1, 1);
 	t->height = calloc(t->users.n * t->nctx + 1, 1);
-	if (t->state == NULL || t->height == NULL)
+	t->reach = calloc(t->users.n * t->nctx + 1, sizeof(*t->reach));
+	if (t->state == NULL || t->height == NULL || t->reach == NULL)
 		return -1;
 	for (i = 0; i < t->users.n; i++) {
 		if (!t->users.e[i].aliases)
 			continue;
 		tab_account(&t->users.e[i], &a);
-		for (c = 0; c < (a.domain[0] != '\0' ? 1 : t->nctx); c++)
-			if (alias_walk(&v, &a, tab_ctx_domain(t, c), 0) ==
-			    ALIAS_STOP)
+		for (c = 0; c < (a.domain[0] != '\0' ? 1 : t->nctx); c++) {
+			const char *ctx = tab_ctx_domain(t, c);
+
+			if (alias_walk(&v, &a, ctx, 0) == ALIAS_STOP)
 				return -1;
+			if (t->reach[i * t->nctx +
+				tab_ctx(t, a.domain[0] ? a.domain : ctx)] >
+			    DELIVER_TARGETS_MAX)
+				tab_check_reach(t, &t->users.e[i], ctx);
+		}
 	}
 	return 0;
 }
@@ -925,6 +1060,7 @@ tab_free(struct tables *t)
 	free(t->missing);
 	free(t->state);
 	free(t->height);
+	free(t->reach);
 }
 
 static int

@@ -127,6 +127,23 @@ class CdbmakeUsers(SiteTest):
         md = mailbox.Maildir(site.maildir("a10"), create=False)
         self.assertEqual([m["Subject"] for m in md], ["down the chain"])
 
+    def test_a_list_wider_than_a_message_is_refused(self):
+        """1,200 members through lists of lists: more than the 1,000
+        destinations smtp-in takes for one message, so every message to
+        it would be answered 452; the same lists named twice are not."""
+        lists = [[f"{c}{i}" for i in range(400)] for c in "abc"]
+        users = "webmaster::\npostmaster::webmaster\nabuse::webmaster\n"
+        users += "".join(f"{u}::\n" for members in lists for u in members)
+        users += "".join(f"list{c}::{','.join(m)}\n"
+                         for c, m in zip("abc", lists))
+        site = self.make_site(users=users + "twice::lista,listb,lista\n"
+                              "all::lista,listb,listc\n")
+        r = site.cdbmake(check=False)
+        self.assertEqual(r.returncode, 100)
+        self.assertIn(f"{site.conf}/users:1208: all reaches more than 1000 "
+                      "mailboxes and addresses", r.stderr)
+        self.assertNotIn("twice", r.stderr)
+
     def test_missing_postmaster_warns_but_compiles(self):
         site = self.make_site(users="webmaster::\n")
         r = site.cdbmake()

@@ -492,6 +492,39 @@ test_long_chain_refused(void **state)
 	}
 }
 
+/* Lists of 400: all three together are more than a message takes
+ * (DELIVER_TARGETS_MAX); a list that names the same members twice is
+ * not, as delivery counts each once. */
+static void
+test_too_wide_lists(void **state)
+{
+	static char users[60000];
+	char *p = users;
+	int l, i;
+
+	(void)state;
+	p += sprintf(p, "webmaster::\n");
+	for (l = 0; l < 3; l++)
+		for (i = 0; i < 400; i++)
+			p += sprintf(p, "%c%d::\n", 'a' + l, i);
+	for (l = 0; l < 4; l++) {
+		p += sprintf(p, "list%c::", 'a' + l);
+		for (i = 0; i < 400; i++) /* listd: lista's members again */
+			p += sprintf(p, "%s%c%d", i ? "," : "",
+			    'a' + (l == 3 ? 0 : l), i);
+		p += sprintf(p, "\n");
+	}
+	sprintf(p, "twice::lista,listb,listd\nall::lista,listb,listc\n");
+	test_mkdir();
+	write_site(users);
+	assert_int_equal(compile(TABLES_USERS), 1);
+	assert_non_null(strstr(errtext,
+	    "users:1207: all reaches more than 1000 mailboxes and addresses"));
+	assert_null(strstr(errtext, "twice"));
+	free(errtext);
+	test_rmdir();
+}
+
 int
 main(void)
 {
@@ -509,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_senders_written_and_read),
 		cmocka_unit_test(test_missing_postmaster_warns),
 		cmocka_unit_test(test_long_chain_refused),
+		cmocka_unit_test(test_too_wide_lists),
 	};
 
 	return cmocka_run_group_tests_name("tables", tests, NULL, NULL);
