@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -542,6 +543,9 @@ main(int argc, char **argv)
 	char err[CONF_ERR_MAX];
 
 	in.argv = argv;
+	/* smtp-in gone in the middle: an error we report (75), not a
+	 * death by signal the caller cannot read */
+	signal(SIGPIPE, SIG_IGN);
 	options(&in, argc, argv, &dir, &fflag);
 	if (conf_load(&in.conf, dir, err, sizeof(err)) == -1)
 		die(EX_TEMPFAIL, "%s", err);

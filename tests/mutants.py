@@ -96,6 +96,11 @@ MUTANTS = [
      ["unit:test_tables",
       "e2e:test_cdbmake:test_a_list_wider_than_a_message_is_refused"],
      "a destination met two ways counted twice: a good list refused"),
+    ("inject-sigpipe", "bin-src/queue-inject.c",
+     "\tsignal(SIGPIPE, SIG_IGN);\n", "\n",
+     ["e2e:test_inject:"
+      "test_smtp_in_gone_during_the_message_is_a_temporary_failure"],
+     "queue-inject killed by SIGPIPE, without a word, when smtp-in hangs up"),
     ("relay-open", "lib/relay.c",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 0;",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 1;",

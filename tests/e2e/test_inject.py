@@ -6,7 +6,10 @@ import email.header
 import mailbox
 import os
 import shutil
+import socket
 import subprocess
+import threading
+import time
 import tempfile
 
 from yubintest import BIN, SiteTest
@@ -258,3 +261,39 @@ class FormMail(SiteTest):
         self.assertEqual(r.returncode, 75)
         self.assertIn(b"cannot reach smtp-in at 127.0.0.1:", r.stderr)
         self.assertEqual(QueueInject.box(self, "taro"), [])
+
+    def test_smtp_in_gone_during_the_message_is_a_temporary_failure(self):
+        """The other side hangs up in the middle of a big message (here
+        a server that says 354 and closes): queue-inject says so and
+        exits 75, the caller keeps the message; it is not killed by
+        SIGPIPE, which a caller would not know how to read."""
+        lsn = socket.socket()
+        lsn.bind(("127.0.0.1", 0))
+        lsn.listen(1)
+        self.addCleanup(lsn.close)
+        self.site.settings["local_smtp"] = \
+            f"127.0.0.1:{lsn.getsockname()[1]}"
+        self.site.write_conf()
+
+        def hang_up_after_354():
+            c, _ = lsn.accept()
+            f = c.makefile("rb")
+            c.sendall(b"220 x\r\n")
+            for reply in (b"250 x", b"250 ok", b"250 ok", b"354 go"):
+                f.readline()
+                c.sendall(reply + b"\r\n")
+            f.read(1000)
+            # a FIN first, then the reset for what is still coming: the
+            # writer's next write fails with EPIPE, which is SIGPIPE
+            c.shutdown(socket.SHUT_WR)
+            time.sleep(0.3)
+            c.close()
+        t = threading.Thread(target=hang_up_after_354)
+        t.start()
+        body = "x" * 70 + "\n"
+        r = self.as_www_data(["taro@example.com"],
+                             "Subject: big\n\n" + body * 100000)
+        t.join(10)
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertIn(b"queue-inject: smtp-in at 127.0.0.1:", r.stderr)
+
