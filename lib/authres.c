@@ -1,4 +1,5 @@
 /* authres: Authentication-Results: fields; see authres.h. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,7 +50,7 @@ static int
 claims_ours(const struct authres_strip *st, int whole)
 {
 	const char *p = st->held;
-	size_t n = st->nheld, i = skip_cfws(p, NAME_LEN, n), start, len;
+	size_t n = st->nheld, i = skip_cfws(p, st->value_at, n), start, len;
 	int quoted = i < n && p[i] == '"';
 
 	start = i += quoted;
@@ -83,6 +84,34 @@ field_end(struct authres_strip *st, int whole, char *out)
 	return n;
 }
 
+/*
+ * One octet of a field's name, held while it may still be ours:
+ * "Authentication-Results:", any case, with blanks before the colon as
+ * RFC 5322 4.5 lets old software write it (a reader may take it so).
+ */
+static size_t
+name_octet(struct authres_strip *st, char c, char *out)
+{
+	int blank = c == ' ' || c == '\t';
+
+	if (st->nheld == sizeof(st->held)) { /* blanks past the bound */
+		st->removed++;
+		st->mode = MODE_DROP;
+		st->nheld = 0;
+		return 0;
+	}
+	st->held[st->nheld++] = c;
+	if (blank && st->name_at == NAME_LEN - 1)
+		return 0;
+	if (blank || tolower((unsigned char)c) != NAME[st->name_at])
+		return field_end(st, 1, out);
+	if (++st->name_at == NAME_LEN) {
+		st->mode = MODE_HOLD;
+		st->value_at = st->nheld;
+	}
+	return 0;
+}
+
 /* One octet of the header. */
 static size_t
 header_octet(struct authres_strip *st, char c, char *out)
@@ -97,17 +126,11 @@ header_octet(struct authres_strip *st, char c, char *out)
 			return n;
 		}
 		st->mode = MODE_NAME;
+		st->name_at = 0;
 	}
 	st->bol = c == '\n';
-	if (st->mode == MODE_NAME) {
-		st->held[st->nheld++] = c;
-		if (strncasecmp(
-			st->held + st->nheld - 1, &NAME[st->nheld - 1], 1) != 0)
-			n += field_end(st, 1, out + n);
-		else if (st->nheld == NAME_LEN)
-			st->mode = MODE_HOLD;
-		return n;
-	}
+	if (st->mode == MODE_NAME)
+		return n + name_octet(st, c, out + n);
 	if (st->mode == MODE_HOLD && st->nheld == sizeof(st->held))
 		n += field_end(st, 0, out + n);
 	if (st->mode == MODE_HOLD)

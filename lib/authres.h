@@ -21,7 +21,9 @@ struct authres_strip {
 	const char *ours; /* our authserv-id */
 	int in_header, bol, mode;
 	size_t nheld;
-	size_t removed; /* fields taken out */
+	size_t name_at;	 /* octets of the field name matched */
+	size_t value_at; /* where the held field's value starts */
+	size_t removed;	 /* fields taken out */
 	char held[AUTHRES_HOLD_MAX];
 };
 

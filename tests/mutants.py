@@ -101,6 +101,13 @@ MUTANTS = [
      ["e2e:test_inject:"
       "test_smtp_in_gone_during_the_message_is_a_temporary_failure"],
      "queue-inject killed by SIGPIPE, without a word, when smtp-in hangs up"),
+    ("authres-obsolete", "lib/authres.c",
+     "if (blank && st->name_at == NAME_LEN - 1)",
+     "if (0 && blank && st->name_at == NAME_LEN - 1)",
+     ["unit:test_authres",
+      "e2e:test_dmarc:test_forged_verdicts_of_ours_are_taken_out"],
+     "a forged verdict of ours kept when written with a blank before "
+     "its colon"),
     ("relay-open", "lib/relay.c",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 0;",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 1;",

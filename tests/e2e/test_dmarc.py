@@ -252,7 +252,9 @@ class Dmarc(DmarcBase):
                   f"Authentication-Results:\r\n  (folded) {US.upper()};\r\n"
                   "  dkim=pass header.d=reject.test\r\n"
                   "Authentication-Results: mx.elsewhere.example; spf=pass\r\n"
-                  f"Authentication-Results: {US}.evil.example; spf=pass\r\n")
+                  f"Authentication-Results: {US}.evil.example; spf=pass\r\n"
+                  # RFC 5322 4.5's obsolete blanks before the colon
+                  f"Authentication-Results \t: {US}; dkim=pass\r\n")
         text = self.message("a@none.test", extra=forged)
         self.assertEqual(self.send("x@other.test", text)[0], 250)
         [msg] = self.arrived()
@@ -262,8 +264,9 @@ class Dmarc(DmarcBase):
         self.assertEqual(sorted(ids), sorted(
             [US, "mx.elsewhere.example", f"{US}.evil.example"]))
         self.assertEqual(self.results(msg)["dmarc"][0][0], "fail")
-        self.assertIn("removed 2 Authentication-Results field(s)",
+        self.assertIn("removed 3 Authentication-Results field(s)",
                       self.site.log())
+        self.assertNotIn("Authentication-Results \t:", msg.as_string())
         self.assertEqual(msg.get_payload(), "Hello from the test.\n")
 
 

@@ -54,6 +54,15 @@ static const struct strip_case cases[] = {
 	    1 },
 	{ "id ends the field", "Authentication-Results: mx.example.org\n\n",
 	    "\n", 1 },
+	{ "ours, blanks before the colon (RFC 5322 4.5, obsolete)",
+	    "Authentication-Results \t : mx.example.org; spf=pass\n\nb\n",
+	    "\nb\n", 1 },
+	{ "another host's, blanks before the colon",
+	    "Authentication-Results : o.example; spf=pass\n\n",
+	    "Authentication-Results : o.example; spf=pass\n\n", 0 },
+	{ "a blank inside the name is another name",
+	    "Authentication -Results: mx.example.org\n\n",
+	    "Authentication -Results: mx.example.org\n\n", 0 },
 	{ "two of ours, one other",
 	    "Authentication-Results: mx.example.org; a=b\n"
 	    "Authentication-Results: o.example; a=b\n"
@@ -133,6 +142,14 @@ test_strip_overlong(void **state)
 	out = strip_in_steps(in, 4096, 0, &removed);
 	assert_string_equal(out, in);
 	assert_int_equal(removed, 0);
+	free(out);
+	/* more blanks before the colon than can be held: taken out */
+	n = (size_t)sprintf(in, "Authentication-Results");
+	memset(in + n, ' ', fill);
+	strcpy(in + n + fill, ": mx.example.org; spf=pass\nS: 1\n\nb\n");
+	out = strip_in_steps(in, 4096, 0, &removed);
+	assert_string_equal(out, "S: 1\n\nb\n");
+	assert_int_equal(removed, 1);
 	free(out);
 	free(in);
 }
