@@ -83,6 +83,10 @@ smtpauth_command(
 	else if (r == SASL_UNKNOWN)
 		buf_puts(
 		    x->io, "504 5.5.4 Unrecognized authentication type\r\n");
+	else if (r == SASL_LONG) /* RFC 4954 4 */
+		buf_puts(x->io,
+		    "500 5.5.6 Authentication Exchange line is too "
+		    "long\r\n");
 	else if (r == SASL_MALFORMED)
 		buf_printf(x->io, "501 5.5.2 Malformed %s response\r\n",
 		    strcasecmp(arg, "PLAIN") == 0 ? "PLAIN" : "LOGIN");

@@ -108,6 +108,9 @@ MUTANTS = [
       "e2e:test_dmarc:test_forged_verdicts_of_ours_are_taken_out"],
      "a forged verdict of ours kept when written with a blank before "
      "its colon"),
+    ("auth-long", "lib/smtpauth.c", "else if (r == SASL_LONG) /* RFC 4954 4 */",
+     "else if (0) /* RFC 4954 4 */", ["unit:test_smtpauth"],
+     "an over-long AUTH answer told \"Authentication cancelled\""),
     ("relay-open", "lib/relay.c",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 0;",
      "\t\t\treturn r == 1 ? val[0] == '+' : -1;\n\t}\n\treturn 1;",

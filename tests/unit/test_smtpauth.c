@@ -103,6 +103,17 @@ test_refusals_then_the_end(void **state)
 	assert_int_equal(auth("LOGIN", "*\r\n", &a), SMTPAUTH_NOT);
 	assert_string_equal(test_conn_told(),
 	    "334 VXNlcm5hbWU6\r\n501 5.0.0 Authentication cancelled\r\n");
+	/* an answer longer than any PLAIN or LOGIN one, then in step */
+	{
+		static char answer[20000];
+
+		memset(answer, 'Q', sizeof(answer) - 3);
+		strcpy(answer + sizeof(answer) - 3, "\r\n");
+		assert_int_equal(auth("LOGIN", answer, &a), SMTPAUTH_NOT);
+		assert_string_equal(test_conn_told(),
+		    "334 VXNlcm5hbWU6\r\n500 5.5.6 Authentication Exchange line "
+		    "is too long\r\n");
+	}
 	assert_int_equal(failures, 0);
 	/* "\0taro\0wrong": the first failure, then the last */
 	assert_int_equal(auth("PLAIN AHRhcm8Ad3Jvbmc=", "", &a), SMTPAUTH_NOT);
