@@ -118,6 +118,14 @@ take_outcomes(const struct tx *t, const struct smtptx *x)
 	}
 }
 
+/* The outcomes are in the results as soon as they are final, before
+ * QUIT: if this process is killed then, the taken stay taken. */
+static void
+settled(void *arg, const struct smtptx *x)
+{
+	take_outcomes(arg, x);
+}
+
 /* The transaction for t's recipients at one host (lib/smtptx). */
 static int
 transaction(int fd, const struct tx *t, struct smtptx *x)
@@ -129,6 +137,8 @@ transaction(int fd, const struct tx *t, struct smtptx *x)
 		x->rcpt[i].addr = t->e->rcpt[t->idx[i]].addr;
 		x->rcpt[i].o = SMTPTX_PENDING;
 	}
+	x->settled = settled;
+	x->settled_arg = (void *)t;
 	r = smtptx_run(fd, x);
 	take_outcomes(t, x);
 	return r;
@@ -404,32 +414,19 @@ lookup_mx(const struct conf *conf, const struct queue_entry *e,
 }
 
 /*
- * Waits for whichever group's process ends first. One that did not end
- * normally (killed, say) may have left results of a transaction half
- * done (a RCPT accepted, the data never sent): its recipients are all
- * tried again later.
+ * Waits for whichever group's process ends first. What a process that
+ * did not end normally (killed, say) reported stands: its outcomes are
+ * in the results as soon as a host's replies make them final (see
+ * settled), so mail a host took is not sent again; its recipients
+ * without one are deferred when all are done (run_groups).
  */
 static void
-reap_group(const struct queue_entry *e, pid_t *group_of,
-    struct dest_result *res, size_t *running)
+reap_group(size_t *running)
 {
-	int status;
-	pid_t pid = waitpid(-1, &status, 0);
-	size_t i;
-
-	if (pid == -1) {
-		if (errno != EINTR)
-			*running = 0; /* none left to wait for */
-		return;
-	}
-	(*running)--;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return;
-	for (i = 0; i < e->n; i++)
-		if (group_of[i] == pid)
-			dest_set(&res[i], DEST_DEFERRED,
-			    dest_domain(e->rcpt[i].addr),
-			    "the delivery process ended early");
+	if (waitpid(-1, NULL, 0) != -1)
+		(*running)--;
+	else if (errno != EINTR)
+		*running = 0; /* none left to wait for */
 }
 
 /* The recipients that go out with recipient i (same_group) into idx,
@@ -490,7 +487,6 @@ struct attempt {
 	struct dns_mxset *mx; /* per recipient: its domain's MX */
 	size_t *idx;	      /* the group being started */
 	char *claimed;	      /* recipients in a group already */
-	pid_t *group_of;      /* the process delivering each */
 	size_t running;
 };
 
@@ -500,8 +496,6 @@ static void
 start_group(struct attempt *t, struct dest_group *g, size_t i)
 {
 	const struct queue_entry *e = t->e;
-	size_t j;
-	pid_t pid;
 
 	g->n = claim_group(e, i, t->claimed, t->idx);
 	if (t->running == 0 && memchr(t->claimed, 0, e->n) == NULL) {
@@ -510,8 +504,8 @@ start_group(struct attempt *t, struct dest_group *g, size_t i)
 		return;
 	}
 	if (t->running >= (size_t)t->conf->remote_concurrency)
-		reap_group(e, t->group_of, t->res, &t->running);
-	switch ((pid = fork())) {
+		reap_group(&t->running);
+	switch (fork()) {
 	case 0:
 		destination_deliver(t->conf, g, &t->mx[i], t->res);
 		_exit(0);
@@ -519,8 +513,6 @@ start_group(struct attempt *t, struct dest_group *g, size_t i)
 		destination_deliver(t->conf, g, &t->mx[i], t->res);
 		break;
 	default:
-		for (j = 0; j < g->n; j++)
-			t->group_of[t->idx[j]] = pid;
 		t->running++;
 	}
 }
@@ -537,7 +529,7 @@ run_groups(struct attempt *t, int mess, off_t size)
 		if (!t->claimed[i])
 			start_group(t, &g, i);
 	while (t->running > 0)
-		reap_group(e, t->group_of, t->res, &t->running);
+		reap_group(&t->running);
 	for (i = 0; i < e->n; i++) /* a group's process that died early */
 		if (t->res[i].o == DEST_PENDING)
 			dest_set(&t->res[i], DEST_DEFERRED,
@@ -550,12 +542,10 @@ destination_attempt(const struct conf *conf, const struct queue_entry *e,
     int mess, off_t size, const char *released, struct dest_result *res)
 {
 	struct attempt t = { conf, e, res, calloc(e->n, sizeof(*t.mx)),
-		calloc(e->n, sizeof(*t.idx)), calloc(e->n, 1),
-		calloc(e->n, sizeof(*t.group_of)), 0 };
+		calloc(e->n, sizeof(*t.idx)), calloc(e->n, 1), 0 };
 	size_t i;
 
-	if (t.mx == NULL || t.idx == NULL || t.claimed == NULL ||
-	    t.group_of == NULL) {
+	if (t.mx == NULL || t.idx == NULL || t.claimed == NULL) {
 		for (i = 0; i < e->n; i++)
 			dest_set(&res[i], DEST_DEFERRED, "-",
 			    "local trouble (memory or DNS set-up)");
@@ -574,7 +564,6 @@ destination_attempt(const struct conf *conf, const struct queue_entry *e,
 	free(t.mx);
 	free(t.idx);
 	free(t.claimed);
-	free(t.group_of);
 }
 
 /* ETRN on one connection: the ETRN reply's code, or -1 before it. */

@@ -163,6 +163,15 @@ login_if_asked(struct buf *b, struct smtpc_reply *r, struct smtptx *t)
 	return -1;
 }
 
+/* The outcomes are final: the caller hears of them, then QUIT. */
+static void
+settled_quit(struct buf *b, struct smtpc_reply *r, struct smtptx *t)
+{
+	if (t->settled != NULL)
+		t->settled(t->settled_arg, t);
+	command(b, r, "QUIT\r\n", NULL);
+}
+
 /* MAIL and every RCPT, one reply at a time or pipelined; 0 when the
  * outcomes of the recipients are set, -1 when the host went away. */
 static int
@@ -233,7 +242,7 @@ data(struct buf *b, struct smtpc_reply *r, struct smtptx *t)
 	set_accepted(t, c < 0 ? SMTPTX_DEFERRED : smtptx_outcome_of(c),
 	    c < 0 ? "connection lost after the data" : r->text);
 	if (c >= 0)
-		command(b, r, "QUIT\r\n", NULL);
+		settled_quit(b, r, t);
 }
 
 /* After the greeting, EHLO and TLS: the login and the transaction. */
@@ -249,7 +258,7 @@ transaction(struct buf *b, struct smtpc_reply *r, struct smtptx *t)
 	for (i = 0; i < t->n; i++)
 		accepted += t->rcpt[i].o == SMTPTX_DONE;
 	if (accepted == 0) {
-		command(b, r, "QUIT\r\n", NULL);
+		settled_quit(b, r, t);
 		return 0;
 	}
 	data(b, r, t);

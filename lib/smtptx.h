@@ -68,6 +68,11 @@ struct smtptx {
 	int eightbit; /* the message has octets over 127 */
 	struct smtptx_rcpt *rcpt;
 	size_t n;
+	/* Optional: called once the recipients' outcomes are final (after
+	 * the reply to the data, or when none was accepted), before QUIT:
+	 * a caller killed while QUIT waits still knows what was taken. */
+	void (*settled)(void *arg, const struct smtptx *t);
+	void *settled_arg;
 };
 
 #define SMTPTX_PLAIN_AGAIN (-2)

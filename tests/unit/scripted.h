@@ -26,6 +26,9 @@ struct step {
 };
 #define BODY "\001body"
 #define CLOSE "\001close"
+/* as a reply: none; TESTDIR/reached says the line came, then 20 s of
+ * silence (for a client to be killed in the middle) */
+#define HANG "\001hang"
 
 /* Reads one line from fd (without its CRLF); -1 at the end. */
 static inline int
@@ -74,6 +77,12 @@ serve(int fd, const struct step *script)
 		}
 		if (strcmp(script->reply, CLOSE) == 0)
 			_exit(0);
+		if (strcmp(script->reply, HANG) == 0) {
+			snprintf(path, sizeof(path), "%s/reached", testdir);
+			fclose(fopen(path, "w"));
+			sleep(20);
+			_exit(0);
+		}
 		if (write(fd, script->reply, strlen(script->reply)) < 0)
 			_exit(2);
 	}

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 
 static struct conf conf;
 static struct queue_entry entry;
-static struct queue_entry_rcpt rcpts[2];
+static struct queue_entry_rcpt rcpts[3];
 static struct dest_result res[2];
 static const size_t idx[2] = { 0, 1 };
 static int mess;
@@ -288,6 +289,83 @@ test_a_held_domain_waits_until_released(void **state)
 	munmap(r, sizeof(*r));
 }
 
+/* Kills every child of parent (its delivery processes) once the server
+ * was reached (TESTDIR/reached); gives up after 10 s. */
+static pid_t
+killer(pid_t parent)
+{
+	char path[600], list[1024];
+	pid_t pid = fork();
+	int i, k, n;
+	FILE *f;
+
+	if (pid != 0)
+		return pid;
+	snprintf(path, sizeof(path), "%s/reached", testdir);
+	for (i = 0; i < 1000 && access(path, F_OK) != 0; i++)
+		usleep(10000);
+	snprintf(list, sizeof(list), "/proc/%d/task/%d/children", (int)parent,
+	    (int)parent);
+	if (i == 1000 || (f = fopen(list, "r")) == NULL)
+		_exit(1);
+	for (k = 0; fscanf(f, "%d", &n) == 1; k++)
+		kill((pid_t)n, SIGKILL);
+	_exit(k > 0 ? 0 : 1);
+}
+
+/* A delivery process killed while it waits for the reply to QUIT: the
+ * host took the message, so it stays taken (no second copy later). The
+ * entry's attempt runs in a process of its own, whose only children are
+ * its deliveries (it waits for any child). */
+static void
+test_a_killed_delivery_keeps_what_was_taken(void **state)
+{
+	static const struct step script[] = {
+		{ "", "220 mx ESMTP\r\n" },
+		{ "EHLO ", "250 mx\r\n" },
+		{ "MAIL FROM:<taro@example.com>", "250 ok\r\n" },
+		{ "RCPT TO:<a@[127.0.0.1]>", "250 ok\r\n" },
+		{ "RCPT TO:<b@[127.0.0.1]>", "451 4.3.0 not now\r\n" },
+		{ "DATA", "354 go\r\n" },
+		{ BODY, "250 2.0.0 taken\r\n" },
+		{ "QUIT", HANG },
+		{ NULL, NULL },
+	};
+	/* two domains: two groups, each in a process of its own (nothing
+	 * listens on 127.0.0.2) */
+	static const char *const addrs[] = { "a@[127.0.0.1]", "b@[127.0.0.1]",
+		"c@[127.0.0.2]" };
+	int port, status, fd = listener(&port);
+	pid_t one = server(fd, script), attempter, k;
+	struct dest_result *r = mmap(NULL, 3 * sizeof(*r),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	(void)state;
+	assert_true(r != MAP_FAILED);
+	conf.remote_port = port;
+	for (i = 0; i < 3; i++)
+		rcpts[i].addr = (char *)addrs[i];
+	entry.n = 3;
+	entry.sender = "taro@example.com";
+	if ((attempter = fork()) == 0) {
+		destination_attempt(&conf, &entry, mess, 18, NULL, r);
+		_exit(0);
+	}
+	k = killer(attempter);
+	assert_int_equal(waitpid(attempter, NULL, 0), attempter);
+	assert_int_equal(waitpid(k, &status, 0), k);
+	kill(one, SIGKILL);
+	waitpid(one, NULL, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(r[0].o, DEST_DONE);
+	assert_string_equal(r[0].text, "250 2.0.0 taken");
+	assert_int_equal(r[1].o, DEST_DEFERRED);
+	assert_string_equal(r[1].text, "451 4.3.0 not now");
+	assert_int_equal(r[2].o, DEST_DEFERRED);
+	munmap(r, 3 * sizeof(*r));
+}
+
 static const struct step etrn_script[] = {
 	{ "", "220 mx ESMTP\r\n" },
 	{ "EHLO ", "250 mx\r\n" },
@@ -336,6 +414,9 @@ main(void)
 		    test_a_held_domain_waits_until_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_etrn_asks_the_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_killed_delivery_keeps_what_was_taken, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, start_dnsmasq, stop_dnsmasq);
