@@ -391,14 +391,6 @@ cmd_rset(struct session *s, char *arg)
 	ok("maildrop has %zu messages (%lld octets)", count, (long long)octets);
 }
 
-static void
-cmd_noop(struct session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	ok("%s", "");
-}
-
 /* RFC 1939 6: the UPDATE state (lib/maildrop: durable removals). */
 static void
 cmd_quit(struct session *s, char *arg)
@@ -421,20 +413,20 @@ cmd_quit(struct session *s, char *arg)
 }
 
 static const struct cmdloop_command commands[] = {
-	{ "USER", POP3_AUTHORIZATION, cmd_user },
-	{ "PASS", POP3_AUTHORIZATION, cmd_pass },
-	{ "AUTH", POP3_AUTHORIZATION, cmd_auth },
-	{ "STLS", POP3_AUTHORIZATION, cmd_stls },
-	{ "CAPA", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_capa },
-	{ "QUIT", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_quit },
-	{ "NOOP", POP3_TRANSACTION, cmd_noop },
-	{ "STAT", POP3_TRANSACTION, cmd_stat },
-	{ "LIST", POP3_TRANSACTION, cmd_list },
-	{ "UIDL", POP3_TRANSACTION, cmd_uidl },
-	{ "RETR", POP3_TRANSACTION, cmd_retr },
-	{ "TOP", POP3_TRANSACTION, cmd_top },
-	{ "DELE", POP3_TRANSACTION, cmd_dele },
-	{ "RSET", POP3_TRANSACTION, cmd_rset },
+	{ "USER", POP3_AUTHORIZATION, cmd_user, NULL },
+	{ "PASS", POP3_AUTHORIZATION, cmd_pass, NULL },
+	{ "AUTH", POP3_AUTHORIZATION, cmd_auth, NULL },
+	{ "STLS", POP3_AUTHORIZATION, cmd_stls, NULL },
+	{ "CAPA", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_capa, NULL },
+	{ "QUIT", POP3_AUTHORIZATION | POP3_TRANSACTION, cmd_quit, NULL },
+	{ "NOOP", POP3_TRANSACTION, NULL, "+OK" },
+	{ "STAT", POP3_TRANSACTION, cmd_stat, NULL },
+	{ "LIST", POP3_TRANSACTION, cmd_list, NULL },
+	{ "UIDL", POP3_TRANSACTION, cmd_uidl, NULL },
+	{ "RETR", POP3_TRANSACTION, cmd_retr, NULL },
+	{ "TOP", POP3_TRANSACTION, cmd_top, NULL },
+	{ "DELE", POP3_TRANSACTION, cmd_dele, NULL },
+	{ "RSET", POP3_TRANSACTION, cmd_rset, NULL },
 };
 
 static void

@@ -388,19 +388,6 @@ options(struct inject *in, int argc, char **argv, const char **dir,
 	}
 }
 
-/* The SRS secrets, for forwards; NULL (forwards keep their sender). */
-static const struct srs *
-load_srs(struct inject *in)
-{
-	static struct srs srs;
-	int r = srs_load(&srs, in->conf.dir, in->conf.srs_domain);
-
-	if (r == -1) /* mail still flows; forwards keep their sender */
-		log_error("%s/srs.secret: %s: forwards keep their sender",
-		    in->conf.dir, strerror(errno));
-	return r == 1 ? &srs : NULL;
-}
-
 /* ---- via the local smtp-in, for everybody else ---- */
 
 /*
@@ -515,7 +502,7 @@ inject_here(struct inject *in, int argc, const char *fflag, const char *user)
 		.domains = &in->domains,
 		.spool = in->conf.spool,
 		.hostname = in->conf.hostname,
-		.srs = load_srs(in) };
+		.srs = srs_secrets(in->conf.dir, in->conf.srs_domain) };
 	deliver_plan_init(&in->plan);
 	set_sender(in, fflag, user);
 	in->m = &m;

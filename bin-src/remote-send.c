@@ -289,18 +289,6 @@ open_db(struct db *d, const char *name)
 	return -1;
 }
 
-/* The SRS secrets, so a bounce for a forward goes to its real sender. */
-static const struct srs *
-load_srs(void)
-{
-	static struct srs srs;
-	int r = srs_load(&srs, conf.dir, conf.srs_domain);
-
-	if (r == -1)
-		log_error("%s/srs.secret: %s", conf.dir, strerror(errno));
-	return r == 1 ? &srs : NULL;
-}
-
 /*
  * Runs the queue until nothing is due. One runner at a time: a second
  * one finds the lock taken and leaves the work to the first, which looks
@@ -328,7 +316,7 @@ run(const char *only, int flush)
 		.domains = &domains,
 		.spool = conf.spool,
 		.hostname = conf.hostname,
-		.srs = load_srs() };
+		.srs = srs_secrets(conf.dir, conf.srs_domain) };
 	if ((done = queue_remove_orphans(conf.spool, 86400)) > 0)
 		log_warn("removed %d message files left by a crash", done);
 	for (round = 0; round < ROUNDS_MAX; round++) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,10 +74,7 @@ struct session {
 	unsigned messages;
 	struct db users, domains, relay;
 	struct identity identity; /* whom auth_account may send as */
-	/* read when first needed, not at every connection */
-	struct srs srs; /* SRS secrets: forwards and their bounces */
-	int srs_state;	/* 0 not yet; 1 read (ctx.srs set); 2 none */
-	struct deliver_ctx ctx;
+	struct deliver_ctx ctx;	  /* its srs is set when first needed */
 	/* the transaction */
 	struct envelope txn; /* sender and recipients (lib/envelope) */
 };
@@ -246,26 +244,8 @@ cmd_auth(struct session *s, char *arg)
 
 /* ---- MAIL, RCPT ---- */
 
-/* The SRS secrets, read the first time a forward or an SRS address
- * needs them; NULL without (mail still flows, forwards keep their
- * sender). */
-static const struct srs *
-session_srs(struct session *s)
-{
-	int r;
-
-	if (s->srs_state == 0) {
-		if ((r = srs_load(&s->srs, conf.dir, conf.srs_domain)) == -1)
-			log_error("%s/srs.secret: %s: forwards keep their "
-				  "sender, SRS bounces are refused",
-			    conf.dir, strerror(errno));
-		s->srs_state = r == 1 ? 1 : 2;
-		s->ctx.srs = r == 1 ? &s->srs : NULL;
-	}
-	return s->ctx.srs;
-}
-
-/* The client is ours; the SRS secrets (for lib/envelope). */
+/* The client is ours; the SRS secrets, read when first needed, not at
+ * every connection (for lib/envelope). */
 static int
 rcpt_relay_ok(void *arg)
 {
@@ -275,7 +255,9 @@ rcpt_relay_ok(void *arg)
 static const struct srs *
 rcpt_srs(void *arg)
 {
-	return session_srs(arg);
+	struct session *s = arg;
+
+	return s->ctx.srs = srs_secrets(conf.dir, conf.srs_domain);
 }
 
 /* What lib/envelope needs of the session. */
@@ -368,7 +350,7 @@ cmd_data(struct session *s, char *arg)
 		return;
 	}
 	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
-		session_srs(s); /* forwards may leave with an SRS sender */
+		rcpt_srs(s); /* forwards may leave with an SRS sender */
 	if ((end = reception_run(&r, &out)) == RECEPTION_TIMEOUT)
 		reply(421, "4.4.2 %s timeout, closing", conf.hostname);
 	if (end != RECEPTION_ANSWERED)
@@ -394,48 +376,11 @@ cmd_rset(struct session *s, char *arg)
 }
 
 static void
-cmd_noop(struct session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	reply(250, "2.0.0 Ok");
-}
-
-static void
 cmd_quit(struct session *s, char *arg)
 {
 	(void)arg;
 	reply(221, "2.0.0 %s closing connection", conf.hostname);
 	finish(s, "quit", 0);
-}
-
-static void
-cmd_vrfy(struct session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	/* RFC 5321 3.5.3: no address harvesting, but no refusal either */
-	reply(252,
-	    "2.5.2 Cannot VRFY user, but will accept message and "
-	    "attempt delivery");
-}
-
-static void
-cmd_expn(struct session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	reply(502, "5.5.1 EXPN is not available");
-}
-
-static void
-cmd_help(struct session *s, char *arg)
-{
-	(void)s;
-	(void)arg;
-	reply(214,
-	    "2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT "
-	    "VRFY HELP AUTH");
 }
 
 /* RFC 1985: start delivery of the mail held for a domain (lib/runner). */
@@ -500,20 +445,25 @@ cmd_starttls(struct session *s, char *arg)
 }
 
 static const struct cmdloop_command commands[] = {
-	{ "EHLO", S_ANY, cmd_ehlo },
-	{ "HELO", S_ANY, cmd_helo },
-	{ "MAIL", S_READY, cmd_mail },
-	{ "RCPT", S_MAIL | S_RCPT, cmd_rcpt },
-	{ "DATA", S_RCPT, cmd_data },
-	{ "RSET", S_ANY, cmd_rset },
-	{ "NOOP", S_ANY, cmd_noop },
-	{ "QUIT", S_ANY, cmd_quit },
-	{ "VRFY", S_ANY, cmd_vrfy },
-	{ "EXPN", S_ANY, cmd_expn },
-	{ "HELP", S_ANY, cmd_help },
-	{ "AUTH", S_READY, cmd_auth },
-	{ "STARTTLS", S_ANY, cmd_starttls },
-	{ "ETRN", S_READY, cmd_etrn },
+	{ "EHLO", S_ANY, cmd_ehlo, NULL },
+	{ "HELO", S_ANY, cmd_helo, NULL },
+	{ "MAIL", S_READY, cmd_mail, NULL },
+	{ "RCPT", S_MAIL | S_RCPT, cmd_rcpt, NULL },
+	{ "DATA", S_RCPT, cmd_data, NULL },
+	{ "RSET", S_ANY, cmd_rset, NULL },
+	{ "NOOP", S_ANY, NULL, "250 2.0.0 Ok" },
+	{ "QUIT", S_ANY, cmd_quit, NULL },
+	/* RFC 5321 3.5.3: no address harvesting, but no refusal either */
+	{ "VRFY", S_ANY, NULL,
+	    "252 2.5.2 Cannot VRFY user, but will accept message and attempt "
+	    "delivery" },
+	{ "EXPN", S_ANY, NULL, "502 5.5.1 EXPN is not available" },
+	{ "HELP", S_ANY, NULL,
+	    "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY "
+	    "HELP AUTH" },
+	{ "AUTH", S_READY, cmd_auth, NULL },
+	{ "STARTTLS", S_ANY, cmd_starttls, NULL },
+	{ "ETRN", S_READY, cmd_etrn, NULL },
 };
 
 static void
@@ -589,6 +539,19 @@ start(struct session *s)
 	    s->submission ? " submission" : "");
 }
 
+/* A number for the session's log lines from getrandom(2), not
+ * arc4random: four bytes are not worth setting up libbsd's ChaCha state
+ * (two mmaps and a key schedule) at every connection. */
+static unsigned
+session_number(void)
+{
+	unsigned n;
+
+	if (getrandom(&n, sizeof(n), GRND_NONBLOCK) != (ssize_t)sizeof(n))
+		n = (unsigned)getpid() ^ (unsigned)time(NULL);
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -613,7 +576,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	buf_init(&io, 0, 1, 300);
 	peer_nodelay();
-	snprintf(sid, sizeof(sid), "sid=%08x", arc4random());
+	snprintf(sid, sizeof(sid), "sid=%08x", session_number());
 	log_session(sid);
 	start(&s);
 	if (implicit_tls) { /* port 465, RFC 8314: TLS from the first byte */

@@ -173,17 +173,33 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return buf_put(b, tmp, (size_t)n);
 }
 
+static int
+buf_fill_failed(struct buf *b)
+{
+	/* A timeout leaves the connection usable for a last reply. */
+	if (errno != ETIMEDOUT)
+		b->failed = 1;
+	return -1;
+}
+
 /* Refills the read buffer; 1 data, 0 EOF, -1 error or timeout. */
 static int
 buf_fill(struct buf *b)
 {
 	ssize_t r;
 
+	int answered = b->wlen > 0;
+
 	if (b->failed)
 		return -1;
-	if (b->wlen > 0 && buf_flush(b) == -1)
+	if (answered && buf_flush(b) == -1)
 		return -1;
 	b->rpos = b->rlen = 0;
+	/* After a reply the peer has rarely answered yet: wait first rather
+	 * than read, fail with EAGAIN and then wait (one system call less
+	 * per command). A transport decides its own waits. */
+	if (answered && buf_is_plain(b) && buf_poll(b, b->rfd, POLLIN) == -1)
+		return buf_fill_failed(b);
 	for (;;) {
 		r = b->ops->read(b->ctx, b->rbuf, sizeof(b->rbuf));
 		if (r > 0) {
@@ -199,10 +215,7 @@ buf_fill(struct buf *b)
 			b->want = 0;
 			continue;
 		}
-		/* A timeout leaves the connection usable for a last reply. */
-		if (errno != ETIMEDOUT)
-			b->failed = 1;
-		return -1;
+		return buf_fill_failed(b);
 	}
 }
 

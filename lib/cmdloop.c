@@ -22,10 +22,12 @@ cmdloop_dispatch(
 		c = &l->commands[i];
 		if (strcasecmp(verb, c->verb) != 0)
 			continue;
-		if (c->states & *l->state)
+		if (!(c->states & *l->state))
+			l->wrong_state(s, c->verb);
+		else if (c->run != NULL)
 			c->run(s, arg);
 		else
-			l->wrong_state(s, c->verb);
+			buf_printf(l->io, "%s\r\n", c->answer);
 		return;
 	}
 	l->mistake(s, CMDLOOP_UNKNOWN);

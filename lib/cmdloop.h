@@ -22,6 +22,8 @@ struct cmdloop_command {
 	const char *verb;
 	int states; /* the session states (bits) it may come in */
 	void (*run)(struct session *, char *arg);
+	/* without run: the whole answer, whatever the arguments (NOOP) */
+	const char *answer;
 };
 
 enum cmdloop_mistake {

@@ -102,10 +102,10 @@ static const struct conf_key conf_keys[] = {
 _Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) <= 64,
     "more keys than bits in conf_load's seen");
 
-void
-conf_defaults(struct conf *c, const char *dir)
+/* The defaults that are not zero, into a zeroed struct conf. */
+static void
+conf_set_defaults(struct conf *c, const char *dir)
 {
-	memset(c, 0, sizeof(*c));
 	strlcpy(c->dir, dir ? dir : CONFDIR, sizeof(c->dir));
 	if (gethostname(c->hostname, sizeof(c->hostname) - 1) != 0 ||
 	    c->hostname[0] == '\0')
@@ -132,6 +132,13 @@ conf_defaults(struct conf *c, const char *dir)
 	c->dmarc_reject = 1;
 	c->dmarc_quarantine = 1;
 	c->vacation_days = 7;
+}
+
+void
+conf_defaults(struct conf *c, const char *dir)
+{
+	memset(c, 0, sizeof(*c));
+	conf_set_defaults(c, dir);
 }
 
 /* 1 if domain is in a comma-separated list of domains. */
@@ -534,13 +541,20 @@ conf_read_error(int r)
 int
 conf_load(struct conf *c, const char *dir, char *err, size_t errlen)
 {
+	memset(c, 0, sizeof(*c));
+	return conf_load_zeroed(c, dir, err, errlen);
+}
+
+int
+conf_load_zeroed(struct conf *c, const char *dir, char *err, size_t errlen)
+{
 	char path[PATH_MAX], line[CONF_LINE_MAX], what[64];
 	const char *msg = NULL;
 	struct textfile t;
 	unsigned long long seen = 0; /* a bit per key of conf_keys */
 	int r;
 
-	conf_defaults(c, dir);
+	conf_set_defaults(c, dir);
 	if (conf_path(c, "yubin.conf", path, sizeof(path)) == -1) {
 		snprintf(err, errlen, "%s: configuration path too long", dir);
 		return -1;

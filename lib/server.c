@@ -110,7 +110,7 @@ server_conf_load(struct conf *c, const char *dir, const char *prog)
 {
 	char err[CONF_ERR_MAX];
 
-	if (conf_load(c, dir, err, sizeof(err)) == -1) {
+	if (conf_load_zeroed(c, dir, err, sizeof(err)) == -1) {
 		log_open(prog, NULL);
 		log_error("fatal: %s", err);
 		return -1;

@@ -16,7 +16,8 @@
  * hash decides, and the result is counted for the lockout. The password
  * is scrubbed on every path. It returns an enum server_login (acct is
  * filled for SERVER_LOGIN_OK); the program logs and answers.
- * server_conf_load reads yubin.conf and opens the program's log: 0, or -1
+ * server_conf_load reads yubin.conf into c, which is still all zero (a
+ * server's static conf, loaded once), and opens the program's log: 0, or -1
  * after logging "fatal: FILE:LINE: ..." (the program then answers with a
  * temporary failure). server_close sends what is still buffered and, for
  * a client told to go, reads what it still sends for up to 2 s, so the

@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "log.h"
+
 #include "srs.h"
 
 #define SRS_HASH_LEN 4
@@ -42,6 +44,25 @@ srs_load(struct srs *s, const char *dir, const char *domain)
 	fclose(f);
 	explicit_bzero(line, sizeof(line));
 	return s->n > 0 ? 1 : (errno = EINVAL, -1);
+}
+
+const struct srs *
+srs_secrets(const char *dir, const char *domain)
+{
+	static struct srs srs;
+	static int state; /* 0 not read yet; 1 read; 2 none */
+	int r;
+
+	if (state == 0) {
+		if ((r = srs_load(&srs, dir, domain)) == -1)
+			log_error(
+			    "%s/srs.secret: %s: SRS is off (forwards keep "
+			    "their sender, bounces to SRS addresses are "
+			    "refused)",
+			    dir, strerror(errno));
+		state = r == 1 ? 1 : 2;
+	}
+	return state == 1 ? &srs : NULL;
 }
 
 int

@@ -34,6 +34,12 @@ struct srs {
  */
 int srs_load(struct srs *s, const char *dir, const char *domain);
 /*
+ * The process's secrets: DIR/srs.secret read the first time they are
+ * needed and kept. NULL when there are none or they cannot be read (that
+ * is logged, once): mail still flows, without SRS.
+ */
+const struct srs *srs_secrets(const char *dir, const char *domain);
+/*
  * Writes a new DIR/srs.secret (32 random octets in base64, mode 0600);
  * 0, or -1 (EEXIST when there is one).
  */

@@ -9,10 +9,12 @@
 void
 trace_init(struct trace *t, char *const *locals, size_t nlocal)
 {
-	memset(t, 0, sizeof(*t));
 	t->locals = locals;
 	t->nlocal = nlocal;
 	t->in_header = 1;
+	t->hops = 0;
+	t->loop[0] = '\0';
+	t->linelen = 0; /* line is written before it is read */
 }
 
 /* A Delivered-To: value, without the blanks around it. */

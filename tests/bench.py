@@ -1021,14 +1021,12 @@ def main():
     print(f"yubin benchmarks ({os.cpu_count()} cores)")
     sys.path.insert(0, os.path.join(top, "tests", "e2e"))
     os.environ["YUBIN_BIN"] = BIN
-    bench_cdbmake()
-    bench_smtp()
-    bench_floor()
-    bench_dkim()
-    bench_inbound()
-    bench_tls()
-    bench_remote()
-    bench_pop3()
+    # YUBIN_BENCH_ONLY="floor smtp" runs only those parts (all by default)
+    only = os.environ.get("YUBIN_BENCH_ONLY", "").split()
+    for name in ("cdbmake", "smtp", "floor", "dkim", "inbound", "tls",
+                 "remote", "pop3"):
+        if not only or name in only:
+            globals()["bench_" + name]()
 
 
 main()

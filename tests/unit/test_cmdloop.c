@@ -73,14 +73,15 @@ gone(struct session *s, enum cmdloop_end why)
 }
 
 static const struct cmdloop_command commands[] = {
-	{ "HELO", GREETED | READY, cmd_helo },
-	{ "MAIL", READY, cmd_mail },
+	{ "HELO", GREETED | READY, cmd_helo, NULL },
+	{ "MAIL", READY, cmd_mail, NULL },
+	{ "NOOP", READY, NULL, "250 nothing done" },
 };
 
 static struct session sess;
 static struct buf io;
 static char line[24];
-static struct cmdloop loop = { &io, 2, line, sizeof(line), commands, 2,
+static struct cmdloop loop = { &io, 2, line, sizeof(line), commands, 3,
 	&sess.state, mistake, wrong_state, gone };
 static int peer;
 
@@ -221,6 +222,27 @@ test_a_line_dripped_too_slowly(void **state)
 	assert_true(ms >= 1900 && ms < 4000);
 }
 
+/* A command with a fixed answer: said as it is, whatever the argument,
+ * and only in its states. */
+static void
+test_fixed_answer(void **state)
+{
+	const char *in = "NOOP\r\nHELO a\r\nNOOP\r\nnoop anything\r\n";
+	char got[256];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(write(peer, in, strlen(in)), (ssize_t)strlen(in));
+	shutdown(peer, SHUT_WR);
+	if (setjmp(sess.out) == 0)
+		cmdloop_run(&loop, &sess);
+	assert_string_equal(sess.said, "state(NOOP) helo(a) eof");
+	n = read(peer, got, sizeof(got) - 1);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_string_equal(got, "250 nothing done\r\n250 nothing done\r\n");
+}
+
 int
 main(void)
 {
@@ -233,6 +255,8 @@ main(void)
 		    test_silence_is_a_timeout_not_sooner, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_line_dripped_too_slowly, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fixed_answer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

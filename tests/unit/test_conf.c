@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "conf.h"
 #include "testutil.h"
@@ -23,6 +25,33 @@ test_defaults_without_settings(void **state)
 	assert_int_equal(c.finger, FINGER_STATUS);
 	assert_int_equal(c.max_message_size, 10 * 1024 * 1024);
 	assert_true(c.hostname[0] != '\0');
+	test_rmdir();
+}
+
+/* A server's static conf, loaded without zeroing it first, comes out
+ * the same as conf_load over a struct full of garbage. */
+static void
+test_loaded_into_zeroed_storage(void **state)
+{
+	static struct conf zeroed;
+	struct conf *dirty = malloc(sizeof(*dirty));
+	char err[CONF_ERR_MAX];
+
+	(void)state;
+	assert_non_null(dirty);
+	memset(dirty, 0x5a, sizeof(*dirty));
+	test_mkdir();
+	test_write("yubin.conf",
+	    "hostname = mail.example.com\n"
+	    "route = example.org mx.example.org\n"
+	    "filter = /usr/bin/spamc -c\n");
+	assert_int_equal(conf_load(dirty, testdir, err, sizeof(err)), 0);
+	assert_int_equal(
+	    conf_load_zeroed(&zeroed, testdir, err, sizeof(err)), 0);
+	assert_memory_equal(dirty, &zeroed, sizeof(zeroed));
+	assert_string_equal(zeroed.hostname, "mail.example.com");
+	assert_int_equal(zeroed.nroute, 1);
+	free(dirty);
 	test_rmdir();
 }
 
@@ -219,6 +248,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_without_settings),
+		cmocka_unit_test(test_loaded_into_zeroed_storage),
 		cmocka_unit_test(test_every_type_parses),
 		cmocka_unit_test(test_bad_lines_name_file_and_line),
 		cmocka_unit_test(test_long_line_and_nul_are_errors),

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "srs.h"
 #include "testutil.h"
@@ -169,6 +171,44 @@ test_load(void **state)
 	}
 }
 
+/* In a process of its own: srs_secrets keeps what it read. */
+static int
+secrets_in_child(int with_file)
+{
+	const struct srs *a, *b;
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) == 0) {
+		if (!with_file) {
+			a = srs_secrets("/nonexistent", "fwd.example");
+			test_write("srs.secret", "new\n"); /* too late */
+			b = srs_secrets(testdir, "fwd.example");
+			_exit(a == NULL && b == NULL ? 0 : 1);
+		}
+		a = srs_secrets(testdir, "fwd.example");
+		test_write("srs.secret", "changed\n"); /* not read again */
+		b = srs_secrets(testdir, "fwd.example");
+		_exit(a != NULL && a == b &&
+			    strcmp(a->secret[0], "tops3cret") == 0 &&
+			    strcmp(a->domain, "fwd.example") == 0
+			? 0
+			: 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void
+test_secrets_read_once(void **state)
+{
+	(void)state;
+	test_write("srs.secret", "tops3cret\n");
+	assert_int_equal(secrets_in_child(1), 0);
+	assert_int_equal(secrets_in_child(0), 0);
+}
+
 int
 main(void)
 {
@@ -178,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_reverse_refuses_forgeries),
 		cmocka_unit_test(test_old_secret_verifies_but_does_not_sign),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_secrets_read_once),
 	};
 	return cmocka_run_group_tests(tests, setup, test_dir_teardown);
 }
