@@ -472,8 +472,6 @@ gone(struct session *s, enum cmdloop_end why)
 static void
 start(struct session *s, const char *dir)
 {
-	char path[PATH_MAX];
-
 	memset(s, 0, sizeof(*s));
 	s->state = POP3_AUTHORIZATION;
 	s->drop.lockfd = s->drop.curfd = -1;
@@ -484,9 +482,7 @@ start(struct session *s, const char *dir)
 		finish(s, "config-error", EXIT_TEMP);
 	}
 	io.timeout_ms = conf.timeout * 1000;
-	if (conf_path(&conf, "users.cdb", path, sizeof(path)) == -1 ||
-	    db_open(&s->users, path) == -1) {
-		log_error("cannot open %s: %s", path, strerror(errno));
+	if (db_open_logged(&s->users, conf.dir, "users.cdb") == -1) {
 		fail("[SYS/TEMP] temporary failure, try again later");
 		finish(s, "db-error", EXIT_TEMP);
 	}

@@ -280,15 +280,6 @@ run_process(const char *id, void *arg)
 	return process(((struct run_state *)arg)->ctx, id);
 }
 
-static int
-open_db(struct db *d, const char *name)
-{
-	if (db_open_at(d, conf.dir, name) == 0)
-		return 0;
-	log_error("cannot open %s/%s: %s", conf.dir, name, strerror(errno));
-	return -1;
-}
-
 /*
  * Runs the queue until nothing is due. One runner at a time: a second
  * one finds the lock taken and leaves the work to the first, which looks
@@ -309,8 +300,8 @@ run(const char *only, int flush)
 		return EXIT_TEMP;
 	if (flock(lock, LOCK_EX | LOCK_NB) == -1)
 		return errno == EWOULDBLOCK ? 0 : EXIT_TEMP;
-	if (open_db(&users, "users.cdb") == -1 ||
-	    open_db(&domains, "domains.cdb") == -1)
+	if (db_open_logged(&users, conf.dir, "users.cdb") == -1 ||
+	    db_open_logged(&domains, conf.dir, "domains.cdb") == -1)
 		return EXIT_TEMP;
 	ctx = (struct deliver_ctx) { .users = &users,
 		.domains = &domains,

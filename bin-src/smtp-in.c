@@ -147,19 +147,11 @@ reset_transaction(struct session *s)
 static int
 relay_ok(struct session *s)
 {
-	int r;
-
 	if (s->auth_user[0] != '\0')
 		return 1;
-	if (s->relay_client == -1) {
-		r = relay_allowed(&s->relay, &s->peer.addr);
-		if (r == 0)
-			r = popbsmtp_recent(conf.spool, &s->peer.addr,
-			    conf.relay_after_pop_minutes);
-		if (r == -1)
-			log_warn("relay lookup for %s failed", s->peer.text);
-		s->relay_client = r == 1;
-	}
+	if (s->relay_client == -1)
+		s->relay_client =
+		    server_relay_client(&conf, &s->relay, &s->peer);
 	return s->relay_client;
 }
 
@@ -244,20 +236,11 @@ cmd_auth(struct session *s, char *arg)
 
 /* ---- MAIL, RCPT ---- */
 
-/* The client is ours; the SRS secrets, read when first needed, not at
- * every connection (for lib/envelope). */
+/* The client is ours (for lib/envelope). */
 static int
 rcpt_relay_ok(void *arg)
 {
 	return relay_ok(arg);
-}
-
-static const struct srs *
-rcpt_srs(void *arg)
-{
-	struct session *s = arg;
-
-	return s->ctx.srs = srs_secrets(conf.dir, conf.srs_domain);
 }
 
 /* What lib/envelope needs of the session. */
@@ -273,7 +256,6 @@ session_envelope(struct session *s)
 		.auth_user = s->auth_user,
 		.identity = &s->identity,
 		.relay_ok = rcpt_relay_ok,
-		.srs = rcpt_srs,
 		.arg = s };
 }
 
@@ -350,7 +332,8 @@ cmd_data(struct session *s, char *arg)
 		return;
 	}
 	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
-		rcpt_srs(s); /* forwards may leave with an SRS sender */
+		/* forwards may leave with an SRS sender */
+		s->ctx.srs = srs_secrets(conf.dir, conf.srs_domain);
 	if ((end = reception_run(&r, &out)) == RECEPTION_TIMEOUT)
 		reply(421, "4.4.2 %s timeout, closing", conf.hostname);
 	if (end != RECEPTION_ANSWERED)
@@ -500,15 +483,6 @@ gone(struct session *s, enum cmdloop_end why)
 	    0);
 }
 
-static int
-open_db(struct db *d, const char *name)
-{
-	if (db_open_at(d, conf.dir, name) == 0)
-		return 0;
-	log_error("cannot open %s/%s: %s", conf.dir, name, strerror(errno));
-	return -1;
-}
-
 static void
 start(struct session *s)
 {
@@ -521,9 +495,9 @@ start(struct session *s)
 		finish(s, "config-error", EXIT_TEMP);
 	}
 	io.timeout_ms = conf.timeout * 1000;
-	if (open_db(&s->users, "users.cdb") == -1 ||
-	    open_db(&s->domains, "domains.cdb") == -1 ||
-	    open_db(&s->relay, "relay.cdb") == -1) {
+	if (db_open_logged(&s->users, conf.dir, "users.cdb") == -1 ||
+	    db_open_logged(&s->domains, conf.dir, "domains.cdb") == -1 ||
+	    db_open_logged(&s->relay, conf.dir, "relay.cdb") == -1) {
 		reply(421, "4.3.0 %s temporary failure, try again later",
 		    conf.hostname);
 		finish(s, "db-error", EXIT_TEMP);

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "fsync.h"
+#include "log.h"
 
 int
 db_open(struct db *d, const char *path)
@@ -37,6 +38,15 @@ db_open_at(struct db *d, const char *dir, const char *name)
 		return -1;
 	}
 	return db_open(d, path);
+}
+
+int
+db_open_logged(struct db *d, const char *dir, const char *name)
+{
+	if (db_open_at(d, dir, name) == 0)
+		return 0;
+	log_error("cannot open %s/%s: %s", dir, name, strerror(errno));
+	return -1;
 }
 
 void

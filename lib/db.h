@@ -20,6 +20,8 @@ struct db {
 int db_open(struct db *d, const char *path);
 /* db_open of DIR/name (a configuration directory's database). */
 int db_open_at(struct db *d, const char *dir, const char *name);
+/* db_open_at, with a failure logged ("cannot open DIR/name: why"). */
+int db_open_logged(struct db *d, const char *dir, const char *name);
 void db_close(struct db *d);
 /* Copies the value (NUL-terminated, cut to size - 1) into val. */
 int db_get(struct db *d, const void *key, size_t klen, char *val, size_t size,

@@ -241,7 +241,8 @@ envelope_rcpt(const struct envelope_session *r, struct envelope *t, char *arg,
 	}
 	if (srs_is_srs0(a.local) &&
 	    strcasecmp(a.domain, r->conf->srs_domain) == 0 &&
-	    r->srs(r->arg) != NULL)
+	    (r->ctx->srs = srs_secrets(r->conf->dir, r->conf->srs_domain)) !=
+		NULL)
 		return take_srs(r, t, &a, rcpt, v);
 	return take_domain(r, t, &a, rcpt, sizeof(rcpt), v);
 }

@@ -43,7 +43,7 @@ struct envelope {
 
 struct envelope_session {
 	const struct conf *conf;
-	struct deliver_ctx *ctx; /* users, domains */
+	struct deliver_ctx *ctx; /* users, domains; srs when first needed */
 	struct rcptcheck *checks;
 	const char *client; /* for the log */
 	const char *sender; /* "" for <> */
@@ -51,9 +51,8 @@ struct envelope_session {
 	int submission;		   /* the port that wants AUTH first */
 	const char *auth_user;	   /* "" before AUTH */
 	struct identity *identity; /* whom auth_user may send as */
-	/* asked only when a decision needs them: */
-	int (*relay_ok)(void *arg);	     /* the client is ours */
-	const struct srs *(*srs)(void *arg); /* the SRS secrets, or NULL */
+	/* asked only when a decision needs it: the client is ours */
+	int (*relay_ok)(void *arg);
 	void *arg;
 };
 

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "lockout.h"
 #include "log.h"
+#include "popbsmtp.h"
 #include "relay.h"
 #include "server.h"
 #include "tlsio.h"
@@ -30,6 +31,20 @@ server_cleartext_ok(const struct conf *c, const struct peer *p)
 		db_close(&relay);
 	}
 	return r;
+}
+
+int
+server_relay_client(
+    const struct conf *c, struct db *relay, const struct peer *p)
+{
+	int r = relay_allowed(relay, &p->addr);
+
+	if (r == 0)
+		r = popbsmtp_recent(
+		    c->spool, &p->addr, c->relay_after_pop_minutes);
+	if (r == -1)
+		log_warn("relay lookup for %s failed", p->text);
+	return r == 1;
 }
 
 int

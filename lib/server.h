@@ -38,6 +38,13 @@
  * client is in the relay list (the LAN).
  */
 int server_cleartext_ok(const struct conf *c, const struct peer *p);
+/*
+ * 1 when the client may relay by where it is: relay.cdb lists its
+ * address, or it logged in over POP3 within relay_after_pop_minutes
+ * (POP-before-SMTP); 0 if not, and when that cannot be told (logged).
+ */
+int server_relay_client(
+    const struct conf *c, struct db *relay, const struct peer *p);
 int server_start_tls(struct buf *io, const struct conf *c, const char *proto,
     const struct peer *p);
 int server_login_locked(

@@ -33,13 +33,6 @@ relay_ok(void *arg)
 	return ours;
 }
 
-static const struct srs *
-no_srs(void *arg)
-{
-	(void)arg;
-	return NULL;
-}
-
 static int
 setup(void **state)
 {
@@ -80,8 +73,7 @@ session(void)
 		.submission = submission,
 		.auth_user = auth_user,
 		.identity = &identity,
-		.relay_ok = relay_ok,
-		.srs = no_srs };
+		.relay_ok = relay_ok };
 }
 
 /* RCPT with arg: the code; *bad whether it counts as an error. */

@@ -39,13 +39,6 @@ ours(void *arg)
 	return 1;
 }
 
-static const struct srs *
-no_srs(void *arg)
-{
-	(void)arg;
-	return NULL;
-}
-
 /* A client that may relay has said MAIL FROM and RCPT TO:<rcpt>. */
 static int
 setup(void **state)
@@ -88,8 +81,7 @@ envelope_to(const char *rcpt)
 		.sender = "a@example.net",
 		.auth_user = "",
 		.identity = &identity,
-		.relay_ok = ours,
-		.srs = no_srs };
+		.relay_ok = ours };
 	char line[512];
 	struct verdict v;
 

@@ -8,10 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "auth.h"
+#include "popbsmtp.h"
 #include "server.h"
 #include "testsite.h"
 
@@ -110,6 +113,48 @@ test_failures_lock_the_address_out(void **state)
 	assert_int_equal(login("taro", "right", &a), SERVER_LOGIN_OK);
 }
 
+/* Relaying by where the client is: the relay list, then a recent POP3
+ * login from its address when POP-before-SMTP is on. */
+static void
+test_relay_by_address_or_pop(void **state)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	char dir[PATH_MAX];
+	struct db relay;
+	struct peer p = { .known = 1 };
+	static const struct {
+		const char *addr;
+		int minutes, popped, may;
+	} cases[] = {
+		{ "192.0.2.1", 0, 0, 1 },     /* listed */
+		{ "192.0.2.5", 0, 0, 0 },     /* listed with ! */
+		{ "198.51.100.7", 0, 0, 0 },  /* not listed */
+		{ "198.51.100.7", 0, 1, 0 },  /* popped, but it is off */
+		{ "198.51.100.7", 10, 1, 1 }, /* popped, on */
+		{ "198.51.100.8", 10, 0, 0 }, /* on, but not this one */
+	};
+	size_t i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/popbsmtp", conf.spool);
+	assert_int_equal(mkdir(dir, 0700), 0); /* as the spool has it */
+	test_write("relay", "192.0.2.0/28\n!192.0.2.5\n");
+	assert_int_equal(tables_compile(testdir, TABLES_ALL, devnull), 0);
+	fclose(devnull);
+	assert_int_equal(db_open_at(&relay, testdir, "relay.cdb"), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cidr_from_text(cases[i].addr, &p.addr), 0);
+		strlcpy(p.text, cases[i].addr, sizeof(p.text));
+		if (cases[i].popped)
+			assert_int_equal(
+			    popbsmtp_record(conf.spool, &p.addr, "taro"), 0);
+		conf.relay_after_pop_minutes = cases[i].minutes;
+		assert_int_equal(
+		    server_relay_client(&conf, &relay, &p), cases[i].may);
+	}
+	db_close(&relay);
+}
+
 int
 main(void)
 {
@@ -118,6 +163,8 @@ main(void)
 		    test_the_hash_decides, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_failures_lock_the_address_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_relay_by_address_or_pop, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
