@@ -15,13 +15,12 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "alias.h"
 #include "auth.h"
 #include "cidr.h"
 #include "db.h"
-#include "deliver.h"
 #include "relay.h"
 #include "tables.h"
+#include "tabset.h"
 #include "textfile.h"
 #include "users.h"
 
@@ -29,46 +28,7 @@
 #define RELAY_V4_MIN 8
 #define RELAY_V6_MIN 16
 
-struct entry {
-	char *key;	   /* users: the address; domains: the domain */
-	char *domain;	   /* users: "" for all-domains accounts */
-	char *name;	   /* users: "" for a catch-all */
-	char *value;	   /* users: "secret\0targets"; relay: "+" or "-" */
-	const char *label; /* the entry as written, for messages */
-	size_t vlen;
-	size_t klen;
-	unsigned line;
-	int aliases;	    /* users: a local account among the targets */
-	int alias_reported; /* users: its chain too long or too wide, said */
-};
-
-struct table {
-	char path[PATH_MAX];
-	struct entry *e;
-	size_t n, cap;
-	struct entry **sorted;
-};
-
-struct tables {
-	FILE *errf;
-	int errors;
-	struct table domains, relay, users, senders;
-	char **missing; /* "LINE TARGET" reported: each said once */
-	size_t nmissing;
-	unsigned char *state; /* users x contexts: alias walk */
-	signed char *height;
-	unsigned short *reach; /* destinations below, up to one more than a
-				  message takes (one met two ways twice) */
-	size_t nctx;
-	size_t stack[USERS_ALIAS_DEPTH + 2];
-	unsigned reach_at[USERS_ALIAS_DEPTH + 2]; /* on the way down */
-	int depth;				  /* of the account walked */
-};
-
-static void tab_error(struct tables *t, const char *path, unsigned line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
+void
 tab_error(
     struct tables *t, const char *path, unsigned line, const char *fmt, ...)
 {
@@ -85,15 +45,15 @@ tab_error(
 	t->errors++;
 }
 
-static struct entry *
-tab_add(struct table *tb, const char *key, size_t vsize, unsigned line)
+static struct tab_entry *
+tab_add(struct tab_table *tb, const char *key, size_t vsize, unsigned line)
 {
-	struct entry *e;
+	struct tab_entry *e;
 	size_t klen = strlen(key);
 
 	if (tb->n == tb->cap) {
 		size_t cap = tb->cap ? tb->cap * 2 : 256;
-		struct entry *ne = reallocarray(tb->e, cap, sizeof(*ne));
+		struct tab_entry *ne = reallocarray(tb->e, cap, sizeof(*ne));
 
 		if (ne == NULL)
 			return NULL;
@@ -117,8 +77,8 @@ tab_add(struct table *tb, const char *key, size_t vsize, unsigned line)
 static int
 tab_cmp(const void *a, const void *b)
 {
-	const struct entry *x = *(struct entry *const *)a;
-	const struct entry *y = *(struct entry *const *)b;
+	const struct tab_entry *x = *(struct tab_entry *const *)a;
+	const struct tab_entry *y = *(struct tab_entry *const *)b;
 	size_t n = x->klen < y->klen ? x->klen : y->klen;
 	int r = memcmp(x->key, y->key, n);
 
@@ -131,7 +91,7 @@ tab_cmp(const void *a, const void *b)
 
 /* Sorts the table by key and reports keys given twice. */
 static int
-tab_sort(struct tables *t, struct table *tb, const char *what)
+tab_sort(struct tables *t, struct tab_table *tb, const char *what)
 {
 	size_t i;
 
@@ -151,21 +111,21 @@ tab_sort(struct tables *t, struct table *tb, const char *what)
 	return 0;
 }
 
-static struct entry *
-tab_find(const struct table *tb, const char *key)
+struct tab_entry *
+tab_find(const struct tab_table *tb, const char *key)
 {
 	size_t lo = 0, hi = tb->n, klen = strlen(key);
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct entry *e = tb->sorted[mid];
+		const struct tab_entry *e = tb->sorted[mid];
 		size_t n = klen < e->klen ? klen : e->klen;
 		int r = memcmp(key, e->key, n);
 
 		if (r == 0)
 			r = klen < e->klen ? -1 : (klen > e->klen);
 		if (r == 0)
-			return (struct entry *)e;
+			return (struct tab_entry *)e;
 		if (r < 0)
 			hi = mid;
 		else
@@ -192,7 +152,7 @@ tab_trim(char *s)
  * or a comment. Returns 0, or -1 if the file could not be read.
  */
 static int
-tab_read(struct tables *t, struct table *tb,
+tab_read(struct tables *t, struct tab_table *tb,
     int (*parse)(struct tables *, char *, unsigned))
 {
 	char line[TABLES_LINE_MAX];
@@ -248,7 +208,7 @@ tab_parse_relay(struct tables *t, char *s, unsigned line)
 	unsigned char key[RELAY_KEY_MAX + 1];
 	const char *why;
 	struct cidr c;
-	struct entry *e;
+	struct tab_entry *e;
 	int deny = (*s == '!');
 	size_t klen;
 
@@ -285,7 +245,7 @@ tab_parse_relay(struct tables *t, char *s, unsigned line)
 
 /* ---- users ---- */
 
-static int
+int
 tab_domain_local(struct tables *t, const char *dom)
 {
 	return tab_find(&t->domains, dom) != NULL;
@@ -373,8 +333,8 @@ tab_path_ok(const char *p)
  * Returns 0, 1 (bad, reported) or -1 (out of memory).
  */
 static int
-tab_target(
-    struct tables *t, struct entry *e, char *item, char *out, size_t outsize)
+tab_target(struct tables *t, struct tab_entry *e, char *item, char *out,
+    size_t outsize)
 {
 	char norm[ADDR_MAX + 2];
 	const char *why;
@@ -445,7 +405,7 @@ tab_secret_bad(const char *name, const char *secret)
 /* The comma-separated targets of e into out: 0, 1 after an error in the
  * file, -1 for want of memory. */
 static int
-tab_targets(struct tables *t, struct entry *e, char *targets, unsigned line,
+tab_targets(struct tables *t, struct tab_entry *e, char *targets, unsigned line,
     char *out, size_t size)
 {
 	char *item, *next;
@@ -481,7 +441,7 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 	char name[USERS_NAME_MAX + 1], domain[ADDR_DOMAIN_MAX + 1];
 	char key[ADDR_MAX], out[USERS_TARGETS_MAX];
 	const char *why;
-	struct entry *e;
+	struct tab_entry *e;
 	size_t slen;
 	int r;
 
@@ -516,343 +476,6 @@ tab_parse_user(struct tables *t, char *s, unsigned line)
 	/* the room tab_add made: slen + 1 + USERS_TARGETS_MAX */
 	e->vlen =
 	    users_value(e->value, slen + 1 + USERS_TARGETS_MAX, secret, out);
-	return 0;
-}
-
-/* ---- alias checks ---- */
-
-/* The context index of a domain: its place in domains, or the last. */
-static size_t
-tab_ctx(struct tables *t, const char *domain)
-{
-	struct entry *d;
-
-	if (domain[0] == '\0' || (d = tab_find(&t->domains, domain)) == NULL)
-		return t->nctx - 1;
-	return (size_t)(d - t->domains.e);
-}
-
-static const char *
-tab_ctx_domain(struct tables *t, size_t ctx)
-{
-	return ctx == t->nctx - 1 ? "" : t->domains.e[ctx].key;
-}
-
-/* An entry as a step of the walk (lib/alias). */
-static void
-tab_account(const struct entry *e, struct alias_account *out)
-{
-	*out = (struct alias_account) { e->key, e->name, e->domain,
-		e->value + strlen(e->value) + 1, e, NULL };
-}
-
-/* The account a local target names, as users_find will at run time. */
-static int
-tab_alias_find(void *arg, const char *name, const char *domain,
-    struct account *space, struct alias_account *out)
-{
-	struct tables *t = arg;
-	char key[ADDR_MAX];
-	struct entry *v = NULL;
-
-	(void)space;
-	if (domain[0] != '\0') {
-		snprintf(key, sizeof(key), "%s@%s", name, domain);
-		v = tab_find(&t->users, key);
-	}
-	if (v == NULL && (v = tab_find(&t->users, name)) == NULL)
-		return 0;
-	tab_account(v, out);
-	return 1;
-}
-
-static int
-tab_alias_local_domain(void *arg, const char *domain)
-{
-	return tab_domain_local(arg, domain);
-}
-
-enum { WALK_NEW, WALK_ACTIVE, WALK_DONE };
-
-/* Destinations below the account walked at depth, counted up to one
- * more than a message takes. */
-static void
-tab_reach_add(struct tables *t, int depth, unsigned n)
-{
-	unsigned *r = &t->reach_at[depth];
-
-	*r =
-	    *r + n > DELIVER_TARGETS_MAX + 1 ? DELIVER_TARGETS_MAX + 1 : *r + n;
-}
-
-static void
-tab_report_loop(struct tables *t, const struct entry *v, int depth)
-{
-	char path[1024] = "";
-	int i = depth;
-
-	while (i > 0 && &t->users.e[t->stack[i]] != v)
-		i--;
-	for (; i <= depth; i++) {
-		strlcat(path, t->users.e[t->stack[i]].key, sizeof(path));
-		strlcat(path, " -> ", sizeof(path));
-	}
-	strlcat(path, v->key, sizeof(path));
-	tab_error(t, t->users.path, v->line, "alias loop: %s", path);
-}
-
-/* The walk's memory: an entry in a context once, a loop when met again
- * on the way down. */
-static enum alias_enter
-tab_alias_enter(void *arg, const struct alias_account *a, const char *ctx,
-    int depth, int *height)
-{
-	struct tables *t = arg;
-	const struct entry *e = a->entry;
-	size_t ui = (size_t)(e - t->users.e),
-	       s = ui * t->nctx + tab_ctx(t, ctx);
-
-	if (t->state[s] == WALK_DONE) {
-		*height = t->height[s];
-		if (depth > 0)
-			tab_reach_add(t, depth - 1, t->reach[s]);
-		return *height < 0 ? ALIAS_ENTER_WRONG : ALIAS_ENTER_KNOWN;
-	}
-	t->stack[depth] = ui;
-	if (t->state[s] == WALK_ACTIVE) {
-		tab_report_loop(t, e, depth - 1);
-		return ALIAS_ENTER_WRONG;
-	}
-	t->state[s] = WALK_ACTIVE;
-	t->depth = depth;
-	t->reach_at[depth] = 0;
-	return ALIAS_ENTER_WALK;
-}
-
-static void
-tab_alias_leave(
-    void *arg, const struct alias_account *a, const char *ctx, int height)
-{
-	struct tables *t = arg;
-	const struct entry *e = a->entry;
-	size_t s = (size_t)(e - t->users.e) * t->nctx + tab_ctx(t, ctx);
-
-	t->state[s] = WALK_DONE;
-	t->height[s] = (signed char)(height < 0 ? -1 : height);
-	t->reach[s] = (unsigned short)t->reach_at[t->depth];
-	if (t->depth > 0)
-		tab_reach_add(t, t->depth - 1, t->reach[s]);
-	t->depth--;
-}
-
-/* A destination: its own Maildir, a Maildir by path, a forward. */
-static int
-tab_alias_end(void *arg, const struct alias_account *a)
-{
-	(void)a;
-	tab_reach_add(arg, ((struct tables *)arg)->depth, 1);
-	return 0;
-}
-
-static int
-tab_alias_path(void *arg, const char *path)
-{
-	(void)path;
-	tab_reach_add(arg, ((struct tables *)arg)->depth, 1);
-	return 0;
-}
-
-/* Each target that names no account is said once, whatever the walk
- * it was met in. */
-static int
-tab_alias_missing(void *arg, const struct alias_account *from,
-    const char *target, const char *domain)
-{
-	struct tables *t = arg;
-	const struct entry *e = from->entry;
-	char text[USERS_TARGETS_MAX + 16], *said, **m;
-	size_t i;
-
-	snprintf(text, sizeof(text), "%u %s", e->line, target);
-	if ((said = strdup(text)) == NULL)
-		return ALIAS_STOP;
-	for (i = 0; i < t->nmissing; i++)
-		if (strcmp(t->missing[i], said) == 0) {
-			free(said);
-			return ALIAS_WRONG;
-		}
-	if ((m = reallocarray(t->missing, t->nmissing + 1, sizeof(*m))) ==
-	    NULL) {
-		free(said);
-		return ALIAS_STOP;
-	}
-	t->missing = m;
-	t->missing[t->nmissing++] = said;
-	tab_error(t, t->users.path, e->line, "target %s names no account%s%s",
-	    target,
-	    strchr(target, '@') || domain[0] == '\0' ? "" : " in domain ",
-	    strchr(target, '@') ? "" : domain);
-	return ALIAS_WRONG;
-}
-
-/* Said at the line of the account whose mail would not get through:
- * where the walk began, or the one whose own chain is too long. */
-static int
-tab_alias_too_long(void *arg, const struct alias_account *a, int deep)
-{
-	struct tables *t = arg;
-	struct entry *e =
-	    deep ? &t->users.e[t->stack[0]] : (struct entry *)a->entry;
-
-	if (!e->alias_reported++)
-		tab_error(t, t->users.path, e->line,
-		    "alias chain through %s is longer than %d hops", e->key,
-		    USERS_ALIAS_DEPTH);
-	return ALIAS_WRONG;
-}
-
-/* The distinct destinations of one account, as delivery counts them. */
-struct tab_reach {
-	struct tables *t;
-	char *d[DELIVER_TARGETS_MAX + 1];
-	size_t n;
-	unsigned long steps; /* a bound on the time: lists of lists */
-};
-
-static int
-tab_reach_one(struct tab_reach *r, const char *where)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (strcasecmp(r->d[i], where) == 0)
-			return 0;
-	if (r->n > DELIVER_TARGETS_MAX)
-		return ALIAS_STOP; /* enough to know */
-	if ((r->d[r->n] = strdup(where)) == NULL)
-		return ALIAS_STOP;
-	r->n++;
-	return 0;
-}
-
-static int
-tab_reach_find(void *arg, const char *name, const char *domain,
-    struct account *space, struct alias_account *out)
-{
-	struct tab_reach *r = arg;
-
-	if (++r->steps > 1000000)
-		return errno = E2BIG, -1; /* left to delivery's 452 */
-	return tab_alias_find(r->t, name, domain, space, out);
-}
-
-static int
-tab_reach_local_domain(void *arg, const char *domain)
-{
-	return tab_domain_local(((struct tab_reach *)arg)->t, domain);
-}
-
-static int
-tab_reach_own(void *arg, const struct alias_account *a)
-{
-	return tab_reach_one(arg, a->key); /* one Maildir per account */
-}
-
-static int
-tab_reach_path(void *arg, const char *path)
-{
-	return tab_reach_one(arg, path);
-}
-
-static int
-tab_reach_known(
-    void *arg, const struct alias_account *a, const char *t, const char *d)
-{
-	(void)arg;
-	(void)a;
-	(void)t;
-	(void)d;
-	return ALIAS_WRONG; /* said by the first walk */
-}
-
-static int
-tab_reach_deep(void *arg, const struct alias_account *a, int deep)
-{
-	(void)arg;
-	(void)a;
-	(void)deep;
-	return ALIAS_WRONG;
-}
-
-/*
- * An account whose destinations may be more than one message takes
- * (DELIVER_TARGETS_MAX) is walked again, counting each once as delivery
- * does: smtp-in would answer every message to it 452.
- */
-static void
-tab_check_reach(struct tables *t, struct entry *e, const char *ctx)
-{
-	struct tab_reach r = { .t = t };
-	const struct alias_visit v = { .find = tab_reach_find,
-		.local_domain = tab_reach_local_domain,
-		.own = tab_reach_own,
-		.maildir = tab_reach_path,
-		.forward = tab_reach_path,
-		.missing = tab_reach_known,
-		.too_long = tab_reach_deep,
-		.arg = &r };
-	struct alias_account a;
-
-	tab_account(e, &a);
-	alias_walk(&v, &a, ctx, 0);
-	if (r.n > DELIVER_TARGETS_MAX && !e->alias_reported++)
-		tab_error(t, t->users.path, e->line,
-		    "%s reaches more than %d mailboxes and addresses, more "
-		    "than one message is delivered to: split it",
-		    e->key, DELIVER_TARGETS_MAX);
-	while (r.n > 0)
-		free(r.d[--r.n]);
-}
-
-/* Walks every account with a local one among its targets, in each
- * context it can be met in: every error of the file is said. */
-static int
-tab_check_aliases(struct tables *t)
-{
-	const struct alias_visit v = { .find = tab_alias_find,
-		.local_domain = tab_alias_local_domain,
-		.enter = tab_alias_enter,
-		.leave = tab_alias_leave,
-		.own = tab_alias_end,
-		.maildir = tab_alias_path,
-		.forward = tab_alias_path,
-		.missing = tab_alias_missing,
-		.too_long = tab_alias_too_long,
-		.arg = t };
-	struct alias_account a;
-	size_t i, c;
-
-	t->nctx = t->domains.n + 1;
-	t->state = calloc(t->users.n * t->nctx + 1, 1);
-	t->height = calloc(t->users.n * t->nctx + 1, 1);
-	t->reach = calloc(t->users.n * t->nctx + 1, sizeof(*t->reach));
-	if (t->state == NULL || t->height == NULL || t->reach == NULL)
-		return -1;
-	for (i = 0; i < t->users.n; i++) {
-		if (!t->users.e[i].aliases)
-			continue;
-		tab_account(&t->users.e[i], &a);
-		for (c = 0; c < (a.domain[0] != '\0' ? 1 : t->nctx); c++) {
-			const char *ctx = tab_ctx_domain(t, c);
-
-			if (alias_walk(&v, &a, ctx, 0) == ALIAS_STOP)
-				return -1;
-			if (t->reach[i * t->nctx +
-				tab_ctx(t, a.domain[0] ? a.domain : ctx)] >
-			    DELIVER_TARGETS_MAX)
-				tab_check_reach(t, &t->users.e[i], ctx);
-		}
-	}
 	return 0;
 }
 
@@ -936,7 +559,7 @@ tab_parse_sender(struct tables *t, char *s, unsigned line)
 	char list[TABLES_LINE_MAX], *colon = strchr(s, ':'), *acct, *p, *item;
 	char *next;
 	size_t used = 0, errors = (size_t)t->errors;
-	struct entry *e;
+	struct tab_entry *e;
 
 	if (colon == NULL) {
 		tab_error(t, t->senders.path, line,
@@ -1004,7 +627,7 @@ tab_write_prefixes(struct tables *t, struct db_make *m)
 
 static int
 tab_write(
-    struct tables *t, struct table *tb, int mode, const struct stat *owner)
+    struct tables *t, struct tab_table *tb, int mode, const struct stat *owner)
 {
 	char path[PATH_MAX + 8];
 	struct db_make m;
@@ -1038,7 +661,7 @@ fail:
 }
 
 static void
-tab_free_table(struct table *tb)
+tab_free_table(struct tab_table *tb)
 {
 	size_t i;
 
@@ -1055,16 +678,10 @@ tab_free(struct tables *t)
 	tab_free_table(&t->domains);
 	tab_free_table(&t->relay);
 	tab_free_table(&t->users);
-	while (t->nmissing > 0)
-		free(t->missing[--t->nmissing]);
-	free(t->missing);
-	free(t->state);
-	free(t->height);
-	free(t->reach);
 }
 
 static int
-tab_load(struct tables *t, struct table *tb,
+tab_load(struct tables *t, struct tab_table *tb,
     int (*parse)(struct tables *, char *, unsigned), const char *what)
 {
 	if (tab_read(t, tb, parse) == -1)

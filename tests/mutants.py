@@ -83,13 +83,13 @@ MUTANTS = [
      "/* none of it */", ["unit:test_envelope"],
      "a recipient refused for too many destinations still gets some of "
      "the message (and again when the client resends it)"),
-    ("reach-width", "lib/tables.c",
+    ("reach-width", "lib/tabcheck.c",
      "if (r.n > DELIVER_TARGETS_MAX && !e->alias_reported++)",
      "if (r.n > 2 * DELIVER_TARGETS_MAX && !e->alias_reported++)",
      ["unit:test_tables",
       "e2e:test_cdbmake:test_a_list_wider_than_a_message_is_refused"],
      "a list no message can be delivered to in one piece taken"),
-    ("reach-twice", "lib/tables.c",
+    ("reach-twice", "lib/tabcheck.c",
      "\t\tif (strcasecmp(r->d[i], where) == 0)\n\t\t\treturn 0;\n",
      "\t\tif (0 && strcasecmp(r->d[i], where) == 0)\n"
      "\t\t\treturn 0;\n",
