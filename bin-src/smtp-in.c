@@ -35,6 +35,7 @@
 #include "runner.h"
 #include "server.h"
 #include "smtpauth.h"
+#include "smtpreply.h"
 #include "srs.h"
 #include "tlsio.h"
 #include "trace.h"
@@ -83,22 +84,6 @@ static struct conf conf;
 static struct buf io;
 static char confdir[PATH_MAX] = CONFDIR;
 
-static void reply(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* One reply line; ENHANCEDSTATUSCODES text comes with fmt. */
-static void
-reply(int code, const char *fmt, ...)
-{
-	char text[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	buf_printf(&io, "%d %s\r\n", code, text);
-}
-
 static void
 finish(struct session *s, const char *result, int code)
 {
@@ -126,9 +111,10 @@ bad_command(struct session *s, int code, const char *text)
 		buf_flush(&io);
 		usleep(50000 * (useconds_t)(s->bad - SMTP_SLOW_AFTER));
 	}
-	reply(code, "%s", text);
+	smtp_reply(&io, code, "%s", text);
 	if (s->bad >= SMTP_BAD_MAX) {
-		reply(421, "4.7.0 %s too many errors, closing connection",
+		smtp_reply(&io, 421,
+		    "4.7.0 %s too many errors, closing connection",
 		    conf.hostname);
 		finish(s, "too-many-errors", 0);
 	}
@@ -181,7 +167,7 @@ cmd_helo(struct session *s, char *arg)
 	trace_helo(s->helo, sizeof(s->helo), arg);
 	s->esmtp = 0;
 	s->state = S_READY;
-	reply(250, "%s", conf.hostname);
+	smtp_reply(&io, 250, "%s", conf.hostname);
 }
 
 static void
@@ -219,7 +205,7 @@ cmd_auth(struct session *s, char *arg)
 		return;
 	}
 	if (!s->cleartext_ok) {
-		reply(538,
+		smtp_reply(&io, 538,
 		    "5.7.11 Encryption required for requested "
 		    "authentication mechanism");
 		return;
@@ -266,7 +252,7 @@ envelope_reply(struct session *s, int bad, const struct verdict *v)
 	if (bad)
 		bad_command(s, v->code, v->text);
 	else
-		reply(v->code, "%s", v->text);
+		smtp_reply(&io, v->code, "%s", v->text);
 }
 
 static void
@@ -328,14 +314,15 @@ cmd_data(struct session *s, char *arg)
 		return;
 	}
 	if (s->txn.plan.n == 0) {
-		reply(554, "5.5.1 No valid recipients");
+		smtp_reply(&io, 554, "5.5.1 No valid recipients");
 		return;
 	}
 	if (deliver_plan_maildirs(&s->txn.plan) < s->txn.plan.n)
 		/* forwards may leave with an SRS sender */
 		s->ctx.srs = srs_secrets(conf.dir, conf.srs_domain);
 	if ((end = reception_run(&r, &out)) == RECEPTION_TIMEOUT)
-		reply(421, "4.4.2 %s timeout, closing", conf.hostname);
+		smtp_reply(
+		    &io, 421, "4.4.2 %s timeout, closing", conf.hostname);
 	if (end != RECEPTION_ANSWERED)
 		finish(s,
 		    end == RECEPTION_EOF	   ? "dropped-in-data"
@@ -355,14 +342,14 @@ cmd_rset(struct session *s, char *arg)
 {
 	(void)arg;
 	reset_transaction(s);
-	reply(250, "2.0.0 Ok");
+	smtp_reply(&io, 250, "2.0.0 Ok");
 }
 
 static void
 cmd_quit(struct session *s, char *arg)
 {
 	(void)arg;
-	reply(221, "2.0.0 %s closing connection", conf.hostname);
+	smtp_reply(&io, 221, "2.0.0 %s closing connection", conf.hostname);
 	finish(s, "quit", 0);
 }
 
@@ -387,7 +374,7 @@ cmd_etrn(struct session *s, char *arg)
 	}
 	buf_flush(&io); /* what was said goes out before the fork */
 	runner_etrn(&conf, confdir, s->peer.text, domain, &v);
-	reply(v.code, "%s", v.text);
+	smtp_reply(&io, v.code, "%s", v.text);
 }
 
 /* Turns TLS on: a failure leaves nothing to say (the state is unknown). */
@@ -416,7 +403,7 @@ cmd_starttls(struct session *s, char *arg)
 		bad_command(s, 501, "5.5.4 STARTTLS takes no arguments");
 		return;
 	}
-	reply(220, "2.0.0 Ready to start TLS");
+	smtp_reply(&io, 220, "2.0.0 Ready to start TLS");
 	buf_flush(&io);
 	start_tls(s); /* throws away whatever was pipelined behind it */
 	reset_transaction(s);
@@ -457,7 +444,7 @@ wrong_state(struct session *s, const char *verb)
 	else if (strcasecmp(verb, "MAIL") == 0)
 		bad_command(s, 503, "5.5.1 Nested MAIL command");
 	else if (strcasecmp(verb, "DATA") == 0 && s->state == S_MAIL)
-		reply(554, "5.5.1 No valid recipients");
+		smtp_reply(&io, 554, "5.5.1 No valid recipients");
 	else
 		bad_command(s, 503, "5.5.1 Bad sequence of commands");
 }
@@ -475,7 +462,8 @@ static void
 gone(struct session *s, enum cmdloop_end why)
 {
 	if (why == CMDLOOP_TIMEOUT)
-		reply(421, "4.4.2 %s timeout, closing", conf.hostname);
+		smtp_reply(
+		    &io, 421, "4.4.2 %s timeout, closing", conf.hostname);
 	finish(s,
 	    why == CMDLOOP_EOF		 ? "dropped"
 		: why == CMDLOOP_TIMEOUT ? "timeout"
@@ -491,14 +479,16 @@ start(struct session *s)
 	s->state = S_GREETED;
 	envelope_init(&s->txn);
 	if (server_conf_load(&conf, confdir, "smtp-in") == -1) {
-		reply(421, "4.3.0 Temporary failure, try again later");
+		smtp_reply(
+		    &io, 421, "4.3.0 Temporary failure, try again later");
 		finish(s, "config-error", EXIT_TEMP);
 	}
 	io.timeout_ms = conf.timeout * 1000;
 	if (db_open_logged(&s->users, conf.dir, "users.cdb") == -1 ||
 	    db_open_logged(&s->domains, conf.dir, "domains.cdb") == -1 ||
 	    db_open_logged(&s->relay, conf.dir, "relay.cdb") == -1) {
-		reply(421, "4.3.0 %s temporary failure, try again later",
+		smtp_reply(&io, 421,
+		    "4.3.0 %s temporary failure, try again later",
 		    conf.hostname);
 		finish(s, "db-error", EXIT_TEMP);
 	}
@@ -560,7 +550,7 @@ main(int argc, char **argv)
 		}
 		start_tls(&s);
 	}
-	reply(220, "%s ESMTP yubin", conf.hostname);
+	smtp_reply(&io, 220, "%s ESMTP yubin", conf.hostname);
 	loop.timeout = conf.timeout;
 	cmdloop_run(&loop, &s);
 }

@@ -1,6 +1,5 @@
 /* reception: smtp-in's DATA phase for one message; see reception.h. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,27 +8,14 @@
 #include "intake.h"
 #include "log.h"
 #include "reception.h"
+#include "smtpreply.h"
 #include "vacation.h"
-
-static void reply(const struct reception *r, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reply(const struct reception *r, int code, const char *fmt, ...)
-{
-	char text[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	buf_printf(r->io, "%d %s\r\n", code, text);
-}
 
 static void
 local_problem(const struct reception *r)
 {
-	reply(r, 451, "4.3.0 Temporary local problem, try again later");
+	smtp_reply(
+	    r->io, 451, "4.3.0 Temporary local problem, try again later");
 }
 
 /* Opens the message with its trace field, and the checks that read it
@@ -123,7 +109,7 @@ reception_take(const struct reception *r, struct deliver_msg *m,
 	out->taken = 1;
 	out->queued = deliver_plan_maildirs(p) < p->n;
 	out->result = out->queued ? "queued" : "delivered";
-	reply(r, 250, "2.0.0 Ok: %s as %s", out->result, m->id);
+	smtp_reply(r->io, 250, "2.0.0 Ok: %s as %s", out->result, m->id);
 	/* after the 250: the client does not wait for them */
 	out->replies = p->nlocal > 0 &&
 	    vacation_reply(r->ctx, p, r->txn->sender, &away,
@@ -157,7 +143,7 @@ reception_run(const struct reception *r, struct reception_result *out)
 	if (reception_open(r, &d, &m) == -1)
 		return RECEPTION_ANSWERED;
 	strlcpy(out->id, m.id, sizeof(out->id));
-	reply(r, 354, "End data with <CR><LF>.<CR><LF>");
+	smtp_reply(r->io, 354, "End data with <CR><LF>.<CR><LF>");
 	if ((end = reception_read(r, &d, &m, &failed)) != RECEPTION_ANSWERED)
 		return end;
 	out->octets = d.octets;
@@ -166,7 +152,7 @@ reception_run(const struct reception *r, struct reception_result *out)
 		local_problem(r);
 	} else if (msgcheck_message(r->check, &d, &m, &v)) {
 		deliver_abort(&m);
-		reply(r, v.code, "%s", v.text);
+		smtp_reply(r->io, v.code, "%s", v.text);
 		out->result = v.result;
 	} else
 		reception_take(r, &m, out);
