@@ -506,7 +506,9 @@ def start_tcpserver(site):
         return None, 0
     pw = pwd.getpwnam(site.owner or yubintest.SERVERS_USER)
     port = yubintest.free_port()
-    p = subprocess.Popen(["tcpserver", "-q", "-c", "100", "-u",
+    # -R -H -l 0, as INSTALL has it: no ident or DNS lookups per connection
+    p = subprocess.Popen(["tcpserver", "-q", "-R", "-H", "-l", "0", "-c",
+                          "100", "-u",
                           str(pw.pw_uid), "-g", str(pw.pw_gid), "127.0.0.1",
                           str(port), f"{BIN}/smtp-in", "-C", site.conf],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
