@@ -22,7 +22,10 @@
 #include "trace.h"
 #include "verdict.h"
 
-#define INTAKE_CHUNK_MAX 65536
+/* smtp-in's pieces are lines from its buffer (lib/buf's BUF_SIZE at the
+ * most): bigger would only make the DATA path's stack frames deeper, and
+ * each page of stack it first touches is a fault at every message */
+#define INTAKE_CHUNK_MAX 16384
 #define INTAKE_HOPS_MAX 100 /* Received: fields (RFC 5321 6.3) */
 
 struct intake {
