@@ -102,14 +102,24 @@ static const struct conf_key conf_keys[] = {
 _Static_assert(sizeof(conf_keys) / sizeof(conf_keys[0]) <= 64,
     "more keys than bits in conf_load's seen");
 
-/* The defaults that are not zero, into a zeroed struct conf. */
+/* The system's name, when yubin.conf names none (asked only then: a
+ * system call at every connection otherwise). */
+static void
+conf_default_hostname(struct conf *c)
+{
+	if (c->hostname[0] != '\0')
+		return;
+	if (gethostname(c->hostname, sizeof(c->hostname) - 1) != 0 ||
+	    c->hostname[0] == '\0')
+		strlcpy(c->hostname, "localhost", sizeof(c->hostname));
+}
+
+/* The defaults that are not zero, into a zeroed struct conf (the
+ * hostname's after the file). */
 static void
 conf_set_defaults(struct conf *c, const char *dir)
 {
 	strlcpy(c->dir, dir ? dir : CONFDIR, sizeof(c->dir));
-	if (gethostname(c->hostname, sizeof(c->hostname) - 1) != 0 ||
-	    c->hostname[0] == '\0')
-		strlcpy(c->hostname, "localhost", sizeof(c->hostname));
 	strlcpy(c->spool, "/var/yubin", sizeof(c->spool));
 	c->timeout = 300;
 	c->auth_requires_tls = 1;
@@ -139,6 +149,7 @@ conf_defaults(struct conf *c, const char *dir)
 {
 	memset(c, 0, sizeof(*c));
 	conf_set_defaults(c, dir);
+	conf_default_hostname(c);
 }
 
 /* 1 if domain is in a comma-separated list of domains. */
@@ -557,10 +568,12 @@ conf_load_zeroed(struct conf *c, const char *dir, char *err, size_t errlen)
 	conf_set_defaults(c, dir);
 	if (conf_path(c, "yubin.conf", path, sizeof(path)) == -1) {
 		snprintf(err, errlen, "%s: configuration path too long", dir);
+		conf_default_hostname(c);
 		return -1;
 	}
 	if (textfile_open(&t, path) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		conf_default_hostname(c);
 		return -1;
 	}
 	while ((r = textfile_next(&t, line, sizeof(line))) > 0) {
@@ -577,6 +590,7 @@ conf_load_zeroed(struct conf *c, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s:%u: %s%s%s", path, t.lineno, what,
 		    what[0] ? " " : "", msg);
 	textfile_close(&t);
+	conf_default_hostname(c);
 	if (c->srs_domain[0] == '\0') /* after hostname, which it follows */
 		strlcpy(c->srs_domain, c->hostname, sizeof(c->srs_domain));
 	return (r == TEXTFILE_ERR || msg != NULL) ? -1 : 0;

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "testutil.h"
@@ -25,6 +26,13 @@ test_defaults_without_settings(void **state)
 	assert_int_equal(c.finger, FINGER_STATUS);
 	assert_int_equal(c.max_message_size, 10 * 1024 * 1024);
 	assert_true(c.hostname[0] != '\0');
+	{ /* the system's name when the file names none, SRS's too */
+		char host[256] = "";
+
+		assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+		assert_string_equal(c.hostname, host[0] ? host : "localhost");
+		assert_string_equal(c.srs_domain, c.hostname);
+	}
 	test_rmdir();
 }
 
