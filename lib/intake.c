@@ -20,8 +20,9 @@ int
 intake_chunk(
     struct intake *in, struct deliver_msg *m, const char *p, size_t len)
 {
-	char out[INTAKE_CHUNK_MAX + 2];
-	char kept[INTAKE_CHUNK_MAX + 2 + AUTHRES_HOLD_MAX];
+	/* static scratch (one message at a time): off the DATA path's stack */
+	static char out[INTAKE_CHUNK_MAX + 2];
+	static char kept[INTAKE_CHUNK_MAX + 2 + AUTHRES_HOLD_MAX];
 	size_t used, n;
 	int end = smtpdata_decode(&in->dec, p, len, &used, out, &n);
 

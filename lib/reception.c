@@ -59,7 +59,7 @@ static enum reception_end
 reception_read(const struct reception *r, struct intake *d,
     struct deliver_msg *m, int *failed)
 {
-	char chunk[INTAKE_CHUNK_MAX];
+	static char chunk[INTAKE_CHUNK_MAX]; /* see reception_run */
 	size_t len;
 	int rc, w;
 
@@ -133,7 +133,10 @@ enum reception_end
 reception_run(const struct reception *r, struct reception_result *out)
 {
 	struct intake d; /* intake_init sets it: zeroing is 10 KiB of stack */
-	struct deliver_msg m;
+	/* static, like the buffers below it: on the stack they pushed every
+	 * call of the DATA phase onto pages of its own (page faults at
+	 * every message); one message at a time per process */
+	static struct deliver_msg m;
 	struct verdict v;
 	enum reception_end end;
 	int failed = 0;
