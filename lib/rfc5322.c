@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "rfc5322.h"
 #include "sasl.h"
+#include "utc.h"
 
 void
 rfc5322_date(time_t when, char *buf, size_t size)
@@ -17,6 +18,21 @@ rfc5322_date(time_t when, char *buf, size_t size)
 	if (localtime_r(&when, &tm) == NULL ||
 	    strftime(buf, size, "%a, %d %b %Y %H:%M:%S %z", &tm) == 0)
 		buf[0] = '\0';
+}
+
+void
+rfc5322_date_utc(time_t when, char *buf, size_t size)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	utc_tm(when, &tm);
+	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* 1 if line (up to end) starts the field name: "Name:" or "Name :". */

@@ -2,7 +2,7 @@
  * rfc5322: pieces of the Internet Message Format that several programs
  * write or read: the date-time of Date:, Received: and the like (RFC 5322
  * 3.3), in local time with its numeric zone, as "Mon, 30 Nov 2026
- * 09:15:02 +0900" (RFC5322_DATE_MAX is enough room for one); a header
+ * 09:15:02 +0900", or in UTC (RFC5322_DATE_MAX is enough room); a header
  * field of a stored message (LF line ends); the one address of a From:;
  * every address of a To:, Cc: or Bcc:.
  */
@@ -15,6 +15,9 @@
 #define RFC5322_DATE_MAX 64
 
 void rfc5322_date(time_t when, char *buf, size_t size);
+/* The same in UTC ("+0000"), without reading the time zone file: for
+ * smtp-in's Received: field, written at every connection (lib/utc). */
+void rfc5322_date_utc(time_t when, char *buf, size_t size);
 /*
  * The unfolded value of the field `name` (case-insensitive) in the
  * header of text, which ends at the first empty line or at len.

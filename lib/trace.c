@@ -91,7 +91,7 @@ trace_received(const struct trace_received *r, char *buf, size_t size)
 	snprintf(proto, sizeof(proto), "%s%s%s%s%s%s",
 	    r->esmtp ? "ESMTP" : "SMTP", r->tls ? "S" : "", auth ? "A" : "",
 	    r->tls ? " (" : "", r->tls ? r->tls_info : "", r->tls ? ")" : "");
-	rfc5322_date(r->when, date, sizeof(date));
+	rfc5322_date_utc(r->when, date, sizeof(date));
 	snprintf(buf, size,
 	    "Received: from %s ([%s])\n\tby %s (yubin) with %s id %s%s%s%s"
 	    "%s%s%s;\n\t%s\n",

@@ -262,26 +262,29 @@ vacation_reply(const struct deliver_ctx *c, const struct deliver_plan *p,
     const char *sender, const struct vacation_in *in,
     const struct vacation_site *site)
 {
-	char *text = malloc(VACATION_TEXT_MAX), *out;
+	char *text = NULL, *out = NULL;
 	struct account a;
 	struct addr s;
 	const char *why;
 	size_t i, n;
 	int sent = 0;
 
-	if (text == NULL || (out = malloc(VACATION_TEXT_MAX + 2048)) == NULL) {
-		free(text);
-		return 0;
-	}
 	if (sender[0] == '\0' || in->automatic ||
 	    addr_parse(sender, &s, &why) == -1 || sender_is_a_program(&s))
-		p = NULL; /* nobody to answer */
-	for (i = 0; p != NULL && i < p->nlocal; i++) {
+		return 0; /* nobody to answer */
+	for (i = 0; i < p->nlocal; i++) {
 		const char *rcpt = p->local_rcpts[i];
 
-		if (strcasecmp(rcpt, sender) == 0 ||
-		    !contains(in->to_cc, rcpt) ||
-		    !away_text(c, rcpt, &a, text, VACATION_TEXT_MAX) ||
+		if (strcasecmp(rcpt, sender) == 0 || !contains(in->to_cc, rcpt))
+			continue;
+		/* the buffers only for a message that may be answered: most
+		 * are not, and this runs for every message */
+		if (text == NULL && (text = malloc(VACATION_TEXT_MAX)) == NULL)
+			break;
+		if (out == NULL &&
+		    (out = malloc(VACATION_TEXT_MAX + 2048)) == NULL)
+			break;
+		if (!away_text(c, rcpt, &a, text, VACATION_TEXT_MAX) ||
 		    !not_answered_lately(c->spool, a.key, sender, site->days))
 			continue;
 		n = compose(out, VACATION_TEXT_MAX + 2048, rcpt, sender, in,

@@ -367,6 +367,12 @@ MUTANTS = [
     ("reply-over-512", "lib/smtpreply.c", "SMTP_REPLY_MAX - 4 - 2 + 1",
      "SMTP_REPLY_MAX - 4 + 1", ["unit:test_smtpreply"],
      "a reply line longer than RFC 5321's 512 octets"),
+    ("utc-march-year", "lib/utc.c", "(mp >= 10);", "(mp > 10);",
+     ["unit:test_utc"],
+     "the log's and Received:'s dates a year off in January and February"),
+    ("log-pid", "lib/log.c", "put_pid(p, (unsigned long)getpid())",
+     "put_pid(p, (unsigned long)getppid())", ["unit:test_log"],
+     "log lines name another process than the one that wrote them"),
 ]
 
 
