@@ -132,7 +132,7 @@ not_answered_lately(
 /* The account behind a local recipient, when it is away: its text. */
 static int
 away_text(const struct deliver_ctx *c, const char *rcpt, struct account *a,
-    char *text, size_t size)
+    char **text)
 {
 	char path[PATH_MAX];
 	const char *why;
@@ -149,11 +149,16 @@ away_text(const struct deliver_ctx *c, const char *rcpt, struct account *a,
 	/* a link is the admin's way to let a user keep the text at home */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	n = read(fd, text, size - 1);
+	/* the buffer only for someone away: this runs for every message */
+	if (*text == NULL && (*text = malloc(VACATION_TEXT_MAX)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	n = read(fd, *text, VACATION_TEXT_MAX - 1);
 	close(fd);
 	if (n <= 0)
 		return 0;
-	text[n] = '\0';
+	(*text)[n] = '\0';
 	return 1;
 }
 
@@ -275,18 +280,14 @@ vacation_reply(const struct deliver_ctx *c, const struct deliver_plan *p,
 	for (i = 0; i < p->nlocal; i++) {
 		const char *rcpt = p->local_rcpts[i];
 
-		if (strcasecmp(rcpt, sender) == 0 || !contains(in->to_cc, rcpt))
+		if (strcasecmp(rcpt, sender) == 0 ||
+		    !contains(in->to_cc, rcpt) ||
+		    !away_text(c, rcpt, &a, &text) ||
+		    !not_answered_lately(c->spool, a.key, sender, site->days))
 			continue;
-		/* the buffers only for a message that may be answered: most
-		 * are not, and this runs for every message */
-		if (text == NULL && (text = malloc(VACATION_TEXT_MAX)) == NULL)
-			break;
 		if (out == NULL &&
 		    (out = malloc(VACATION_TEXT_MAX + 2048)) == NULL)
 			break;
-		if (!away_text(c, rcpt, &a, text, VACATION_TEXT_MAX) ||
-		    !not_answered_lately(c->spool, a.key, sender, site->days))
-			continue;
 		n = compose(out, VACATION_TEXT_MAX + 2048, rcpt, sender, in,
 		    c->hostname, text);
 		if (n > 0 && queue_reply(c, sender, out, n, site) == 0)
