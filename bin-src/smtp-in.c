@@ -538,8 +538,8 @@ main(int argc, char **argv)
 			return EXIT_PERM; /* stderr may be the socket */
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* no TCP_NODELAY for plain SMTP: see peer_nodelay in lib/peer.h */
 	buf_init(&io, 0, 1, 300);
-	peer_nodelay();
 	snprintf(sid, sizeof(sid), "sid=%08x", session_number());
 	log_session(sid);
 	start(&s);

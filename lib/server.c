@@ -8,6 +8,7 @@
 #include "db.h"
 #include "lockout.h"
 #include "log.h"
+#include "peer.h"
 #include "popbsmtp.h"
 #include "relay.h"
 #include "server.h"
@@ -53,6 +54,7 @@ server_start_tls(struct buf *io, const struct conf *c, const char *proto,
 {
 	char err[256];
 
+	peer_nodelay(); /* TLS writes records back to back */
 	if (tlsio_server(io, c->tls_cert, c->tls_key, err, sizeof(err)) == -1) {
 		log_warn("%s tls client=%s failed: %s", proto, p->text, err);
 		return -1;
