@@ -3,17 +3,10 @@
  * connection. Mail for local accounts goes into their Maildirs, mail for
  * other hosts into the queue; 250 is said only when it is all on disk.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -503,23 +496,10 @@ start(struct session *s)
 	    s->submission ? " submission" : "");
 }
 
-/* A number for the session's log lines from getrandom(2), not
- * arc4random: four bytes are not worth setting up libbsd's ChaCha state
- * (two mmaps and a key schedule) at every connection. */
-static unsigned
-session_number(void)
-{
-	unsigned n;
-
-	if (getrandom(&n, sizeof(n), GRND_NONBLOCK) != (ssize_t)sizeof(n))
-		n = (unsigned)getpid() ^ (unsigned)time(NULL);
-	return n;
-}
-
 int
 main(int argc, char **argv)
 {
-	char line[SMTP_LINE_MAX + 1], sid[32];
+	char line[SMTP_LINE_MAX + 1];
 	struct session s;
 	struct cmdloop loop = { &io, 0, line, sizeof(line), commands,
 		sizeof(commands) / sizeof(commands[0]), &s.state, mistake,
@@ -540,8 +520,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* no TCP_NODELAY for plain SMTP: see peer_nodelay in lib/peer.h */
 	buf_init(&io, 0, 1, 300);
-	snprintf(sid, sizeof(sid), "sid=%08x", session_number());
-	log_session(sid);
+	log_session_random();
 	start(&s);
 	if (implicit_tls) { /* port 465, RFC 8314: TLS from the first byte */
 		if (!tlsio_configured(conf.tls_cert, conf.tls_key)) {

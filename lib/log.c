@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,19 @@ log_session(const char *tag)
 		log_tag[0] = '\0';
 	else
 		snprintf(log_tag, sizeof(log_tag), "%s ", tag);
+}
+
+/* getrandom(2), not arc4random: four bytes are not worth setting up
+ * libbsd's ChaCha state (two mmaps and a key schedule) at every
+ * connection. */
+void
+log_session_random(void)
+{
+	unsigned n;
+
+	if (getrandom(&n, sizeof(n), GRND_NONBLOCK) != (ssize_t)sizeof(n))
+		n = (unsigned)getpid() ^ (unsigned)time(NULL);
+	snprintf(log_tag, sizeof(log_tag), "sid=%08x ", n);
 }
 
 void

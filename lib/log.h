@@ -13,6 +13,8 @@
 int log_open(const char *prog, const char *file);
 /* A short tag put in front of every line, e.g. "sid=4f2a9c"; NULL clears. */
 void log_session(const char *tag);
+/* A tag "sid=" and eight random hex digits, for one connection's lines. */
+void log_session_random(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

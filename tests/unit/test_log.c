@@ -10,12 +10,24 @@
 #include "log.h"
 #include "testutil.h"
 
+/* The log file's text (size > 1); its length. */
+static size_t
+read_log(const char *path, char *text, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(text, 1, size - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return n;
+}
+
 static void
 test_file_lines_are_sanitized(void **state)
 {
 	char path[512], text[4096];
-	size_t n;
-	FILE *f;
 
 	(void)state;
 	test_mkdir();
@@ -25,10 +37,7 @@ test_file_lines_are_sanitized(void **state)
 	log_info("from=<%s> size=%d", "evil\r\nforged line\x1b[0m", 42);
 	log_session(NULL);
 	log_warn("second");
-	f = fopen(path, "r");
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	read_log(path, text, sizeof(text));
 	assert_non_null(strstr(text, "smtp-in["));
 	assert_non_null(strstr(text,
 	    ": info: sid=abc123 from=<evil??forged "
@@ -50,7 +59,6 @@ test_the_prefix_and_a_long_text(void **state)
 	time_t before = time(NULL), after;
 	struct tm tm;
 	size_t n;
-	FILE *f;
 
 	(void)state;
 	test_mkdir();
@@ -60,10 +68,7 @@ test_the_prefix_and_a_long_text(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	log_error("%s", big);
 	after = time(NULL);
-	f = fopen(path, "r");
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	n = read_log(path, text, sizeof(text));
 	gmtime_r(&before, &tm);
 	strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (strncmp(text, want, strlen(want)) != 0) {
@@ -78,6 +83,35 @@ test_the_prefix_and_a_long_text(void **state)
 	/* cut: the text at 2046 octets, and its LF */
 	assert_int_equal(strlen(strstr(line2, "xxx")), 2046 + 1);
 	assert_int_equal(text[n - 1], '\n');
+	test_rmdir();
+}
+
+/* Each connection its own tag: two in a row differ (2^-32 that they
+ * do not), and the tag is on the line. */
+static void
+test_random_session_tags(void **state)
+{
+	char path[512], text[4096], *a, *b;
+
+	(void)state;
+	test_mkdir();
+	snprintf(path, sizeof(path), "%s/yubin.log", testdir);
+	assert_int_equal(log_open("smtp-in", path), 0);
+	log_session_random();
+	log_info("one");
+	log_session_random();
+	log_info("two");
+	log_session(NULL);
+	read_log(path, text, sizeof(text));
+	assert_non_null(a = strstr(text, ": info: sid="));
+	assert_non_null(b = strstr(a + 1, ": info: sid="));
+	a += strlen(": info: sid=");
+	b += strlen(": info: sid=");
+	assert_int_equal(strspn(a, "0123456789abcdef"), 8);
+	assert_int_equal(strncmp(a + 8, " one\n", 5), 0);
+	assert_int_equal(strspn(b, "0123456789abcdef"), 8);
+	assert_int_equal(strncmp(b + 8, " two\n", 5), 0);
+	assert_int_not_equal(strncmp(a, b, 8), 0);
 	test_rmdir();
 }
 
@@ -101,6 +135,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_lines_are_sanitized),
 		cmocka_unit_test(test_the_prefix_and_a_long_text),
+		cmocka_unit_test(test_random_session_tags),
 		cmocka_unit_test(test_sanitize_bounds),
 	};
 
