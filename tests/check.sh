@@ -50,31 +50,46 @@ if [ -d build/fuzz/fuzz ]; then
 	failed=$((failed + ${f:-1}))
 fi
 
-export YUBIN_BIN="$build/bin"
 # One test file at a time, each bounded: a file that hangs fails loudly
-# and the others still run.
+# and the others still run. $1: the programs; the rest: the files.
 skipped=0
-for t in tests/e2e/${E2E_PATTERN:-test_*.py}; do
-	name=$(basename "$t")
-	timeout -k 10 "${E2E_FILE_TIMEOUT:-600}" \
-	    /usr/bin/python3 tests/e2e/run.py "$name" >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	line=$(grep '^e2e: ' "$log" | tail -1)
-	p=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p')
-	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-	k=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0}))
-	skipped=$((skipped + ${k:-0}))
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		echo "e2e: $name: TIMED OUT after ${E2E_FILE_TIMEOUT:-600} s"
-		failed=$((failed + 1))
-	elif [ "$rc" -ne 0 ] && [ -z "$line" ]; then
-		echo "e2e: $name: the runner itself failed (exit $rc)"
-		failed=$((failed + 1))
-	fi
-done
+run_e2e() {
+	YUBIN_BIN="$1"
+	export YUBIN_BIN
+	shift
+	for t in "$@"; do
+		name=$(basename "$t")
+		timeout -k 10 "${E2E_FILE_TIMEOUT:-600}" \
+		    /usr/bin/python3 tests/e2e/run.py "$name" >"$log" 2>&1
+		rc=$?
+		cat "$log"
+		line=$(grep '^e2e: ' "$log" | tail -1)
+		p=$(echo "$line" | sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p')
+		f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+		k=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-0}))
+		skipped=$((skipped + ${k:-0}))
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "e2e: $name: TIMED OUT after ${E2E_FILE_TIMEOUT:-600} s"
+			failed=$((failed + 1))
+		elif [ "$rc" -ne 0 ] && [ -z "$line" ]; then
+			echo "e2e: $name: the runner itself failed (exit $rc)"
+			failed=$((failed + 1))
+		fi
+	done
+}
+# shellcheck disable=SC2086 # the pattern is a glob
+run_e2e "$build/bin" tests/e2e/${E2E_PATTERN:-test_*.py}
+# The programs as they are installed (make all: static, laid out by lld)
+# through the tests of the servers linked that way: the sanitizer build
+# above is linked otherwise.
+if [ -z "${E2E_PATTERN:-}" ] && [ "$build" != build ] && [ -d build/bin ]; then
+	echo "e2e: the production build (build/bin)"
+	run_e2e build/bin tests/e2e/test_smtp.py tests/e2e/test_pop3.py \
+	    tests/e2e/test_tls.py tests/e2e/test_finger.py \
+	    tests/e2e/test_dkim.py tests/e2e/test_imap.py
+fi
 echo
 echo "check: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
