@@ -7,7 +7,7 @@
 #ifndef YUBIN_TEXTFILE_H
 #define YUBIN_TEXTFILE_H
 
-#include <stdio.h>
+#include <stddef.h>
 
 enum {
 	TEXTFILE_ERR = -1,
@@ -18,8 +18,10 @@ enum {
 };
 
 struct textfile {
-	FILE *f;
+	int fd;
 	unsigned lineno;
+	size_t pos, len; /* what of buf is read and not yet taken */
+	char buf[4096];
 };
 
 /* 0, or -1 with errno. */
