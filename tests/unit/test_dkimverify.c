@@ -10,13 +10,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <sys/stat.h>
 
-#include "dkimkey.h"
 #include "dkimsign.h"
 #include "dkimverify.h"
 #include "dnsmasq.h"
 #include "testutil.h"
+#include "dkimdns.h"
 
 static char servers[64];
 static const char message[] =
@@ -24,52 +23,20 @@ static const char message[] =
     "Subject: lunch\nMessage-ID: <m1@example.net>\n\n"
     "Shall we have lunch on Friday?\n.dotted line\n\n";
 
-/* "--txt-record=NAME,s1,s2..." with strings of at most 250 octets. */
-static void
-txt_option(char *out, size_t size, const char *name, const char *text)
-{
-	size_t n = (size_t)snprintf(out, size, "--txt-record=%s", name);
-	size_t len = strlen(text), at;
-
-	for (at = 0; at < len && n < size; at += 250)
-		n += (size_t)snprintf(out + n, size - n, ",%.250s", text + at);
-	assert_true(n < size);
-}
-
-static void
-key(const char *selector, const char *kind, char *record, size_t size)
-{
-	char path[700];
-
-	snprintf(path, sizeof(path), "%s/dkim/example.net/%s.%s", testdir,
-	    selector, kind);
-	assert_int_equal(dkimkey_generate(path, kind), 0);
-	assert_int_equal(dkimkey_record(path, kind, record, size), 0);
-}
-
 /* Keys for selectors "sel" (rsa and ed25519, published) and "gone"
  * (rsa, not published). */
 static int
 start(void **state)
 {
-	static char rsa[DKIMKEY_RECORD_MAX], ed[DKIMKEY_RECORD_MAX],
-	    gone[DKIMKEY_RECORD_MAX], o1[2048], o2[2048];
+	static char o1[TEST_DKIM_OPTION_MAX], o2[TEST_DKIM_OPTION_MAX];
 	const char *records[] = { "--local=/example.net/", o1, o2,
 		"--host-record=ready.example.net,127.0.0.9", NULL };
-	char path[600];
 
 	(void)state;
 	test_mkdir();
-	snprintf(path, sizeof(path), "%s/dkim", testdir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/dkim/example.net", testdir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	key("sel", "rsa", rsa, sizeof(rsa));
-	key("sel", "ed25519", ed, sizeof(ed));
-	key("gone", "rsa", gone, sizeof(gone));
-	/* lib/dkimsign's DNS selectors: SELECTOR-KIND */
-	txt_option(o1, sizeof(o1), "sel-rsa._domainkey.example.net", rsa);
-	txt_option(o2, sizeof(o2), "sel-ed25519._domainkey.example.net", ed);
+	test_dkim_key("example.net", "sel", "rsa", o1);
+	test_dkim_key("example.net", "sel", "ed25519", o2);
+	test_dkim_key("example.net", "gone", "rsa", NULL);
 	return test_dnsmasq_start(
 	    records, "ready.example.net", servers, sizeof(servers));
 }

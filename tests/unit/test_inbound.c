@@ -10,14 +10,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <sys/stat.h>
 
 #include "conf.h"
-#include "dkimkey.h"
 #include "dkimsign.h"
 #include "dnsmasq.h"
 #include "inbound.h"
 #include "testutil.h"
+#include "dkimdns.h"
 
 static char servers[64];
 static const char message[] =
@@ -27,33 +26,16 @@ static const char message[] =
 static int
 start(void **state)
 {
-	static char rsa[DKIMKEY_RECORD_MAX], o[2048];
+	static char o[TEST_DKIM_OPTION_MAX];
 	const char *records[] = { "--local=/example.net/", o,
 		"--txt-record=example.net,v=spf1 ip4:192.0.2.2 -all",
 		"--txt-record=_dmarc.example.net,v=DMARC1; p=reject",
 		"--host-record=ready.example.net,127.0.0.9", NULL };
-	char path[600];
-	size_t n, at;
 
 	(void)state;
 	test_mkdir();
-	snprintf(path, sizeof(path), "%s/dkim", testdir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/dkim/example.net", testdir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/dkim/example.net/sel.rsa", testdir);
-	assert_int_equal(dkimkey_generate(path, "rsa"), 0);
-	assert_int_equal(dkimkey_record(path, "rsa", rsa, sizeof(rsa)), 0);
-	snprintf(path, sizeof(path), "%s/dkim/example.org", testdir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/dkim/example.org/other.rsa", testdir);
-	assert_int_equal(dkimkey_generate(path, "rsa"), 0);
-	/* strings of at most 250 octets */
-	n = (size_t)snprintf(
-	    o, sizeof(o), "--txt-record=sel-rsa._domainkey.example.net");
-	for (at = 0; at < strlen(rsa); at += 250)
-		n +=
-		    (size_t)snprintf(o + n, sizeof(o) - n, ",%.250s", rsa + at);
+	test_dkim_key("example.net", "sel", "rsa", o);
+	test_dkim_key("example.org", "other", "rsa", NULL); /* unpublished */
 	return test_dnsmasq_start(
 	    records, "ready.example.net", servers, sizeof(servers));
 }
