@@ -2,7 +2,8 @@
  * DKIM keys for the unit tests that verify: made by lib/dkimkey under
  * TESTDIR/dkim/DOMAIN/SELECTOR.KIND (where lib/dkimsign looks), and the
  * dnsmasq option that publishes one under lib/dkimsign's DNS selector,
- * SELECTOR-KIND._domainkey.DOMAIN. Needs testutil.h's testdir.
+ * SELECTOR-KIND._domainkey.DOMAIN, and a teardown for a group that
+ * started dnsmasq with them. Needs testutil.h's testdir.
  */
 #ifndef YUBIN_TEST_DKIMDNS_H
 #define YUBIN_TEST_DKIMDNS_H
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "dkimkey.h"
+#include "dnsmasq.h"
 
 #define TEST_DKIM_OPTION_MAX 2048
 
@@ -40,6 +42,16 @@ test_dkim_key(
 		n += (size_t)snprintf(option + n, TEST_DKIM_OPTION_MAX - n,
 		    ",%.250s", record + at);
 	assert_true(n < TEST_DKIM_OPTION_MAX);
+}
+
+/* A group teardown: dnsmasq stopped, the keys and testdir removed. */
+static inline int
+test_dkim_stop(void **state)
+{
+	(void)state;
+	test_dnsmasq_stop();
+	test_rmdir();
+	return 0;
 }
 
 #endif

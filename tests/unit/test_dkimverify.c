@@ -41,15 +41,6 @@ start(void **state)
 	    records, "ready.example.net", servers, sizeof(servers));
 }
 
-static int
-stop(void **state)
-{
-	(void)state;
-	test_dnsmasq_stop();
-	test_rmdir();
-	return 0;
-}
-
 /* The message signed with selector sel, its fields in front. */
 static char *
 signed_as(const char *selector, const char *text)
@@ -144,5 +135,6 @@ main(void)
 		cmocka_unit_test(test_a_changed_body_fails),
 		cmocka_unit_test(test_unsigned_and_unpublished),
 	};
-	return cmocka_run_group_tests_name("dkimverify", tests, start, stop);
+	return cmocka_run_group_tests_name(
+	    "dkimverify", tests, start, test_dkim_stop);
 }

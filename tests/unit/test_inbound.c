@@ -40,15 +40,6 @@ start(void **state)
 	    records, "ready.example.net", servers, sizeof(servers));
 }
 
-static int
-stop(void **state)
-{
-	(void)state;
-	test_dnsmasq_stop();
-	test_rmdir();
-	return 0;
-}
-
 /* inbound_check of message from client, its sender and From: in domain,
  * signed for domain with selector unless that is NULL. */
 static void
@@ -149,5 +140,6 @@ main(void)
 		cmocka_unit_test(test_another_client_unsigned_fails),
 		cmocka_unit_test(test_a_silent_resolver_is_never_a_pass),
 	};
-	return cmocka_run_group_tests_name("inbound", tests, start, stop);
+	return cmocka_run_group_tests_name(
+	    "inbound", tests, start, test_dkim_stop);
 }
